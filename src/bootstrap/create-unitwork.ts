@@ -1,0 +1,47 @@
+import type { DataSource } from "typeorm";
+import { defaultLogger, type UnitworkLogger } from "../config";
+import { RepositoryFactory } from "../factory";
+import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
+import { setTransactionalLocator, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
+import { Unitwork } from "./unitwork";
+
+export interface CreateUnitworkOptions {
+  /** A TypeORM DataSource for PostgreSQL; initialized here if it is not yet. */
+  dataSource: DataSource;
+  /** Default `UnitOfWorkOptions` for units that begin a transaction. */
+  defaults?: UnitOfWorkOptions;
+  /** `true`: a write outside a unit of work throws `NoActiveUnitOfWorkError`. */
+  strict?: boolean;
+  /** A pino-compatible logger; a pino logger named `unitwork` by default. */
+  logger?: UnitworkLogger;
+  /** Page-size and offset limits, cursor secret. */
+  repositories?: Partial<RepositorySettings>;
+}
+
+/**
+ * Sets unitwork up on a TypeORM DataSource.
+ *
+ * @example
+ * const uw = await createUnitwork({ dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities }) });
+ * await uw.unitOfWork.run(async (ctx) => ctx.repository(User).create({ email: "a@b.co" }));
+ * await uw.close();
+ */
+export async function createUnitwork(options: CreateUnitworkOptions): Promise<Unitwork> {
+  const { dataSource } = options;
+  if (dataSource.options.type !== "postgres") {
+    throw new TypeError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
+  }
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const logger = options.logger ?? defaultLogger();
+  const unitOfWork = new UnitOfWork(dataSource, { defaults: options.defaults, logger });
+  const repositories = new RepositoryFactory({
+    dataSource,
+    unitOfWork,
+    strict: options.strict ?? false,
+    logger,
+    settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories },
+  });
+  const uw = new Unitwork(dataSource, unitOfWork, repositories, logger);
+  setTransactionalLocator(() => unitOfWork);
+  return uw;
+}

@@ -1,0 +1,2 @@
+export * from "./data-source-options-from-env";
+export * from "./logger";

@@ -1,0 +1,14 @@
+import pino from "pino";
+
+/** The logger shape unitwork writes to: pino's, so pino, bunyan-style and console wrappers fit. */
+export interface UnitworkLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** A pino logger named `unitwork`, level from `UNITWORK_LOG_LEVEL` (default `info`). @internal */
+export function defaultLogger(): UnitworkLogger {
+  return pino({ name: "unitwork", level: process.env.UNITWORK_LOG_LEVEL ?? "info" });
+}

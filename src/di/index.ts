@@ -1,0 +1,2 @@
+export { registerUnitwork } from "./register-unitwork";
+export { InjectRepository } from "./inject-repository";

@@ -1,0 +1,1 @@
+export { RepositoryFactory } from "./repository-factory";

@@ -1,0 +1,82 @@
+import type { EntityTarget, ObjectLiteral } from "typeorm";
+import { InvalidConfigError } from "../errors";
+import type { AsyncBaseRepository, BulkEngine, RepositoryRuntime } from "../repository";
+import { AsyncBaseRepository as BaseRepository } from "../repository";
+import type { Frame, RepositoryClass } from "../unit-of-work";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRepository = AsyncBaseRepository<any>;
+type RepositoryConstructor = new (target: EntityTarget<ObjectLiteral>, runtime: RepositoryRuntime, boundTo?: Frame, bulk?: BulkEngine) => AnyRepository;
+
+/**
+ * Builds repositories bound to the active unit of work. `create` caches one context-aware repository
+ * per entity; `register` swaps in your subclass with extra methods.
+ *
+ * @example
+ * class FunctionRepository extends AsyncBaseRepository<FunctionEntity> {
+ *   findActive() { return this.findMany({ where: { status: "active" } }); }
+ * }
+ * uw.repositories.register(FunctionEntity, FunctionRepository);
+ * const fns = uw.repositories.create(FunctionEntity) as FunctionRepository;
+ * // or: uw.repositories.create(FunctionRepository), ctx.repository(FunctionRepository)
+ */
+export class RepositoryFactory {
+  private readonly classes = new Map<unknown, RepositoryConstructor>();
+  private readonly entityOfClass = new Map<unknown, EntityTarget<ObjectLiteral>>();
+  private readonly cache = new Map<unknown, AnyRepository>();
+
+  /** @internal */
+  constructor(private readonly runtime: RepositoryRuntime, private readonly bulk?: BulkEngine) {
+    runtime.unitOfWork.setRepositoryResolver((target, frame) => this.build(target, frame));
+  }
+
+  /** Uses `repositoryClass` for `entity` from now on (in `create`, `ctx.repository` and DI). */
+  register<T extends ObjectLiteral, R extends AsyncBaseRepository<T>>(entity: EntityTarget<T>, repositoryClass: RepositoryClass<R>): this {
+    if (!(repositoryClass.prototype instanceof BaseRepository)) {
+      throw new InvalidConfigError(`${repositoryClass.name} must extend AsyncBaseRepository`);
+    }
+    if (!this.runtime.dataSource.hasMetadata(entity)) {
+      throw new InvalidConfigError(`${entityName(entity)} is not an entity of this DataSource`);
+    }
+    this.classes.set(entity, repositoryClass as unknown as RepositoryConstructor);
+    this.entityOfClass.set(repositoryClass, entity as EntityTarget<ObjectLiteral>);
+    this.cache.delete(entity);
+    this.cache.delete(repositoryClass);
+    return this;
+  }
+
+  /** The entity's repository (or registered custom class), following the caller's unit of work. */
+  create<R extends AnyRepository>(repositoryClass: RepositoryClass<R>): R;
+  create<T extends ObjectLiteral>(entity: EntityTarget<T>): AsyncBaseRepository<T>;
+  create(target: unknown): AnyRepository {
+    let repository = this.cache.get(target);
+    if (!repository) {
+      repository = this.build(target, undefined);
+      this.cache.set(target, repository);
+    }
+    return repository;
+  }
+
+  /** Entities that have a registered custom repository class. */
+  get registrations(): ReadonlyMap<unknown, RepositoryClass<AnyRepository>> {
+    return this.classes as unknown as ReadonlyMap<unknown, RepositoryClass<AnyRepository>>;
+  }
+
+  private build(target: unknown, frame: Frame | undefined): AnyRepository {
+    const entity = this.entityOfClass.get(target) ?? (target as EntityTarget<ObjectLiteral>);
+    if (!this.entityOfClass.has(target)) {
+      if (typeof target === "function" && target.prototype instanceof BaseRepository) {
+        throw new InvalidConfigError(`${target.name} is not registered; call uw.repositories.register(Entity, ${target.name}) first`);
+      }
+      if (!this.runtime.dataSource.hasMetadata(entity)) {
+        throw new InvalidConfigError(`${entityName(entity)} is not an entity of this DataSource`);
+      }
+    }
+    const Repository = this.classes.get(entity) ?? (BaseRepository as unknown as RepositoryConstructor);
+    return new Repository(entity, this.runtime, frame, this.bulk);
+  }
+}
+
+function entityName(entity: unknown): string {
+  return typeof entity === "function" ? entity.name : String(entity);
+}

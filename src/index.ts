@@ -1,0 +1,35 @@
+/**
+ * unitwork: an async Unit-of-Work and repository layer for TypeORM and PostgreSQL.
+ * This barrel re-exports the public API only.
+ */
+export * from "./errors/unitwork-error";
+export * from "./errors/usage-errors";
+export * from "./errors/database-errors";
+export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions, type UnitworkLogger } from "./config";
+export type { Filter, FieldOperators } from "./query";
+export {
+  UnitOfWork,
+  Transactional,
+  type UnitOfWorkContext,
+  type UnitOfWorkOptions,
+  type Propagation,
+  type IsolationLevel,
+  type RetryOptions,
+  type CommitHook,
+  type RollbackHook,
+} from "./unit-of-work";
+export { AsyncBaseRepository, type EntityId, type GetByIdOptions } from "./repository";
+export type {
+  BulkRowsInput,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkUpdateOptions,
+  BulkUpdateResult,
+  BulkUpsertOptions,
+  BulkUpsertResult,
+  BulkDeleteResult,
+  RepositorySettings,
+} from "./repository";
+export { RepositoryFactory } from "./factory";
+export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
+export { registerUnitwork, InjectRepository } from "./di";

@@ -1,0 +1,250 @@
+import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import {
+  ConcurrencyError,
+  IllegalTransactionStateError,
+  InvalidQueryError,
+  NoActiveUnitOfWorkError,
+  NotFoundError,
+  translateDatabaseError,
+} from "../errors";
+import { applyFilter, type Filter } from "../query";
+import type { Frame, UnitOfWorkContext } from "../unit-of-work";
+import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
+import { assertValid } from "./entity-validator";
+import { hydrate } from "./hydrate";
+import type { RepositoryRuntime } from "./repository-runtime";
+import { assertWritable } from "./writable-input";
+
+/** A primary key value: number, string, or uuid string. */
+export type EntityId = string | number;
+
+export interface GetByIdOptions {
+  relations?: string[] | Record<string, unknown>;
+  /** Pessimistic row lock; only inside a unit of work. */
+  lock?: "pessimistic_read" | "pessimistic_write";
+  withDeleted?: boolean;
+}
+
+/**
+ * The repository of one entity. Every call uses the unit of work active in the caller's async call
+ * chain, or auto-commits outside one (strict mode refuses writes there).
+ *
+ * @example
+ * const users = uw.repositories.create(User);
+ * const user = await users.create({ email: "ada@example.com" });
+ * await users.update(user.id, { email: "ada@lovelace.dev" });
+ */
+export class AsyncBaseRepository<T extends ObjectLiteral> {
+  /** @internal use `RepositoryFactory.create` (or `ctx.repository`) rather than `new`. */
+  constructor(
+    readonly target: EntityTarget<T>,
+    /** @internal */ readonly runtime: RepositoryRuntime,
+    /** @internal set for repositories bound to one unit of work (`ctx.repository`). */ readonly boundTo?: Frame,
+    /** @internal */ readonly bulk?: BulkEngine,
+  ) {}
+
+  /** The TypeORM metadata of the entity. */
+  get metadata(): EntityMetadata {
+    return this.runtime.dataSource.getMetadata(this.target);
+  }
+
+  /** The unit of work this repository works in now (bound one, else the call chain's), if any. */
+  get context(): UnitOfWorkContext | undefined {
+    return this.frame();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The entity with this primary key, or `null`. */
+  async getById(id: EntityId, options: GetByIdOptions = {}): Promise<T | null> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    checkId(metadata, pk.propertyName, pk.type, id);
+    const manager = this.manager(false);
+    if (options.lock && !manager.queryRunner?.isTransactionActive) {
+      throw new IllegalTransactionStateError(`getById(..., { lock: "${options.lock}" }) needs an active unit of work`);
+    }
+    return this.execute(() =>
+      manager.findOne(this.target, {
+        where: { [pk.propertyName]: id } as never,
+        relations: options.relations as never,
+        lock: options.lock ? { mode: options.lock } : undefined,
+        withDeleted: options.withDeleted,
+      }),
+    );
+  }
+
+  /** Like `getById`, but throws `NotFoundError` when there is no such row. */
+  async getByIdOrFail(id: EntityId, options: GetByIdOptions = {}): Promise<T> {
+    const found = await this.getById(id, options);
+    if (!found) throw new NotFoundError(this.metadata.name, id);
+    return found;
+  }
+
+  /** Whether a row with this primary key exists (soft-deleted rows do not count). */
+  async existsById(id: EntityId): Promise<boolean> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    checkId(metadata, pk.propertyName, pk.type, id);
+    return this.exists({ [pk.propertyName]: id } as Filter<T>);
+  }
+
+  /** How many rows match `where` (all rows without it). */
+  async count(where?: Filter<T>): Promise<number> {
+    const qb = this.query("e");
+    applyFilter(qb, this.metadata, "e", where);
+    return this.execute(() => qb.getCount());
+  }
+
+  /** Whether any row matches `where`. */
+  async exists(where?: Filter<T>): Promise<boolean> {
+    const qb = this.query("e");
+    applyFilter(qb, this.metadata, "e", where);
+    return this.execute(() => qb.getExists());
+  }
+
+  /** A TypeORM query builder on the active unit of work's manager. */
+  query(alias = "e"): SelectQueryBuilder<T> {
+    return this.manager(false).createQueryBuilder(this.target, alias);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Validates and inserts one row; returns it as stored (defaults and generated values included). */
+  async create(data: DeepPartial<T>): Promise<T> {
+    const metadata = this.metadata;
+    assertWritable(metadata, data as ObjectLiteral, "create");
+    const entity = this.runtime.dataSource.manager.create(this.target, data);
+    await assertValid(metadata, entity, false);
+    const manager = this.manager(true);
+    const result = await this.execute(() =>
+      manager.createQueryBuilder().insert().into(this.target).values(entity as never).returning("*").execute(),
+    );
+    return hydrate<T>(this.runtime.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
+  }
+
+  /**
+   * Applies a partial patch and returns the updated entity. `idOrEntity` may be a loaded entity; with a
+   * `@VersionColumn` its version (or `patch.version`) must still be current, else `ConcurrencyError`.
+   */
+  async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
+    checkId(metadata, pk.propertyName, pk.type, id);
+    assertWritable(metadata, patch as ObjectLiteral, "update");
+    const versionColumn = metadata.versionColumn;
+    const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
+    const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
+    const candidate = this.runtime.dataSource.manager.create(this.target, values as DeepPartial<T>);
+    await assertValid(metadata, candidate, true);
+    const manager = this.manager(true);
+    const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quote(pk.databaseName)} = :id`, { id });
+    if (metadata.deleteDateColumn) qb.andWhere(`${quote(metadata.deleteDateColumn.databaseName)} IS NULL`);
+    if (versionColumn && expectedVersion !== undefined) {
+      qb.andWhere(`${quote(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
+    }
+    const result = await this.execute(() => qb.returning("*").execute());
+    const rows = result.raw as Record<string, unknown>[];
+    if (rows.length === 0) {
+      if (versionColumn && expectedVersion !== undefined && (await this.existsById(id))) {
+        throw new ConcurrencyError(metadata.name, [id]);
+      }
+      throw new NotFoundError(metadata.name, id);
+    }
+    return hydrate<T>(this.runtime.dataSource, metadata, rows[0]!);
+  }
+
+  /** Deletes the row for good; returns whether there was one. */
+  async delete(id: EntityId): Promise<boolean> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    checkId(metadata, pk.propertyName, pk.type, id);
+    const manager = this.manager(true);
+    const result = await this.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
+    return (result.affected ?? 0) > 0;
+  }
+
+  // ---------------------------------------------------------------- bulk (see src/bulk)
+
+  /** Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing. */
+  bulkInsert(rows: BulkRowsInput<T>, options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
+    return this.bulkEngine().insert(this, rows, options);
+  }
+
+  /** One set-based UPDATE per chunk; each row carries its primary key and its own values. */
+  bulkUpdate(rows: readonly DeepPartial<T>[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
+    return this.bulkEngine().update(this, rows, options);
+  }
+
+  /** `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts. */
+  bulkUpsert(rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+    return this.bulkEngine().upsert(this, rows, options);
+  }
+
+  /** Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter. */
+  bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.bulkEngine().delete(this, idsOrFilter);
+  }
+
+  // ---------------------------------------------------------------- internals shared with subclasses
+
+  /** The active frame: the bound one while it lasts, else the call chain's. @internal */
+  frame(): Frame | undefined {
+    if (this.boundTo) {
+      if (this.boundTo.ended) {
+        throw new IllegalTransactionStateError(`this ${this.metadata.name} repository belongs to unit of work ${this.boundTo.id}, which has ended`);
+      }
+      return this.boundTo;
+    }
+    return this.runtime.unitOfWork.currentFrame;
+  }
+
+  /** The EntityManager to run on: the unit of work's, else the DataSource's (auto-commit). @internal */
+  manager(write: boolean): EntityManager {
+    const frame = this.frame();
+    if (write && this.runtime.strict && !frame?.transaction) {
+      throw new NoActiveUnitOfWorkError(`${this.metadata.name}: writes need a unit of work in strict mode; wrap the call in uw.unitOfWork.run()`);
+    }
+    return frame?.manager ?? this.runtime.dataSource.manager;
+  }
+
+  /** Runs a database call and maps its failure to the typed error, keeping SQL, parameters and cause. @internal */
+  protected async execute<R>(call: () => Promise<R>): Promise<R> {
+    try {
+      return await call();
+    } catch (error) {
+      throw translateDatabaseError(error) ?? error;
+    }
+  }
+
+  protected primaryColumn(metadata = this.metadata) {
+    const primaries = metadata.primaryColumns;
+    if (primaries.length !== 1) {
+      throw new InvalidQueryError(`${metadata.name} has a composite primary key; this method needs a single-column key`);
+    }
+    return primaries[0]!;
+  }
+
+  private bulkEngine(): BulkEngine {
+    if (!this.bulk) throw new IllegalTransactionStateError("bulk operations need a repository created by RepositoryFactory");
+    return this.bulk;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INTEGER_TYPES = new Set<unknown>(["int", "int2", "int4", "int8", "integer", "smallint", "bigint", Number]);
+
+/** Checks a primary key value against its column type before any SQL is built. @internal */
+export function checkId(metadata: EntityMetadata, property: string, type: unknown, id: unknown): void {
+  const ok = type === "uuid"
+    ? typeof id === "string" && UUID.test(id)
+    : INTEGER_TYPES.has(type)
+      ? (typeof id === "number" && Number.isSafeInteger(id)) || (typeof id === "string" && /^-?\d{1,19}$/.test(id))
+      : typeof id === "string" || typeof id === "number";
+  if (!ok) throw new InvalidQueryError(`${metadata.name}.${property} must be a valid ${String(typeof type === "function" ? type.name : type)} id, got ${JSON.stringify(id)}`, property);
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}

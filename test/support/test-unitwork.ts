@@ -1,0 +1,52 @@
+import "reflect-metadata";
+import { DataSource } from "typeorm";
+import { domainEntities, domainMigrations } from "../../examples/domain";
+import { createUnitwork, dataSourceOptionsFromEnv, type CreateUnitworkOptions, type Unitwork, type UnitworkLogger } from "../../src";
+import { createTestDatabase, type TestDatabase } from "./test-database";
+
+export interface LogEntry {
+  level: "debug" | "info" | "warn" | "error";
+  obj: unknown;
+  msg?: string;
+}
+
+/** A logger that keeps what it is told, so tests can assert on it (and keep the output quiet). */
+export function memoryLogger(): UnitworkLogger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const at = (level: LogEntry["level"]) => (obj: object | string, msg?: string) => void entries.push({ level, obj, msg });
+  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export interface TestUnitwork {
+  uw: Unitwork;
+  db: TestDatabase;
+  logger: ReturnType<typeof memoryLogger>;
+  /** Closes the unitwork and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A unitwork on a fresh database with the example domain migrated in. One per test file:
+ * `let t: TestUnitwork; beforeAll(async () => (t = await openTestUnitwork())); afterAll(() => t.close());`
+ */
+export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> & { poolSize?: number; label?: string } = {}): Promise<TestUnitwork> {
+  const db = await createTestDatabase(options.label ?? expect.getState().testPath?.split("/").pop()?.replace(/\.test\.ts$/, "") ?? "t");
+  const dataSource = new DataSource({
+    ...dataSourceOptionsFromEnv({ DATABASE_URL: db.url, DB_POOL_MAX: String(options.poolSize ?? 10) }),
+    entities: domainEntities,
+    migrations: domainMigrations,
+    migrationsRun: true,
+    installExtensions: false,
+  } as never);
+  const logger = memoryLogger();
+  const uw = await createUnitwork({ logger, ...options, dataSource });
+  return {
+    uw,
+    db,
+    logger,
+    async close() {
+      await uw.close();
+      await db.drop();
+    },
+  };
+}
