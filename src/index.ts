@@ -33,3 +33,11 @@ export type {
 export { RepositoryFactory } from "./factory";
 export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
 export { registerUnitwork, InjectRepository } from "./di";
+
+// --- query: filters, sorting, pagination (issue 3 adds its exports below this line)
+
+// --- bulk (issue 4 adds its exports below this line)
+
+// --- analyzer (issue 5 adds its exports below this line)
+
+// --- http and DI helpers (issue 6 adds its exports below this line)
