@@ -209,10 +209,14 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return frame?.manager ?? this.runtime.dataSource.manager;
   }
 
-  /** Runs a database call and maps its failure to the typed error, keeping SQL, parameters and cause. @internal */
-  protected async execute<R>(call: () => Promise<R>): Promise<R> {
+  /**
+   * Every database call of a repository goes through here: it carries the caller's call site to the
+   * analyzer and maps a failure to the typed error (keeping SQL, parameters and cause). @internal
+   */
+  async execute<R>(call: () => Promise<R>): Promise<R> {
     try {
-      return await call();
+      const tracer = this.runtime.callSites;
+      return await (tracer ? tracer.trace(this.execute, call) : call());
     } catch (error) {
       throw translateDatabaseError(error) ?? error;
     }

@@ -1,3 +1,3 @@
 export { AsyncBaseRepository, type EntityId, type GetByIdOptions } from "./async-base-repository";
 export type * from "./bulk-engine";
-export { DEFAULT_REPOSITORY_SETTINGS, type RepositoryRuntime, type RepositorySettings } from "./repository-runtime";
+export { DEFAULT_REPOSITORY_SETTINGS, type CallSiteTracer, type RepositoryRuntime, type RepositorySettings } from "./repository-runtime";

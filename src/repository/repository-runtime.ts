@@ -11,6 +11,17 @@ export interface RepositoryRuntime {
   readonly logger: UnitworkLogger;
   /** Repository-wide limits and secrets (pagination, cursors). */
   readonly settings: RepositorySettings;
+  /** Captures the application's call site at each repository entry (the analyzer installs one). */
+  readonly callSites?: CallSiteTracer;
+}
+
+/**
+ * Runs a repository operation with the caller's call site captured synchronously at entry and carried
+ * to every statement the operation issues. `boundary` is the function whose frames (and those above
+ * it inside unitwork) are skipped. @internal
+ */
+export interface CallSiteTracer {
+  trace<R>(boundary: Function, operation: () => Promise<R>): Promise<R>;
 }
 
 export interface RepositorySettings {
