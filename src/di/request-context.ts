@@ -1,0 +1,25 @@
+import type { UnitOfWorkContext } from "../unit-of-work";
+
+/**
+ * What a request-scoped child container knows about its request: the request id and the unit of work
+ * the request runs in. Inject it into a service to log with the request id.
+ *
+ * @example
+ * @injectable()
+ * class AuditService {
+ *   constructor(private readonly request: RequestContext) {}
+ *   note(what: string) { logger.info({ requestId: this.request.id }, what); }
+ * }
+ */
+export class RequestContext {
+  constructor(
+    /** The request id (the `X-Request-Id` header when the client sent one, else a fresh uuid). */
+    readonly id: string,
+    private readonly currentUnitOfWork: () => UnitOfWorkContext | undefined,
+  ) {}
+
+  /** The unit of work of this request, or `undefined` for a route that opted out of one. */
+  get unitOfWork(): UnitOfWorkContext | undefined {
+    return this.currentUnitOfWork();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Express 5 adapter (`unitwork/express`). Express is an optional peer dependency: it is imported for
+ * its types only.
+ *
+ * @example
+ * import { expressHandler, expressErrorHandler } from "unitwork/express";
+ * app.post("/users", expressHandler(uw, (req, _res, scope) => scope.resolve(UserService).create(req.body)));
+ * app.use(expressErrorHandler(uw));
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
+import type { Unitwork } from "../bootstrap";
+import { mapError } from "./error-mapper";
+import { toReply } from "./http-reply";
+import { requestIdFrom } from "./request-id";
+import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+
+export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: RequestScope) => R | Promise<R>;
+
+/**
+ * An Express route handler running `handler` in one unit of work and one request container. The
+ * handler returns the response body (or `reply(status, body, headers)`); it is sent after COMMIT.
+ * A handler that writes to `res` itself (streaming; use `transactional: false`) is left alone.
+ * Errors go to `next(error)`, after the rollback.
+ */
+export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>, options?: WithUnitOfWorkOptions): RequestHandler {
+  const run = withUnitOfWork<{ req: Request; res: Response }, R>(uw, ({ req, res }, scope) => handler(req, res, scope), options);
+  return async (req, res, next) => {
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
+    res.setHeader("X-Request-Id", requestId);
+    try {
+      const outcome = await run({ req, res }, { requestId, name: `${req.method} ${routePath(req)}` });
+      if (res.headersSent) return;
+      if (outcome.serverTiming) res.setHeader("Server-Timing", outcome.serverTiming);
+      const { status, body, headers } = toReply(outcome.result);
+      res.status(status).set(headers);
+      if (body === undefined) res.end();
+      else res.json(body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/**
+ * Express error middleware answering with {@link mapError}: typed unitwork errors get their status and
+ * a JSON body; anything else is a 500 that is logged (with the request id) but not leaked.
+ */
+export function expressErrorHandler(uw: Pick<Unitwork, "logger">): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const requestId = String(res.getHeader("X-Request-Id") ?? requestIdFrom(req.headers["x-request-id"]));
+    const mapped = mapError(error, requestId);
+    if (mapped.unexpected) uw.logger.error({ requestId, err: error, method: req.method, url: req.originalUrl }, "request failed");
+    res.status(mapped.status).set(mapped.headers).json(mapped.body);
+  };
+}
+
+function routePath(req: Request): string {
+  const route = (req as { route?: { path?: unknown } }).route;
+  return typeof route?.path === "string" ? `${req.baseUrl}${route.path}` : req.path;
+}

@@ -1,0 +1,78 @@
+/**
+ * Fastify 5 adapter (`unitwork/fastify`): a plugin plus a route-handler wrapper. Fastify is an optional
+ * peer dependency: it is imported for its types only.
+ *
+ * @example
+ * import { unitworkPlugin } from "unitwork/fastify";
+ * await app.register(unitworkPlugin, { uw });
+ * app.post("/users", app.withUnitOfWork((request, _reply, scope) => scope.resolve(UserService).create(request.body)));
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Unitwork } from "../bootstrap";
+import { mapError } from "./error-mapper";
+import { toReply } from "./http-reply";
+import { requestIdFrom } from "./request-id";
+import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+
+export type FastifyScopedHandler<R> = (request: FastifyRequest, reply: FastifyReply, scope: RequestScope) => R | Promise<R>;
+
+/**
+ * A Fastify route handler running `handler` in one unit of work and one request container; its result
+ * (a body or `reply(status, body, headers)`) is sent after COMMIT. Errors are thrown on, after the
+ * rollback, to Fastify's error handler.
+ */
+export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions) {
+  const run = withUnitOfWork<{ request: FastifyRequest; reply: FastifyReply }, R>(uw, ({ request, reply }, scope) => handler(request, reply, scope), options);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const requestId = requestIdFrom(request.headers["x-request-id"]);
+    reply.header("X-Request-Id", requestId);
+    const outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}` });
+    if (reply.sent) return reply;
+    if (outcome.serverTiming) reply.header("Server-Timing", outcome.serverTiming);
+    const { status, body, headers } = toReply(outcome.result);
+    reply.code(status).headers(headers);
+    return body === undefined ? reply.send() : reply.send(body);
+  };
+}
+
+/** A Fastify error handler answering with {@link mapError}; 5xx are logged with the request id. */
+export function fastifyErrorHandler(uw: Pick<Unitwork, "logger">) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const requestId = String(reply.getHeader("X-Request-Id") ?? requestIdFrom(request.headers["x-request-id"]));
+    const mapped = mapError(error, requestId);
+    if (mapped.unexpected) uw.logger.error({ requestId, err: error, method: request.method, url: request.url }, "request failed");
+    return reply.code(mapped.status).headers(mapped.headers).send(mapped.body);
+  };
+}
+
+export interface UnitworkPluginOptions {
+  uw: Unitwork;
+  /** Defaults for every `withUnitOfWork` route of this instance. */
+  defaults?: WithUnitOfWorkOptions;
+  /** Install {@link fastifyErrorHandler} (default `true`). */
+  mapErrors?: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The unitwork given to `unitworkPlugin`. */
+    unitwork: Unitwork;
+    /** `fastifyHandler(uw, handler, { ...defaults, ...options })` for this instance's unitwork. */
+    withUnitOfWork<R>(handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  }
+}
+
+/**
+ * Fastify plugin: decorates the instance with `unitwork` and `withUnitOfWork(handler, options)`, and
+ * installs the error mapper. Registered without encapsulation, like a `fastify-plugin` plugin.
+ */
+export function unitworkPlugin(instance: FastifyInstance, options: UnitworkPluginOptions, done: (error?: Error) => void): void {
+  const { uw, defaults, mapErrors = true } = options;
+  instance.decorate("unitwork", uw);
+  instance.decorate("withUnitOfWork", <R>(handler: FastifyScopedHandler<R>, routeOptions?: WithUnitOfWorkOptions) =>
+    fastifyHandler(uw, handler, { ...defaults, ...routeOptions }));
+  if (mapErrors) instance.setErrorHandler(fastifyErrorHandler(uw));
+  done();
+}
+(unitworkPlugin as unknown as Record<symbol, unknown>)[Symbol.for("skip-override")] = true;
+(unitworkPlugin as unknown as Record<symbol, unknown>)[Symbol.for("fastify.display-name")] = "unitwork";

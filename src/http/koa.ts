@@ -1,0 +1,83 @@
+/**
+ * Koa 3 adapter (`unitwork/koa`): middleware that runs the rest of the chain in one unit of work, a
+ * per-route handler wrapper, and an error middleware. Koa is an optional peer dependency: it is
+ * imported for its types only.
+ *
+ * @example
+ * import { koaErrorHandler, koaUnitOfWork } from "unitwork/koa";
+ * app.use(koaErrorHandler(uw));
+ * app.use(koaUnitOfWork(uw));   // ctx.state.unitwork: the RequestScope
+ * router.post("/users", async (ctx) => { ctx.body = await ctx.state.unitwork.resolve(UserService).create(ctx.request.body); });
+ */
+import type { Context, Middleware, Next } from "koa";
+import type { Unitwork } from "../bootstrap";
+import { mapError } from "./error-mapper";
+import { toReply } from "./http-reply";
+import { requestIdFrom } from "./request-id";
+import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+
+export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions {
+  /** Requests for which the middleware does nothing (e.g. streaming routes), given the context. */
+  skip?: (ctx: Context) => boolean;
+}
+
+/**
+ * Middleware: everything downstream runs in the request's unit of work, which commits when the chain
+ * resolves, before Koa writes the response. `ctx.state.unitwork` holds the {@link RequestScope}. A
+ * response body that is a stream is read after COMMIT, so it must not use the unit of work.
+ */
+export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}): Middleware {
+  const { skip, ...unitOptions } = options;
+  const run = withUnitOfWork<{ ctx: Context; next: Next }, void>(uw, async ({ ctx, next }, scope) => {
+    ctx.state.unitwork = scope;
+    await next();
+  }, unitOptions);
+  return async (ctx, next) => {
+    if (skip?.(ctx)) return next();
+    const requestId = requestIdOf(ctx);
+    const outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}` });
+    if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
+  };
+}
+
+/**
+ * A Koa route handler running `handler` in one unit of work (joining the middleware's one when
+ * `koaUnitOfWork` is in use); the result (a body or `reply(status, body, headers)`) becomes the response.
+ */
+export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions): Middleware {
+  const run = withUnitOfWork<Context, R>(uw, handler, options);
+  return async (ctx) => {
+    const outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}` });
+    if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
+    const { status, body, headers } = toReply(outcome.result);
+    ctx.set(headers);
+    ctx.status = status;
+    if (body !== undefined) ctx.body = body;
+  };
+}
+
+/** Error middleware (use it first) answering with {@link mapError}; 5xx are logged with the request id. */
+export function koaErrorHandler(uw: Pick<Unitwork, "logger">): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const requestId = requestIdOf(ctx);
+      const mapped = mapError(error, requestId);
+      if (mapped.unexpected) uw.logger.error({ requestId, err: error, method: ctx.method, url: ctx.url }, "request failed");
+      ctx.set(mapped.headers);
+      ctx.status = mapped.status;
+      ctx.body = mapped.body;
+    }
+  };
+}
+
+/** One id per request, shared by the middlewares and handlers of the request. */
+function requestIdOf(ctx: Context): string {
+  const state = ctx.state as { requestId?: string };
+  if (!state.requestId) {
+    state.requestId = requestIdFrom(ctx.get("x-request-id") || undefined);
+    ctx.set("X-Request-Id", state.requestId);
+  }
+  return state.requestId;
+}

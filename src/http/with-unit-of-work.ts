@@ -1,0 +1,112 @@
+import type { Unitwork } from "../bootstrap";
+import { applicationContainer, createRequestContainer, type DependencyContainer, type InjectionToken } from "../di/request-container";
+import type { UnitOfWorkContext, UnitOfWorkOptions } from "../unit-of-work";
+import { analyzerOf, serverTiming, type AnalysisReportLike } from "./analyzer-port";
+import { requestIdFrom } from "./request-id";
+
+/** What a wrapped handler gets besides its framework's request: the request's container and unit of work. */
+export interface RequestScope {
+  readonly requestId: string;
+  /** The request's child container; resolve services from it. */
+  readonly container: DependencyContainer;
+  /** The request's unit of work (`undefined` with `transactional: false`). */
+  readonly unitOfWork: UnitOfWorkContext | undefined;
+  /** Shorthand for `container.resolve(token)`. */
+  resolve<T>(token: InjectionToken<T>): T;
+}
+
+export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
+  /**
+   * `false` opts the route out of the request's unit of work (streaming or long read-only routes): the
+   * handler still gets a request container, and repositories auto-commit each call. Default `true`.
+   */
+  transactional?: boolean;
+  /** Parent container (with `registerUnitwork` applied); by default one per unitwork, made on first use. */
+  container?: DependencyContainer;
+  /** Open an analyzer scope per request when `uw.analyzer` exists (default `true`). */
+  analyze?: boolean;
+  /** Set the `Server-Timing` header from the request's analyzer report (default `true`). */
+  serverTiming?: boolean;
+}
+
+/** Per call: the request id (header value or given id) and a name for logs and reports. */
+export interface RequestInfo {
+  requestId?: string | readonly string[];
+  name?: string;
+}
+
+/** What the wrapped handler produced, after COMMIT: the adapter sends it. */
+export interface ScopedOutcome<R> {
+  result: R;
+  requestId: string;
+  report?: AnalysisReportLike;
+  /** Value for the `Server-Timing` header, when enabled and an analyzer report exists. */
+  serverTiming?: string;
+}
+
+/** A framework-neutral request handler: `input` is whatever the adapter passes (req, ctx, …). */
+export type ScopedHandler<I, R> = (input: I, scope: RequestScope) => R | Promise<R>;
+
+/**
+ * Wraps a request handler so that each call runs in one unit of work and one child container. The
+ * returned function resolves only after COMMIT (so an adapter sends the response after the data is
+ * durable); when the handler throws, everything it wrote is rolled back, the connection is released and
+ * the original error is rethrown. The framework adapters (`unitwork/express`, `unitwork/fastify`,
+ * `unitwork/koa`) build on it.
+ *
+ * @example
+ * const createUser = withUnitOfWork(uw, (body: { email: string }, scope) =>
+ *   scope.resolve(UserService).create(body));
+ * const { result, serverTiming } = await createUser({ email: "ada@example.com" }, { requestId: "r-1" });
+ */
+export function withUnitOfWork<I, R>(
+  uw: Unitwork,
+  handler: ScopedHandler<I, R>,
+  options: WithUnitOfWorkOptions = {},
+): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
+  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, ...unitOptions } = options;
+  return async (input, info = {}) => {
+    const requestId = typeof info.requestId === "string" && info.requestId ? info.requestId : requestIdFrom(info.requestId);
+    const name = unitOptions.name ?? info.name ?? "request";
+    const container = createRequestContainer(applicationContainer(uw, parent), requestId, () => uw.unitOfWork.current);
+    const scopeOf = (unitOfWork: UnitOfWorkContext | undefined): RequestScope => ({
+      requestId,
+      container,
+      unitOfWork,
+      resolve: (token) => container.resolve(token),
+    });
+    const analyzer = analyze ? analyzerOf(uw) : undefined;
+    let report: AnalysisReportLike | undefined;
+    const invoke = async (unitOfWork: UnitOfWorkContext | undefined): Promise<R> => {
+      if (!analyzer) return handler(input, scopeOf(unitOfWork));
+      const scoped = await analyzer.scope(`${name} ${requestId}`, async () => handler(input, scopeOf(unitOfWork)));
+      report = scoped.report;
+      return scoped.result;
+    };
+    try {
+      const result = transactional ? await uw.unitOfWork.run((ctx) => invoke(ctx), { ...unitOptions, name }) : await invoke(undefined);
+      if (report) logReport(uw, requestId, report);
+      return { result, requestId, report, serverTiming: report && timing ? serverTiming(report) : undefined };
+    } catch (error) {
+      uw.logger.debug({ requestId, name, err: error }, "request failed; its unit of work was rolled back");
+      throw error;
+    } finally {
+      await disposeQuietly(uw, container, requestId);
+    }
+  };
+}
+
+function logReport(uw: Unitwork, requestId: string, report: AnalysisReportLike): void {
+  const summary = { requestId, scope: report.scope, queryCount: report.queryCount, totalDurationMs: report.totalDurationMs, findings: report.findings };
+  if (report.findings.length) uw.logger.warn(summary, `request ${requestId}: ${report.findings.length} query finding(s)`);
+  else uw.logger.debug(summary, `request ${requestId}: ${report.queryCount} queries`);
+}
+
+async function disposeQuietly(uw: Unitwork, container: DependencyContainer, requestId: string): Promise<void> {
+  try {
+    await container.dispose();
+  } catch (error) {
+    // The response does not depend on it, but a failing dispose() of a request service must be seen.
+    uw.logger.error({ requestId, err: error }, "disposing the request container failed");
+  }
+}
