@@ -43,7 +43,7 @@ export class UniqueViolationError extends DatabaseError {
   }
 }
 
-/** 23503: a foreign key; `constraint` and `columns` say which. */
+/** 23503 (or 23001, ON DELETE RESTRICT): a foreign key; `constraint` and `columns` say which. */
 export class ForeignKeyViolationError extends DatabaseError {
   override readonly code = "FOREIGN_KEY_VIOLATION";
   readonly columns: string[];

@@ -18,6 +18,7 @@ type DatabaseErrorClass = new (message: string, details?: DatabaseErrorDetails) 
 const BY_SQLSTATE: Record<string, DatabaseErrorClass> = {
   "23505": UniqueViolationError,
   "23503": ForeignKeyViolationError,
+  "23001": ForeignKeyViolationError, // restrict_violation: ON DELETE RESTRICT
   "23502": NotNullViolationError,
   "23514": CheckViolationError,
   "40001": SerializationFailureError,

@@ -79,7 +79,7 @@ function classify(error: unknown): Classified {
     return { status: 409, code: error.code, message: `a row with this ${what} already exists`, details: { constraint: error.constraint, columns: error.columns } };
   }
   if (error instanceof ForeignKeyViolationError) {
-    const stillReferenced = /is still referenced/.test(error.detail ?? "");
+    const stillReferenced = /is (still )?referenced/.test(error.detail ?? "");
     return stillReferenced
       ? { status: 409, code: error.code, message: "the row is still referenced by other rows", details: { constraint: error.constraint, table: error.table } }
       : { status: 422, code: error.code, message: `a referenced row does not exist (${error.columns.join(", ") || "foreign key"})`, details: { constraint: error.constraint, columns: error.columns } };

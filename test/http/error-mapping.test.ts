@@ -1,0 +1,121 @@
+import express from "express";
+import { FunctionDeployment, Organization, User } from "../../examples/domain";
+import { RequestContext, reply } from "../../src";
+import { expressErrorHandler, expressHandler } from "../../src/http/express";
+import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import { startTestServer, type TestServer } from "./http-test-server";
+
+let t: TestUnitwork;
+let api: TestServer;
+
+beforeAll(async () => {
+  t = await openTestUnitwork();
+  const uw = t.uw;
+  const users = uw.repositories.create(User);
+  const app = express();
+  app.use(express.json());
+  app.post("/write-then-throw", expressHandler(uw, async (req) => {
+    await users.create({ email: req.body.email });
+    expect(await users.count({ email: req.body.email })).toBe(1); // visible inside its own unit of work
+    throw new Error("secret internal detail");
+  }));
+  app.post("/stale-update", expressHandler(uw, async () => {
+    const user = await users.create({ email: "versioned@example.com" });
+    await users.update(user.id, { isActive: false });
+    return users.update(user.id, { isActive: true, version: user.version });
+  }));
+  app.post("/missing-reference", expressHandler(uw, (_req, _res, scope) =>
+    scope.unitOfWork!.repository(FunctionDeployment).create({ functionId: 999_999, version: 1, imageTag: "x" })));
+  app.post("/still-referenced", expressHandler(uw, async () => {
+    const owner = await users.create({ email: "org-owner@example.com" });
+    await uw.repositories.create(Organization).create({ name: "Acme", ownerId: owner.id } as never);
+    return users.delete(owner.id);
+  }));
+  app.get("/slow", expressHandler(uw, async (_req, _res, scope) => scope.unitOfWork!.manager.query("SELECT pg_sleep(5)"), { timeoutMs: 200 }));
+  app.get("/bad-sql", expressHandler(uw, (_req, _res, scope) => scope.unitOfWork!.manager.query("SELEC secret_column FROM users")));
+  app.get("/context", expressHandler(uw, async (_req, _res, scope) => {
+    const context = scope.resolve(RequestContext);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { id: context.id, sameUnit: context.unitOfWork?.id === scope.unitOfWork?.id, txid: (await scope.unitOfWork!.manager.query("SELECT txid_current() AS x"))[0].x };
+  }));
+  app.get("/no-transaction", expressHandler(uw, async (_req, res, scope) => {
+    await users.create({ email: "autocommit@example.com" });
+    res.status(200).type("text/plain").send(`unit: ${scope.unitOfWork === undefined}`);
+  }, { transactional: false }));
+  app.get("/read-only", expressHandler(uw, () => users.create({ email: "ro@example.com" }), { readOnly: true }));
+  app.get("/empty", expressHandler(uw, () => undefined));
+  app.post("/created", expressHandler(uw, () => reply(201, { ok: true }, { "X-Custom": "yes" })));
+  app.use(expressErrorHandler(uw));
+  api = await startTestServer(app.listen(0, "127.0.0.1"));
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.close();
+});
+
+const errorOf = (body: { error: { code: string; message: string } }) => body.error;
+
+test("a handler that throws after writing leaves no row; the 500 hides the message and carries the request id", async () => {
+  const res = await api.call("POST", "/write-then-throw", { email: "ghost@example.com" }, { "x-request-id": "req-ghost" });
+  expect(res.status).toBe(500);
+  expect(res.body).toEqual({ error: { code: "INTERNAL_ERROR", message: "Internal Server Error", requestId: "req-ghost" } });
+  expect(res.headers.get("x-request-id")).toBe("req-ghost");
+  expect(await t.uw.repositories.create(User).count({ email: "ghost@example.com" })).toBe(0);
+  const logged = t.logger.entries.find((e) => e.level === "error" && (e.obj as { requestId?: string }).requestId === "req-ghost");
+  expect((logged?.obj as { err: Error }).err.message).toBe("secret internal detail");
+});
+
+test("a stale version is 409 CONCURRENCY_CONFLICT and rolls the request back", async () => {
+  const res = await api.call("POST", "/stale-update");
+  expect(res.status).toBe(409);
+  expect(errorOf(res.body).code).toBe("CONCURRENCY_CONFLICT");
+  expect(await t.uw.repositories.create(User).count({ email: "versioned@example.com" })).toBe(0);
+});
+
+test("a missing referenced row is 422, a row still referenced is 409", async () => {
+  const missing = await api.call("POST", "/missing-reference");
+  expect(missing.status).toBe(422);
+  expect(missing.body.error).toMatchObject({ code: "FOREIGN_KEY_VIOLATION", details: { constraint: "fk_function_deployments_function", columns: ["function_id"] } });
+  const referenced = await api.call("POST", "/still-referenced");
+  expect(referenced.status).toBe(409);
+  expect(referenced.body.error).toMatchObject({ code: "FOREIGN_KEY_VIOLATION", details: { constraint: "fk_organizations_owner" } });
+  expect(await t.uw.repositories.create(User).count({ email: "org-owner@example.com" })).toBe(0);
+});
+
+test("a unit of work past its deadline is 503 with Retry-After", async () => {
+  const res = await api.call("GET", "/slow");
+  expect(res.status).toBe(503);
+  expect(res.headers.get("retry-after")).toBe("1");
+  expect(errorOf(res.body).code).toBe("UNIT_OF_WORK_TIMEOUT");
+});
+
+test("a database error that is not mapped is a 500 without SQL", async () => {
+  const res = await api.call("GET", "/bad-sql");
+  expect(res.status).toBe(500);
+  expect(JSON.stringify(res.body)).not.toMatch(/secret_column|SELEC|syntax/);
+});
+
+test("each request gets its own container, RequestContext and transaction", async () => {
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => api.call("GET", "/context", undefined, { "x-request-id": `ctx-${i}` })));
+  results.forEach((res, i) => expect(res.body).toMatchObject({ id: `ctx-${i}`, sameUnit: true }));
+  expect(new Set(results.map((r) => r.body.txid)).size).toBe(20);
+});
+
+test("transactional: false runs without a unit of work and lets the handler write the response", async () => {
+  const res = await api.call("GET", "/no-transaction");
+  expect(res.status).toBe(200);
+  expect(res.body).toBe("unit: true");
+  expect(await t.uw.repositories.create(User).count({ email: "autocommit@example.com" })).toBe(1);
+});
+
+test("readOnly routes refuse writes (500, nothing written); undefined is 204; reply() sets status and headers", async () => {
+  const ro = await api.call("GET", "/read-only");
+  expect(ro.status).toBe(500);
+  expect(await t.uw.repositories.create(User).count({ email: "ro@example.com" })).toBe(0);
+  const empty = await api.call("GET", "/empty");
+  expect(empty.status).toBe(204);
+  const created = await api.call("POST", "/created");
+  expect(created.status).toBe(201);
+  expect(created.headers.get("x-custom")).toBe("yes");
+  expect(created.body).toEqual({ ok: true });
+});
