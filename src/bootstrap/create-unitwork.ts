@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { defaultLogger, type UnitworkLogger } from "../config";
+import { QueryAnalyzer, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../factory";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { setTransactionalLocator, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
@@ -14,6 +15,8 @@ export interface CreateUnitworkOptions {
   strict?: boolean;
   /** A pino-compatible logger; a pino logger named `unitwork` by default. */
   logger?: UnitworkLogger;
+  /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default, `{ mode: "off" }` to disable. */
+  analyzer?: QueryAnalyzerOptions;
   /** Page-size and offset limits, cursor secret. */
   repositories?: Partial<RepositorySettings>;
 }
@@ -34,14 +37,16 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   if (!dataSource.isInitialized) await dataSource.initialize();
   const logger = options.logger ?? defaultLogger();
   const unitOfWork = new UnitOfWork(dataSource, { defaults: options.defaults, logger });
+  const analyzer = await QueryAnalyzer.create(dataSource, unitOfWork, options.analyzer ?? {}, logger);
   const repositories = new RepositoryFactory({
     dataSource,
     unitOfWork,
     strict: options.strict ?? false,
     logger,
     settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories },
+    callSites: analyzer.callSites,
   });
-  const uw = new Unitwork(dataSource, unitOfWork, repositories, logger);
+  const uw = new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);
   setTransactionalLocator(() => unitOfWork);
   return uw;
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { QueryAnalyzer } from "../analyzer";
 import type { UnitworkLogger } from "../config";
 import type { RepositoryFactory } from "../factory";
 import type { UnitOfWork } from "../unit-of-work";
@@ -30,6 +31,8 @@ export class Unitwork {
     readonly unitOfWork: UnitOfWork,
     readonly repositories: RepositoryFactory,
     readonly logger: UnitworkLogger,
+    /** Sees every statement of this DataSource: N+1, duplicate and slow findings per scope. */
+    readonly analyzer: QueryAnalyzer,
   ) {}
 
   /** Round-trips to the server. Never throws: a failure is `ok: false` with the error's message. */
@@ -47,6 +50,7 @@ export class Unitwork {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.unitOfWork.whenIdle();
+      this.analyzer.dispose();
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     })();
     return this.closing;

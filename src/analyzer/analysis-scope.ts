@@ -1,0 +1,47 @@
+import type { OperationTag } from "./operation-tag";
+import type { CapturedStack } from "./stack-frames";
+import type { StatementShape } from "./statement-shape";
+
+/** One captured statement with what the rules need. @internal */
+export interface StatementRecord {
+  sql: string;
+  parameters: readonly unknown[];
+  shape: StatementShape;
+  durationMs: number;
+  rows: number;
+  success: boolean;
+  stack?: CapturedStack;
+  tag?: OperationTag;
+  /** Kept without its parameters (too many, or a unitwork bulk chunk): never compared by the rules. */
+  opaque?: boolean;
+}
+
+let nextSeq = 0;
+/** Statements a scope keeps for analysis; beyond it only the counts grow (a runaway loop must not eat memory). */
+const MAX_RECORDS = 100_000;
+
+/** A unit of work, `analyzer.scope()` or request: collects its statements until it ends. @internal */
+export class AnalysisScope {
+  readonly seq = ++nextSeq;
+  readonly records: StatementRecord[] = [];
+  queryCount = 0;
+  totalDurationMs = 0;
+  ended = false;
+
+  constructor(readonly name: string, readonly parent: AnalysisScope | undefined) {}
+
+  add(record: StatementRecord): void {
+    for (let scope: AnalysisScope | undefined = this; scope; scope = scope.parent) {
+      if (scope.ended) continue;
+      scope.queryCount++;
+      scope.totalDurationMs += record.durationMs;
+      if (scope.records.length < MAX_RECORDS) scope.records.push(record);
+    }
+  }
+
+  /** Whether an enclosing scope (which reports the same statements) is still open. */
+  get nested(): boolean {
+    for (let scope = this.parent; scope; scope = scope.parent) if (!scope.ended) return true;
+    return false;
+  }
+}

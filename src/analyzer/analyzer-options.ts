@@ -1,0 +1,62 @@
+import type { UnitworkLogger } from "../config";
+import type { AnalysisReport, FindingKind } from "./analysis-report";
+
+/** `off`: nothing is captured. `log`: findings logged at info. `warn`: at warn. `throw`: a scope with findings throws `QueryAnalysisError`. */
+export type AnalyzerMode = "off" | "log" | "warn" | "throw";
+
+/**
+ * What a finding must match to be dropped. A string is a fingerprint (exact) or a piece of the call
+ * site (`"src/reports/"`); a RegExp is tested against the statement's SQL and its call site; the
+ * object form combines criteria (all given ones must match).
+ */
+export type IgnoreRule =
+  | string
+  | RegExp
+  | { kind?: FindingKind; fingerprint?: string; sql?: RegExp; callSite?: string | RegExp };
+
+export interface QueryAnalyzerOptions {
+  /** Default `"log"`. */
+  mode?: AnalyzerMode;
+  /** A statement that takes longer is a `"slow"` finding. Default 500 ms. */
+  slowQueryMs?: number;
+  /** Distinct parameter sets of one shape from one call site that make an N+1. Default 3. */
+  nPlusOneThreshold?: number;
+  /** Take the plan of slow statements (`EXPLAIN (ANALYZE, BUFFERS)` on a separate connection, rolled back). Default false. */
+  explainSlowQueries?: boolean;
+  /** Findings to drop. */
+  ignore?: IgnoreRule[];
+  /** Defaults to the unitwork logger (pino). */
+  logger?: UnitworkLogger;
+  /** Called with every report (also reports without findings). */
+  onReport?: (report: AnalysisReport) => void;
+  /** How many statements a report keeps in `queries` (the counts always cover all). Default 1000. */
+  maxQueriesPerReport?: number;
+}
+
+/** @internal */
+export interface ResolvedAnalyzerOptions {
+  mode: AnalyzerMode;
+  slowQueryMs: number;
+  nPlusOneThreshold: number;
+  explainSlowQueries: boolean;
+  ignore: IgnoreRule[];
+  maxQueriesPerReport: number;
+}
+
+/** @internal */
+export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): ResolvedAnalyzerOptions {
+  const resolved: ResolvedAnalyzerOptions = {
+    mode: options.mode ?? "log",
+    slowQueryMs: options.slowQueryMs ?? 500,
+    nPlusOneThreshold: options.nPlusOneThreshold ?? 3,
+    explainSlowQueries: options.explainSlowQueries ?? false,
+    ignore: options.ignore ?? [],
+    maxQueriesPerReport: options.maxQueriesPerReport ?? 1000,
+  };
+  if (!["off", "log", "warn", "throw"].includes(resolved.mode)) throw new TypeError(`analyzer mode must be off, log, warn or throw, got ${JSON.stringify(resolved.mode)}`);
+  if (!(resolved.slowQueryMs >= 0)) throw new TypeError(`analyzer slowQueryMs must be a number >= 0, got ${resolved.slowQueryMs}`);
+  if (!Number.isInteger(resolved.nPlusOneThreshold) || resolved.nPlusOneThreshold < 2) {
+    throw new TypeError(`analyzer nPlusOneThreshold must be an integer >= 2, got ${resolved.nPlusOneThreshold}`);
+  }
+  return resolved;
+}

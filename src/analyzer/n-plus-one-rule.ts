@@ -1,0 +1,116 @@
+import type { StatementRecord } from "./analysis-scope";
+import { parameterKey } from "./parameter-key";
+import type { Slot, SlotRole } from "./statement-shape";
+
+/** A group of statements one call path issued in a loop. @internal */
+export interface NPlusOneGroup {
+  records: StatementRecord[];
+  /** The slot whose value changed from statement to statement (for the suggestion). */
+  varyingColumn?: string;
+  /** Whether the varying value is an IN-list / ANY array (a batch per iteration). */
+  listLookup: boolean;
+}
+
+/**
+ * N+1: one call path issuing one statement shape with at least `threshold` distinct parameter sets.
+ * Not N+1 (clean): statements that differ only in OFFSET/LIMIT or in range bounds under a LIMIT
+ * (offset and keyset pagination), chunked reads whose IN-lists hold several keys each and never
+ * overlap, multi-row INSERT batches, and anything unitwork tagged as its own operation. @internal
+ */
+export function findNPlusOne(records: readonly StatementRecord[], threshold: number): NPlusOneGroup[] {
+  const groups = new Map<string, StatementRecord[]>();
+  for (const record of records) {
+    if (record.tag || record.opaque || record.shape.kind === "control" || record.shape.kind === "other") continue;
+    if (record.shape.kind === "select" && record.shape.tables.length === 0) continue;
+    const key = `${record.shape.fingerprint}\0${record.stack?.key ?? "?"}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(record);
+  }
+  const found: NPlusOneGroup[] = [];
+  for (const group of groups.values()) {
+    if (group.length < threshold) continue;
+    const verdict = classify(group, threshold);
+    if (verdict) found.push(verdict);
+  }
+  return found;
+}
+
+interface Execution {
+  values: string;
+  list: string[];
+  windowed: string;
+  column?: string;
+}
+
+function classify(group: StatementRecord[], threshold: number): NPlusOneGroup | undefined {
+  const distinct = new Map<string, StatementRecord>();
+  for (const record of group) distinct.set(`${record.sql}\0${parameterKey(record.parameters)}`, record);
+  if (distinct.size < threshold) return undefined;
+  const executions = [...distinct.values()].map(execution);
+  const varies = (pick: (e: Execution) => string) => new Set(executions.map(pick)).size > 1;
+  const valuesVary = varies((e) => e.values);
+  const listVaries = varies((e) => e.list.join("\u0001"));
+  const first = group[0]!;
+  if (!valuesVary && !listVaries) {
+    // Only OFFSET/LIMIT or range bounds change: a pagination walk when the statement is limited.
+    if (first.shape.hasLimit) return undefined;
+    return { records: group, varyingColumn: executions[0]!.column, listLookup: false };
+  }
+  if (valuesVary) {
+    const batches = group.filter((r) => r.shape.valuesRows >= 2).length;
+    if (first.shape.kind === "insert" && batches >= group.length - 1) return undefined;
+    return { records: group, varyingColumn: executions[0]!.column, listLookup: false };
+  }
+  // Only the IN-list / ANY array changes: chunked reads of disjoint key sets are a batch, not a loop.
+  const multi = executions.filter((e) => e.list.length >= 2).length;
+  if (multi >= executions.length - 1 && disjoint(executions)) return undefined;
+  return { records: group, varyingColumn: executions[0]!.column, listLookup: true };
+}
+
+function disjoint(executions: Execution[]): boolean {
+  const seen = new Set<string>();
+  for (const e of executions) {
+    for (const key of new Set(e.list)) {
+      if (seen.has(key)) return false;
+      seen.add(key);
+    }
+  }
+  return true;
+}
+
+function execution(record: StatementRecord): Execution {
+  const roles = paramRoles(record.shape.slots);
+  const values: unknown[] = [];
+  const list: string[] = [];
+  const windowed: unknown[] = [];
+  let column: string | undefined;
+  for (const slot of record.shape.slots) {
+    const role = slot.param !== undefined ? roles.get(slot.param)! : slot.role;
+    const value = slot.param !== undefined ? record.parameters[slot.param - 1] : slot.literal;
+    if (role === "value") {
+      values.push(value);
+      column ??= slot.column;
+    } else if (role === "list") {
+      if (Array.isArray(value)) for (const v of value) list.push(parameterKey(v));
+      else list.push(parameterKey(value));
+      column ??= slot.column;
+    } else {
+      windowed.push(value);
+    }
+  }
+  return { values: parameterKey(values), list, windowed: parameterKey(windowed), column };
+}
+
+const PRECEDENCE: Record<SlotRole, number> = { offset: 4, limit: 3, range: 2, list: 1, value: 0 };
+
+/** A parameter used in several places takes its strongest role (keyset `a < $1 OR (a = $1 AND …)` is a range). */
+function paramRoles(slots: readonly Slot[]): Map<number, SlotRole> {
+  const roles = new Map<number, SlotRole>();
+  for (const slot of slots) {
+    if (slot.param === undefined) continue;
+    const known = roles.get(slot.param);
+    if (!known || PRECEDENCE[slot.role] > PRECEDENCE[known]) roles.set(slot.param, slot.role);
+  }
+  return roles;
+}

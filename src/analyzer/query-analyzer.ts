@@ -1,0 +1,287 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface } from "typeorm";
+import type { UnitworkLogger } from "../config";
+import { QueryAnalysisError } from "../errors";
+import type { Frame, UnitOfWork, UnitOfWorkContext } from "../unit-of-work";
+import type { AnalysisReport, CapturedQuery, Finding, FingerprintStats } from "./analysis-report";
+import { AnalysisScope, type StatementRecord } from "./analysis-scope";
+import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyzerOptions } from "./analyzer-options";
+import { StackCarrier } from "./call-site-tracer";
+import { buildFindings } from "./build-findings";
+import { currentOperationTag, type OperationTag } from "./operation-tag";
+import { captureStack, type CapturedStack } from "./stack-frames";
+import { formatFrame } from "./source-position";
+import { isTransactionControl, loadStatementParser, statementShape } from "./statement-shape";
+
+interface Pending {
+  sql: string;
+  parameters: readonly unknown[];
+  scope?: AnalysisScope;
+  stack?: CapturedStack;
+  tag?: OperationTag;
+  started: number;
+}
+
+interface Totals {
+  sql: string;
+  calls: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+const live = new Set<QueryAnalyzer>();
+/** Statements with more bound values are kept without them (and never compared). */
+const MAX_KEPT_PARAMETERS = 2000;
+const OMITTED: readonly unknown[] = Object.freeze([]);
+
+/**
+ * Sees every statement its DataSource runs and reports, per scope (each outermost unit of work,
+ * each `scope(name, fn)`, each HTTP request), N+1 loops, duplicate reads and slow statements with
+ * the application call site and a concrete fix. One per `createUnitwork` (`uw.analyzer`).
+ *
+ * @example
+ * const { result, report } = await uw.analyzer.scope("list posts", () => listPostsWithAuthors());
+ * for (const f of report.findings) console.log(f.kind, f.callSite, f.suggestion);
+ * uw.analyzer.onReport((r) => metrics.histogram("queries_per_scope", r.queryCount));
+ */
+export class QueryAnalyzer {
+  private settings: ResolvedAnalyzerOptions;
+  private readonly logger: UnitworkLogger;
+  private readonly scopes = new AsyncLocalStorage<AnalysisScope>();
+  private readonly internal = new AsyncLocalStorage<true>();
+  private readonly frameScopes = new WeakMap<Frame, AnalysisScope>();
+  private readonly pending = new WeakMap<object, Pending[]>();
+  private readonly totals = new Map<string, Totals>();
+  private readonly listeners: ((report: AnalysisReport) => void)[] = [];
+  private readonly subscriber: EntitySubscriberInterface;
+  private readonly detachUnitOfWork: () => void;
+  private explicitScopes = 0;
+  private disposed = false;
+  /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
+  readonly callSites: StackCarrier;
+
+  /** @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance. */
+  constructor(readonly dataSource: DataSource, private readonly unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
+    this.settings = resolveAnalyzerOptions(options);
+    this.logger = options.logger ?? logger;
+    if (options.onReport) this.listeners.push(options.onReport);
+    this.callSites = new StackCarrier(() => this.capturing);
+    const self = this;
+    this.subscriber = {
+      beforeQuery: (event: BeforeQueryEvent) => self.before(event),
+      afterQuery: (event: AfterQueryEvent) => self.after(event),
+    };
+    dataSource.subscribers.push(this.subscriber);
+    this.detachUnitOfWork = unitOfWork.addListener({
+      scopeStarted: (context) => this.unitStarted(context),
+      scopeEnded: (context, error) => this.unitEnded(context, error),
+    });
+    live.add(this);
+  }
+
+  /** @internal loads the SQL parser; `createUnitwork` awaits it. */
+  static async create(dataSource: DataSource, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger): Promise<QueryAnalyzer> {
+    await loadStatementParser();
+    return new QueryAnalyzer(dataSource, unitOfWork, options, logger);
+  }
+
+  /** @internal every analyzer alive in this process (the `unitwork/testing` helpers use them). */
+  static get live(): readonly QueryAnalyzer[] {
+    return [...live];
+  }
+
+  /** The options in effect. */
+  get options(): Readonly<ResolvedAnalyzerOptions> {
+    return this.settings;
+  }
+
+  /** Changes options at run time (e.g. `{ mode: "throw" }` in a test). */
+  configure(options: QueryAnalyzerOptions): void {
+    this.settings = resolveAnalyzerOptions({ ...this.settings, ...options });
+    if (options.onReport) this.listeners.push(options.onReport);
+  }
+
+  /**
+   * Runs `fn` as one scope and returns its result with the report. Scopes nest: statements count in
+   * every enclosing scope; only the outermost one logs or throws (`"throw"` mode). A scope captures
+   * even in `"off"` mode, so the report is always filled.
+   */
+  async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{ result: R; report: AnalysisReport }> {
+    const scope = new AnalysisScope(name, this.innermost());
+    this.explicitScopes++;
+    let result: R;
+    try {
+      result = await this.scopes.run(scope, fn);
+    } catch (error) {
+      await this.finish(scope, false);
+      throw error;
+    } finally {
+      this.explicitScopes--;
+    }
+    const report = await this.finish(scope, true);
+    return { result, report };
+  }
+
+  /** Calls `listener` with the report of every scope (also those without findings); returns an unsubscribe function. */
+  onReport(listener: (report: AnalysisReport) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  /** Totals per statement shape across all statements seen (slowest total first). */
+  stats(): FingerprintStats[] {
+    return [...this.totals.entries()]
+      .map(([fingerprint, t]) => ({ fingerprint, sql: t.sql, calls: t.calls, totalMs: t.totalMs, meanMs: t.totalMs / t.calls, maxMs: t.maxMs }))
+      .sort((a, b) => b.totalMs - a.totalMs);
+  }
+
+  /** Forgets the totals of `stats()`. */
+  resetStats(): void {
+    this.totals.clear();
+  }
+
+  /** @internal detaches from the DataSource and the unit of work (`uw.close()` calls it). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const at = this.dataSource.subscribers.indexOf(this.subscriber);
+    if (at >= 0) this.dataSource.subscribers.splice(at, 1);
+    this.detachUnitOfWork();
+    live.delete(this);
+  }
+
+  // ---------------------------------------------------------------- capture (hot path)
+
+  private get capturing(): boolean {
+    return this.settings.mode !== "off" || this.explicitScopes > 0;
+  }
+
+  private innermost(): AnalysisScope | undefined {
+    const own = this.scopes.getStore();
+    const frame = this.unitOfWork.currentFrame;
+    const unit = frame ? this.frameScopes.get(frame.scope) : undefined;
+    const scope = own && unit ? (own.seq > unit.seq ? own : unit) : (own ?? unit);
+    return scope && !scope.ended ? scope : undefined;
+  }
+
+  private before(event: BeforeQueryEvent): void {
+    if (!this.capturing || this.internal.getStore() || isTransactionControl(event.query)) return;
+    const scope = this.innermost();
+    const tag = currentOperationTag();
+    const parameters = (event.parameters ?? []) as readonly unknown[];
+    const pending: Pending = {
+      sql: event.query,
+      // unitwork's own bulk chunks are never compared; holding their parameters would hold the data.
+      parameters: tag || parameters.length > MAX_KEPT_PARAMETERS ? OMITTED : parameters,
+      scope,
+      // A repository call carries its site; a direct TypeORM call is traced here, where the chain
+      // of awaits still leads back to the application (V8 async stack traces).
+      stack: this.callSites.current ?? (scope ? captureStack(this.before) : undefined),
+      tag,
+      started: performance.now(),
+    };
+    const queue = this.pending.get(event.queryRunner);
+    if (queue) queue.push(pending);
+    else this.pending.set(event.queryRunner, [pending]);
+  }
+
+  private after(event: AfterQueryEvent): void {
+    const queue = this.pending.get(event.queryRunner);
+    if (!queue?.length) return;
+    let at = 0;
+    while (at < queue.length && (queue[at]!.sql !== event.query || (queue[at]!.parameters !== OMITTED && event.parameters !== undefined && queue[at]!.parameters !== event.parameters))) at++;
+    if (at === queue.length) return;
+    const pending = queue.splice(at, 1)[0]!;
+    const durationMs = performance.now() - pending.started;
+    const shape = statementShape(pending.sql);
+    let totals = this.totals.get(shape.fingerprint);
+    if (!totals) this.totals.set(shape.fingerprint, (totals = { sql: pending.sql, calls: 0, totalMs: 0, maxMs: 0 }));
+    totals.calls++;
+    totals.totalMs += durationMs;
+    if (durationMs > totals.maxMs) totals.maxMs = durationMs;
+    const raw = event.rawResults as { rows?: unknown[]; rowCount?: number | null } | undefined;
+    const record: StatementRecord = {
+      sql: pending.sql,
+      parameters: pending.parameters,
+      shape,
+      durationMs,
+      rows: raw?.rows?.length || raw?.rowCount || 0,
+      success: event.success,
+      stack: pending.stack,
+      tag: pending.tag,
+      opaque: pending.parameters === OMITTED && !!event.parameters?.length,
+    };
+    if (pending.scope) pending.scope.add(record);
+    else if (durationMs > this.settings.slowQueryMs && this.settings.mode !== "off") this.reportLoose(record);
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  private unitStarted(context: UnitOfWorkContext): void {
+    if (this.settings.mode === "off") return;
+    const frame = context as Frame;
+    this.frameScopes.set(frame, new AnalysisScope(context.name ?? `unit of work ${context.id}`, this.innermost()));
+  }
+
+  private async unitEnded(context: UnitOfWorkContext, error: unknown): Promise<void> {
+    const scope = this.frameScopes.get(context as Frame);
+    if (!scope) return;
+    this.frameScopes.delete(context as Frame);
+    // A failed unit of work keeps its own error; its report is still delivered and logged.
+    await this.finish(scope, error === undefined);
+  }
+
+  /** A slow statement outside any scope is reported on its own. */
+  private reportLoose(record: StatementRecord): void {
+    const scope = new AnalysisScope("(no scope)", undefined);
+    scope.add(record);
+    this.finish(scope, false).catch((error) => this.logger.error({ err: error }, "query analyzer: could not report a slow statement"));
+  }
+
+  private async finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
+    scope.ended = true;
+    const findings = await this.internal.run(true, () => buildFindings(this.dataSource, scope.records, this.settings));
+    const report: AnalysisReport = {
+      scope: scope.name,
+      queryCount: scope.queryCount,
+      totalDurationMs: scope.totalDurationMs,
+      queries: scope.records.slice(0, this.settings.maxQueriesPerReport).map(toCaptured),
+      findings,
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(report);
+      } catch (error) {
+        this.logger.error({ err: error, scope: scope.name }, "query analyzer: an onReport listener threw");
+      }
+    }
+    if (findings.length === 0 || scope.nested || this.settings.mode === "off") return report;
+    if (this.settings.mode === "throw" && mayThrow) throw new QueryAnalysisError(report);
+    const level = this.settings.mode === "log" ? "info" : "warn";
+    for (const finding of findings) {
+      const { plan, parameters: _parameters, ...rest } = finding;
+      this.logger[level](
+        { scope: scope.name, ...rest, plan: plan && { ...plan, plan: undefined } },
+        `query analyzer: ${finding.kind} (x${finding.count}) at ${finding.callSite}: ${finding.suggestion}`,
+      );
+    }
+    return report;
+  }
+}
+
+function toCaptured(record: StatementRecord): CapturedQuery {
+  const frame = record.stack?.frames[0];
+  return {
+    sql: record.sql,
+    parameters: record.parameters,
+    fingerprint: record.shape.fingerprint,
+    durationMs: record.durationMs,
+    rows: record.rows,
+    success: record.success,
+    callSite: frame ? formatFrame(frame) : undefined,
+    operation: record.tag?.kind,
+  };
+}
