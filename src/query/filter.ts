@@ -1,5 +1,6 @@
-import type { EntityMetadata, ObjectLiteral, SelectQueryBuilder, WhereExpressionBuilder } from "typeorm";
-import { InvalidQueryError } from "../errors";
+import type { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { compileFilter } from "./filter-compiler";
+import { SqlScope } from "./sql-scope";
 
 /** Comparison operators of a {@link Filter} field. */
 export interface FieldOperators<V> {
@@ -40,23 +41,22 @@ export type Filter<T> = { [K in keyof T]?: FieldFilter<T[K]> } & {
   not?: Filter<T>;
 };
 
-/**
- * Adds `where` to the query builder. This first version takes `{ column: value }` equality only;
- * anything else throws `InvalidQueryError`. @internal
- */
-export function applyFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, metadata: EntityMetadata, alias: string, where: Filter<T> | undefined): void {
-  if (where === undefined) return;
-  if (where === null || typeof where !== "object" || Array.isArray(where)) throw new InvalidQueryError("where must be an object");
-  let index = 0;
-  for (const [key, value] of Object.entries(where)) {
-    const column = metadata.columns.find((c) => c.propertyName === key && !c.relationMetadata);
-    if (!column) throw new InvalidQueryError(`unknown filter field ${JSON.stringify(key)} on ${metadata.name}`, key, metadata.columns.map((c) => c.propertyName));
-    if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-      throw new InvalidQueryError(`unsupported filter value for ${key}`, key);
-    }
-    const param = `w${index++}`;
-    const target: WhereExpressionBuilder = qb;
-    if (value === null) target.andWhere(`${alias}.${column.propertyPath} IS NULL`);
-    else target.andWhere(`${alias}.${column.propertyPath} = :${param}`, { [param]: value });
-  }
+/** The part of a TypeORM query builder `applyFilter` needs (select, update, delete and soft-delete builders). */
+export interface FilterTarget {
+  andWhere(where: string): unknown;
+  setParameters(parameters: ObjectLiteral): unknown;
 }
+
+/**
+ * Checks `where` against the entity metadata and adds it to the query builder as one parameterised
+ * condition on `alias` (see {@link compileFilter}). Throws `InvalidQueryError` before touching `qb`
+ * when anything in it is unknown or mistyped. @internal
+ */
+export function applyFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T> | FilterTarget, metadata: EntityMetadata, alias: string, where: Filter<T> | undefined, options: { withDeleted?: boolean } = {}): void {
+  const compiled = compileFilter(metadata, alias, where, { withDeleted: options.withDeleted, scope: new SqlScope(`uwf${(filterCounter = (filterCounter + 1) % 1e6)}_`) });
+  if (compiled.sql === undefined) return;
+  qb.andWhere(compiled.sql);
+  qb.setParameters(compiled.parameters);
+}
+
+let filterCounter = 0;

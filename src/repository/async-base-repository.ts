@@ -7,19 +7,24 @@ import {
   NotFoundError,
   translateDatabaseError,
 } from "../errors";
-import { applyFilter, type Filter } from "../query";
+import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import { withOperationTag } from "../analyzer/operation-tag";
 import type { Frame, UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
 import { assertValid } from "./entity-validator";
+import type { CursorPaginateOptions, FindManyOptions, PaginateOptions } from "./find-options";
 import { hydrate } from "./hydrate";
+import { planList, runList } from "./list-plan";
+import { paginate, paginateByCursor } from "./pagination";
+import { loadRelationTree } from "./relation-loader";
 import type { RepositoryRuntime } from "./repository-runtime";
 import { assertWritable } from "./writable-input";
 
 /** A primary key value: number, string, or uuid string. */
 export type EntityId = string | number;
 
-export interface GetByIdOptions {
-  relations?: string[] | Record<string, unknown>;
+export interface GetByIdOptions<T = any> {
+  relations?: Relations<T>;
   /** Pessimistic row lock; only inside a unit of work. */
   lock?: "pessimistic_read" | "pessimistic_write";
   withDeleted?: boolean;
@@ -55,27 +60,29 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   // ---------------------------------------------------------------- reads
 
-  /** The entity with this primary key, or `null`. */
-  async getById(id: EntityId, options: GetByIdOptions = {}): Promise<T | null> {
+  /** The entity with this primary key, or `null`. `lock` takes a row lock (inside a unit of work only). */
+  async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
     checkId(metadata, pk.propertyName, pk.type, id);
-    const manager = this.manager(false);
-    if (options.lock && !manager.queryRunner?.isTransactionActive) {
+    if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
+      throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
+    }
+    if (options.lock && !this.manager(false).queryRunner?.isTransactionActive) {
       throw new IllegalTransactionStateError(`getById(..., { lock: "${options.lock}" }) needs an active unit of work`);
     }
-    return this.execute(() =>
-      manager.findOne(this.target, {
-        where: { [pk.propertyName]: id } as never,
-        relations: options.relations as never,
-        lock: options.lock ? { mode: options.lock } : undefined,
-        withDeleted: options.withDeleted,
-      }),
-    );
+    const plan = planList(this, { where: { [pk.propertyName]: id }, relations: options.relations, withDeleted: options.withDeleted, limit: 1 });
+    if (options.lock) {
+      plan.lock = options.lock;
+      if (plan.strategy === "join") plan.strategy = "query"; // FOR UPDATE cannot lock the nullable side of a join
+    }
+    const run = () => runList(this, plan);
+    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `getById ${metadata.name}` }, run) : await run();
+    return entities[0] ?? null;
   }
 
   /** Like `getById`, but throws `NotFoundError` when there is no such row. */
-  async getByIdOrFail(id: EntityId, options: GetByIdOptions = {}): Promise<T> {
+  async getByIdOrFail(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T> {
     const found = await this.getById(id, options);
     if (!found) throw new NotFoundError(this.metadata.name, id);
     return found;
@@ -89,7 +96,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.exists({ [pk.propertyName]: id } as Filter<T>);
   }
 
-  /** How many rows match `where` (all rows without it). */
+  /** How many rows match `where` (all rows without it); soft-deleted rows do not count. */
   async count(where?: Filter<T>): Promise<number> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
@@ -101,6 +108,86 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
     return this.execute(() => qb.getExists());
+  }
+
+  /**
+   * The rows matching `where`, in `orderBy` order (primary key appended, so the order is stable), with
+   * `relations` loaded. Everything is checked against the entity before any SQL is built.
+   *
+   * @example
+   * await fns.findMany({ where: { status: { in: ["active", "building"] }, user: { email: { ilike: "%@acme.co" } } },
+   *   orderBy: "-createdAt", relations: { deployments: true }, limit: 50 });
+   */
+  async findMany(options: FindManyOptions<T> = {}): Promise<T[]> {
+    const plan = planList(this, options as never);
+    const run = () => runList(this, plan);
+    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
+    return entities;
+  }
+
+  /** The first row of `findMany(options)` (with `limit: 1`), or `null`. */
+  async findFirst(options: Omit<FindManyOptions<T>, "limit"> = {}): Promise<T | null> {
+    const found = await this.findMany({ ...options, limit: 1 });
+    return found[0] ?? null;
+  }
+
+  /**
+   * One page by offset: `{ items, total, page, pageSize, totalPages, hasNext, hasPrevious }`. With
+   * `count: "exact"` (default) `total` counts matching roots (relations never multiply it); with
+   * `count: "none"` it is `null` and `hasNext` comes from fetching one extra row.
+   *
+   * @example
+   * const page = await fns.paginate({ page: 2, pageSize: 20, where: { status: "active" }, orderBy: "-createdAt" });
+   */
+  paginate(options: PaginateOptions<T>): Promise<Page<T>> {
+    return paginate(this, options);
+  }
+
+  /**
+   * One page by keyset: pass `pageInfo.endCursor` as `after` for the next one. Cursors are opaque,
+   * signed (HMAC) and tied to the order; rows inserted during a walk never make it skip or repeat a row.
+   *
+   * @example
+   * let after: string | null = null;
+   * do { const page = await logs.paginateByCursor({ first: 100, after, orderBy: "-createdAt" }); after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null; } while (after);
+   */
+  paginateByCursor(options: CursorPaginateOptions<T>): Promise<CursorPage<T>> {
+    return paginateByCursor(this, options);
+  }
+
+  /**
+   * Fills `relations` on already loaded entities with one statement per relation level (the fix for
+   * an N+1 loop). Returns the same entities.
+   *
+   * @example
+   * const fns = await repo.findMany({ where: { status: "active" } });
+   * await repo.loadRelations(fns, { deployments: true, user: true }); // 2 statements, any number of fns
+   */
+  async loadRelations(entities: readonly T[], relations: Relations<T>, options: { withDeleted?: boolean } = {}): Promise<T[]> {
+    if (!Array.isArray(entities)) throw new InvalidQueryError("loadRelations takes an array of entities", "entities");
+    const metadata = this.metadata;
+    const nodes = parseRelations(metadata, relations);
+    const list = entities.filter((e): e is T => e !== null && e !== undefined);
+    await withOperationTag({ kind: "internal", label: `loadRelations ${metadata.name}` }, () => loadRelationTree(this as never, metadata, list, nodes, options.withDeleted === true));
+    return list;
+  }
+
+  /**
+   * Reads the entity's row again and copies its current column values onto `entity` (soft-deleted
+   * rows included); `NotFoundError` when the row is gone. Returns `entity`.
+   */
+  async reload(entity: T): Promise<T> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    if (entity === null || typeof entity !== "object") throw new InvalidQueryError("reload takes an entity", "entity");
+    const id = pk.getEntityValue(entity) as EntityId;
+    const fresh = await this.getById(id, { withDeleted: true });
+    if (!fresh) throw new NotFoundError(metadata.name, id);
+    for (const column of metadata.columns) {
+      if (column.embeddedMetadata || metadata.relations.some((r) => r.propertyName === column.propertyName)) continue;
+      column.setEntityValue(entity, column.getEntityValue(fresh));
+    }
+    return entity;
   }
 
   /** A TypeORM query builder on the active unit of work's manager. */
@@ -165,6 +252,34 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Marks the row deleted (`@DeleteDateColumn` set to now, version bumped); reads then skip it unless
+   * `withDeleted`. Returns whether a live row was marked.
+   */
+  async softDelete(id: EntityId): Promise<boolean> {
+    return this.softDeleteOrRestore(id, "softDelete");
+  }
+
+  /** Undoes `softDelete`; returns whether a soft-deleted row was restored. */
+  async restore(id: EntityId): Promise<boolean> {
+    return this.softDeleteOrRestore(id, "restore");
+  }
+
+  private async softDeleteOrRestore(id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
+    const metadata = this.metadata;
+    const pk = this.primaryColumn(metadata);
+    checkId(metadata, pk.propertyName, pk.type, id);
+    const deleteDate = metadata.deleteDateColumn;
+    if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
+    const manager = this.manager(true);
+    const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
+      .from(this.target)
+      .where(`${quote(pk.databaseName)} = :id`, { id })
+      .andWhere(`${quote(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
+    const result = await this.execute(() => qb.execute());
+    return (result.affected ?? 0) > 0;
+  }
+
   // ---------------------------------------------------------------- bulk (see src/bulk)
 
   /** Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing. */
@@ -185,6 +300,16 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   /** Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter. */
   bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.bulkEngine().delete(this, idsOrFilter);
+  }
+
+  /** Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted. */
+  bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.bulkEngine().softDelete(this, idsOrFilter);
+  }
+
+  /** Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted. */
+  bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.bulkEngine().restore(this, idsOrFilter);
   }
 
   // ---------------------------------------------------------------- internals shared with subclasses

@@ -1,0 +1,221 @@
+import type { EntityMetadata, RelationMetadata } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { InvalidQueryError } from "../errors";
+import { checkColumnValue, columnKind, describe, type ColumnKind } from "./column-value";
+import { columnRef, entityFields, isPlainObject, printable, tableRef, unknownKey } from "./entity-fields";
+import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
+import { FROM_QUERY_STRING } from "./from-query-string";
+import { SqlScope } from "./sql-scope";
+
+/** Limits that keep a hostile filter from building an enormous statement. */
+export const FILTER_LIMITS = { maxDepth: 16, maxConditions: 500, maxListSize: 10_000 } as const;
+
+export interface CompileFilterOptions {
+  /** Where parameters and subquery aliases are collected; a fresh one when omitted. */
+  scope?: SqlScope;
+  /** Include soft-deleted rows of related entities in relation conditions. */
+  withDeleted?: boolean;
+  /** Convert text values to the column type (numbers, booleans); on by default for `parseListQuery` output. */
+  coerceStrings?: boolean;
+}
+
+/** A compiled filter: SQL text with `:name` placeholders (undefined when it selects every row). */
+export interface CompiledFilter {
+  sql: string | undefined;
+  parameters: Record<string, unknown>;
+}
+
+const LOGICAL = ["and", "or", "not"];
+const EQUALITY = ["eq", "ne", "in", "notIn", "isNull"];
+const ORDERED = ["gt", "gte", "lt", "lte", "between"];
+const TEXT = ["like", "ilike", "contains", "startsWith", "endsWith"];
+
+/** The operators a column of this kind accepts. @internal */
+export function operatorsFor(kind: ColumnKind): string[] {
+  switch (kind) {
+    case "string": return [...EQUALITY, ...ORDERED, ...TEXT];
+    case "integer": case "bigint": case "decimal": case "date": case "uuid": return [...EQUALITY, ...ORDERED];
+    case "boolean": case "enum": return EQUALITY;
+    case "json": return ["eq", "ne", "isNull"];
+    default: return [];
+  }
+}
+
+/**
+ * Checks `where` against the entity metadata and compiles it to SQL on `alias`. Every field, relation,
+ * operator and value is checked first; anything unknown or mistyped throws `InvalidQueryError`.
+ * Relations become `EXISTS` subqueries, so a to-many relation means "some child matches" and never
+ * multiplies the root rows.
+ *
+ * @example
+ * const { sql, parameters } = compileFilter(metadata, "e", { status: "active", user: { email: { ilike: "%@acme.co" } } });
+ */
+export function compileFilter(metadata: EntityMetadata, alias: string, where: unknown, options: CompileFilterOptions = {}): CompiledFilter {
+  const scope = options.scope ?? new SqlScope();
+  if (where === undefined || where === null) return { sql: undefined, parameters: scope.parameters };
+  const coerce = options.coerceStrings ?? (isPlainObject(where) && where[FROM_QUERY_STRING as never] === true);
+  const compiler = new FilterCompiler(scope, options.withDeleted ?? false, coerce);
+  const sql = compiler.node(metadata, alias, where, "where", 0);
+  return { sql: sql ?? undefined, parameters: scope.parameters };
+}
+
+/** Throws `InvalidQueryError` when `where` is not a valid filter of the entity; builds no SQL for a query. */
+export function validateFilter(metadata: EntityMetadata, where: unknown): void {
+  compileFilter(metadata, "e", where);
+}
+
+/** Rewrites `:name` placeholders of a compiled filter to `$n` (from `firstIndex`) for raw SQL. */
+export function toPositional(compiled: CompiledFilter, firstIndex = 1): { sql: string | undefined; values: unknown[] } {
+  const values: unknown[] = [];
+  const indexOf = new Map<string, number>();
+  const sql = compiled.sql?.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (full, name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(compiled.parameters, name)) return full;
+    let index = indexOf.get(name);
+    if (index === undefined) {
+      values.push(compiled.parameters[name]);
+      index = firstIndex + values.length - 1;
+      indexOf.set(name, index);
+    }
+    return `$${index}`;
+  });
+  return { sql, values };
+}
+
+class FilterCompiler {
+  private conditions = 0;
+
+  constructor(private readonly scope: SqlScope, private readonly withDeleted: boolean, private readonly coerce: boolean) {}
+
+  /** A filter object → SQL (null when it has no condition, i.e. TRUE). */
+  node(metadata: EntityMetadata, alias: string, where: unknown, path: string, depth: number): string | null {
+    if (depth > FILTER_LIMITS.maxDepth) throw new InvalidQueryError(`${path}: filter nested deeper than ${FILTER_LIMITS.maxDepth} levels`, path);
+    if (!isPlainObject(where)) throw new InvalidQueryError(`${path} must be a filter object, got ${describe(where)}`, path);
+    const fields = entityFields(metadata);
+    const parts: string[] = [];
+    for (const key of Object.keys(where)) {
+      const value = where[key];
+      if (value === undefined) continue;
+      const at = path === "where" ? key : `${path}.${key}`;
+      if (key === "and" || key === "or") {
+        if (!Array.isArray(value)) throw new InvalidQueryError(`${at} must be an array of filters, got ${describe(value)}`, at);
+        const branches = value.map((item, i) => this.node(metadata, alias, item, `${at}[${i}]`, depth + 1));
+        if (key === "and") {
+          const real = branches.filter((b): b is string => b !== null);
+          if (real.length) parts.push(`(${real.join(" AND ")})`);
+        } else if (branches.length === 0) parts.push("FALSE");
+        else if (!branches.includes(null)) parts.push(`(${branches.join(" OR ")})`);
+        continue;
+      }
+      if (key === "not") {
+        const inner = this.node(metadata, alias, value, at, depth + 1);
+        parts.push(inner === null ? "FALSE" : `NOT (${inner})`);
+        continue;
+      }
+      const relation = fields.relations.get(key);
+      if (relation) {
+        parts.push(this.relation(relation, alias, value, at, depth));
+        continue;
+      }
+      const column = fields.columns.get(key);
+      if (!column) throw unknownKey(metadata, key, "filter field", [...fields.columns.keys(), ...fields.relations.keys(), ...LOGICAL]);
+      parts.push(...this.field(column, alias, value, at));
+    }
+    return parts.length ? parts.join(" AND ") : null;
+  }
+
+  private relation(relation: RelationMetadata, alias: string, value: unknown, path: string, depth: number): string {
+    this.count(path);
+    const related = relatedMetadata(relation);
+    const child = this.scope.alias();
+    const link = relationCondition(relation, alias, child);
+    const live = related.deleteDateColumn && !this.withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
+    if (value === null) {
+      if (isToMany(relation)) throw new InvalidQueryError(`${path}: a to-many relation cannot be null; filter its fields instead`, path);
+      return `NOT EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live})`;
+    }
+    const inner = this.node(related, child, value, path, depth + 1);
+    return `EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live}${inner === null ? "" : ` AND ${inner}`})`;
+  }
+
+  private field(column: ColumnMetadata, alias: string, value: unknown, path: string): string[] {
+    const ref = columnRef(alias, column);
+    const kind = columnKind(column);
+    const allowed = operatorsFor(kind);
+    if (!allowed.length) throw new InvalidQueryError(`${path} has column type ${String(column.type)}, which filters do not support`, path);
+    if (value === null) {
+      this.count(path);
+      return [`${ref} IS NULL`];
+    }
+    if (Array.isArray(value)) throw new InvalidQueryError(`${path} got an array; use { in: [...] } to match any of several values`, path);
+    if (!isPlainObject(value)) return [this.operator(column, kind, ref, "eq", value, path)];
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+    if (!keys.length) throw new InvalidQueryError(`${path} has an empty operator object`, path, allowed);
+    return keys.map((op) => {
+      if (!allowed.includes(op)) {
+        throw new InvalidQueryError(`unknown operator ${printable(op)} for ${path} (${kind} column)`, `${path}.${op}`, allowed);
+      }
+      return this.operator(column, kind, ref, op, value[op], `${path}.${op}`);
+    });
+  }
+
+  private operator(column: ColumnMetadata, kind: ColumnKind, ref: string, op: string, raw: unknown, path: string): string {
+    this.count(path);
+    const target = kind === "json" ? `CAST(${ref} AS jsonb)` : ref;
+    const bind = (v: unknown) => {
+      const placeholder = this.scope.bind(checkColumnValue(column, v, path, this.coerce));
+      return kind === "json" ? `CAST(${placeholder} AS jsonb)` : placeholder;
+    };
+    switch (op) {
+      case "eq":
+        return raw === null ? `${ref} IS NULL` : `${target} = ${bind(raw)}`;
+      case "ne":
+        return raw === null ? `${ref} IS NOT NULL` : `${target} IS DISTINCT FROM ${bind(raw)}`;
+      case "gt": return `${ref} > ${bind(raw)}`;
+      case "gte": return `${ref} >= ${bind(raw)}`;
+      case "lt": return `${ref} < ${bind(raw)}`;
+      case "lte": return `${ref} <= ${bind(raw)}`;
+      case "in":
+      case "notIn": {
+        const values = this.list(raw, path, column);
+        const match = `${ref} = ANY(${this.scope.bind(values)})`;
+        return op === "in" ? match : `NOT (${match})`;
+      }
+      case "between": {
+        if (!Array.isArray(raw) || raw.length !== 2) throw new InvalidQueryError(`${path} expects [from, to], got ${describe(raw)}`, path);
+        return `${ref} BETWEEN ${bind(raw[0])} AND ${bind(raw[1])}`;
+      }
+      case "isNull":
+        if (typeof raw !== "boolean") throw new InvalidQueryError(`${path} expects true or false, got ${describe(raw)}`, path);
+        return raw ? `${ref} IS NULL` : `${ref} IS NOT NULL`;
+      case "like":
+      case "ilike":
+        if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a pattern string, got ${describe(raw)}`, path);
+        return `${ref} ${op === "like" ? "LIKE" : "ILIKE"} ${bind(raw)}`;
+      default: {
+        if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a string, got ${describe(raw)}`, path);
+        const literal = raw.replace(/[\\%_]/g, "\\$&");
+        const pattern = op === "contains" ? `%${literal}%` : op === "startsWith" ? `${literal}%` : `%${literal}`;
+        return `${ref} LIKE ${bind(pattern)}`;
+      }
+    }
+  }
+
+  private list(raw: unknown, path: string, column: ColumnMetadata): unknown[] {
+    if (!Array.isArray(raw)) throw new InvalidQueryError(`${path} expects an array, got ${describe(raw)}`, path);
+    if (raw.length > FILTER_LIMITS.maxListSize) throw new InvalidQueryError(`${path} has ${raw.length} values; at most ${FILTER_LIMITS.maxListSize} are allowed`, path);
+    return raw.map((v, i) => {
+      if (v === null || v === undefined) throw new InvalidQueryError(`${path}[${i}] is ${String(v)}; use isNull to match null`, path);
+      return checkColumnValue(column, v, `${path}[${i}]`, this.coerce);
+    });
+  }
+
+  private count(path: string): void {
+    if (++this.conditions > FILTER_LIMITS.maxConditions) {
+      throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxConditions} conditions (at ${path})`, path);
+    }
+  }
+}
+
+function quote(alias: string): string {
+  return `"${alias}"`;
+}

@@ -1,0 +1,23 @@
+/**
+ * Collects the bound parameters and the table aliases of one statement while unitwork builds its SQL
+ * text. Parameter names are generated (`uwq0`, `uwq1`, …): no value ever becomes SQL text. @internal
+ */
+export class SqlScope {
+  readonly parameters: Record<string, unknown> = {};
+  private nextParameter = 0;
+  private nextAlias = 0;
+
+  constructor(private readonly prefix = "uwq") {}
+
+  /** Binds `value` and returns its placeholder (`:uwq3`). */
+  bind(value: unknown): string {
+    const name = `${this.prefix}${this.nextParameter++}`;
+    this.parameters[name] = value;
+    return `:${name}`;
+  }
+
+  /** A fresh table alias for a subquery (`uwq_t0`, `uwq_t1`, …). */
+  alias(): string {
+    return `${this.prefix}_t${this.nextAlias++}`;
+  }
+}

@@ -1,0 +1,151 @@
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { InvalidQueryError } from "../errors";
+import {
+  checkOffset,
+  checkPageSize,
+  compileFilter,
+  hasToMany,
+  keysetCondition,
+  parseRelations,
+  parseSort,
+  quoteIdentifier,
+  sortExpression,
+  SqlScope,
+  type CursorValues,
+  type RelationNode,
+  type SortKey,
+} from "../query";
+import type { AsyncBaseRepository } from "./async-base-repository";
+import type { RelationStrategy } from "./find-options";
+import { loadRelationTree } from "./relation-loader";
+
+/** Everything a listing needs, checked before any SQL is built. @internal */
+export interface ListPlan {
+  where: unknown;
+  keys: SortKey[];
+  relations: RelationNode[];
+  strategy: RelationStrategy;
+  withDeleted: boolean;
+  limit?: number;
+  offset?: number;
+  lock?: "pessimistic_read" | "pessimistic_write";
+}
+
+export interface ListInput {
+  where?: unknown;
+  orderBy?: unknown;
+  relations?: unknown;
+  relationStrategy?: unknown;
+  withDeleted?: unknown;
+  limit?: unknown;
+  offset?: unknown;
+}
+
+/** Checks the listing options of a repository call (filter, sort, relations, limit, offset). @internal */
+export function planList(repository: AsyncBaseRepository<ObjectLiteral>, input: ListInput): ListPlan {
+  const metadata = repository.metadata;
+  const limits = repository.runtime.settings;
+  if (input.withDeleted !== undefined && typeof input.withDeleted !== "boolean") {
+    throw new InvalidQueryError("withDeleted must be true or false", "withDeleted");
+  }
+  const withDeleted = input.withDeleted === true;
+  compileFilter(metadata, "e", input.where, { withDeleted }); // checks the filter; compiled again per statement
+  const relations = parseRelations(metadata, input.relations);
+  const strategy = input.relationStrategy ?? (hasToMany(relations) ? "query" : "join");
+  if (strategy !== "join" && strategy !== "query") {
+    throw new InvalidQueryError(`relationStrategy must be "join" or "query"`, "relationStrategy", ["join", "query"]);
+  }
+  return {
+    where: input.where,
+    keys: parseSort(metadata, input.orderBy),
+    relations,
+    strategy,
+    withDeleted,
+    limit: input.limit === undefined ? undefined : checkPageSize(input.limit, "limit", limits),
+    offset: input.offset === undefined ? undefined : checkOffset(input.offset, "offset", limits),
+  };
+}
+
+/** The root entities of a plan (plus, on request, each row's sort values as text for cursors). @internal */
+export interface ListResult<T> {
+  entities: T[];
+  sortValues: CursorValues[];
+}
+
+/**
+ * Runs a plan: one statement for the roots (filtered, ordered, limited; to-one relations joined when
+ * the strategy is "join"), then the relations (one statement per level, or one joined statement for
+ * to-many relations with "join"). `after` adds the keyset condition. @internal
+ */
+export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
+  const metadata = repository.metadata;
+  const scope = new SqlScope();
+  const qb = repository.query("e");
+  if (plan.withDeleted) qb.withDeleted();
+  const filter = compileFilter(metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
+  if (filter.sql) qb.andWhere(filter.sql);
+  const expressions = plan.keys.map((key) => sortExpression(key, "e", scope));
+  if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, scope));
+  plan.keys.forEach((key, i) => {
+    qb.addOrderBy(expressions[i]!, key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
+    if (extra.sortValues) qb.addSelect(`CAST(${expressions[i]} AS text)`, `uwq_s${i}`);
+  });
+  const joinRoot = plan.strategy === "join" && !hasToMany(plan.relations);
+  if (joinRoot) joinTree(qb, "e", plan.relations);
+  if (plan.limit !== undefined) qb.limit(plan.limit + (extra.extraRow ? 1 : 0));
+  if (plan.offset) qb.offset(plan.offset);
+  if (plan.lock) qb.setLock(plan.lock, undefined, ["e"]);
+  qb.setParameters(scope.parameters);
+  let entities: T[];
+  let sortValues: CursorValues[] = [];
+  if (extra.sortValues) {
+    const { raw, entities: found } = await repository.execute(() => qb.getRawAndEntities());
+    if (raw.length !== found.length) throw new Error(`unitwork: ${metadata.name} rows and entities do not line up`);
+    entities = found;
+    sortValues = (raw as Record<string, unknown>[]).map((row) => plan.keys.map((_k, i) => (row[`uwq_s${i}`] ?? null) as string | null));
+  } else {
+    entities = await repository.execute(() => qb.getMany());
+  }
+  if (!joinRoot && plan.relations.length && entities.length) {
+    if (plan.strategy === "query") await loadRelationTree(repository as never, metadata, entities, plan.relations, plan.withDeleted);
+    else await joinForRoots(repository, plan, entities);
+  }
+  return { entities, sortValues };
+}
+
+/** `"join"` with to-many relations: one joined statement for exactly these roots. */
+async function joinForRoots<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: ListPlan, roots: T[]): Promise<void> {
+  const metadata = repository.metadata;
+  const pk = metadata.primaryColumns[0]!;
+  const qb = repository.query("e");
+  if (plan.withDeleted) qb.withDeleted();
+  qb.where(`"e".${quoteIdentifier(pk.databaseName)} = ANY(:uwqRoots)`, { uwqRoots: roots.map((r) => pk.getEntityValue(r)) });
+  joinTree(qb, "e", plan.relations);
+  const joined = await repository.execute(() => qb.getMany());
+  const byId = new Map(joined.map((row) => [String(pk.getEntityValue(row)), row]));
+  for (const root of roots) {
+    const source = byId.get(String(pk.getEntityValue(root)));
+    for (const node of plan.relations) {
+      const value = source?.[node.relation.propertyName] as unknown;
+      (root as ObjectLiteral)[node.relation.propertyName] = value ?? (node.relation.isOneToMany ? [] : null);
+    }
+  }
+}
+
+function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
+  for (const node of nodes) {
+    const child = `${alias}_${node.relation.propertyName}`;
+    qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
+    joinTree(qb, child, node.children);
+  }
+}
+
+/** `SELECT COUNT(DISTINCT root)` of a plan's filter; relations never join into it. @internal */
+export async function countList<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: Pick<ListPlan, "where" | "withDeleted">): Promise<number> {
+  const scope = new SqlScope();
+  const qb = repository.query("e");
+  if (plan.withDeleted) qb.withDeleted();
+  const filter = compileFilter(repository.metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
+  if (filter.sql) qb.andWhere(filter.sql, scope.parameters);
+  return repository.execute(() => qb.getCount());
+}

@@ -1,0 +1,45 @@
+import type { ObjectLiteral } from "typeorm";
+import { withOperationTag } from "../analyzer/operation-tag";
+import { InvalidQueryError } from "../errors";
+import { checkPageSize, CursorCodec, pageOffset, type CursorPage, type Page } from "../query";
+import type { AsyncBaseRepository } from "./async-base-repository";
+import type { CursorPaginateOptions, PaginateOptions } from "./find-options";
+import { countList, planList, runList } from "./list-plan";
+
+/** Offset pagination behind `AsyncBaseRepository.paginate`. @internal */
+export async function paginate<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, options: PaginateOptions<T>): Promise<Page<T>> {
+  if (options === null || typeof options !== "object") throw new InvalidQueryError("paginate needs { page, pageSize }", "options");
+  const { page, pageSize, offset } = pageOffset(options.page, options.pageSize, repository.runtime.settings);
+  const count = options.count ?? "exact";
+  if (count !== "exact" && count !== "none") throw new InvalidQueryError(`count must be "exact" or "none"`, "count", ["exact", "none"]);
+  const plan = planList(repository as never, { ...options, limit: pageSize, offset });
+  return withOperationTag({ kind: "pagination", label: `paginate ${repository.metadata.name}` }, async () => {
+    if (count === "none") {
+      const { entities } = await runList(repository, plan, { extraRow: true });
+      const hasNext = entities.length > pageSize;
+      return { items: entities.slice(0, pageSize), total: null, page, pageSize, totalPages: null, hasNext, hasPrevious: page > 1 };
+    }
+    const total = await countList(repository, plan);
+    const items = offset < total ? (await runList(repository, plan)).entities : [];
+    const totalPages = Math.ceil(total / pageSize);
+    return { items, total, page, pageSize, totalPages, hasNext: page < totalPages, hasPrevious: page > 1 };
+  });
+}
+
+/** Keyset pagination behind `AsyncBaseRepository.paginateByCursor`. @internal */
+export async function paginateByCursor<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, options: CursorPaginateOptions<T>): Promise<CursorPage<T>> {
+  if (options === null || typeof options !== "object") throw new InvalidQueryError("paginateByCursor needs { first }", "options");
+  const first = checkPageSize(options.first, "first", repository.runtime.settings);
+  const plan = planList(repository as never, { ...options, limit: first });
+  const codec = new CursorCodec(repository.runtime.settings.cursorSecret, repository.metadata.name);
+  const after = options.after === undefined || options.after === null ? undefined : codec.decode(plan.keys, options.after);
+  return withOperationTag({ kind: "pagination", label: `paginateByCursor ${repository.metadata.name}` }, async () => {
+    const { entities, sortValues } = await runList(repository, plan, { after, extraRow: true, sortValues: true });
+    const items = entities.slice(0, first);
+    const cursors = sortValues.slice(0, first).map((values) => codec.encode(plan.keys, values));
+    return {
+      items,
+      pageInfo: { startCursor: cursors[0] ?? null, endCursor: cursors[cursors.length - 1] ?? null, hasNextPage: entities.length > first },
+    };
+  });
+}

@@ -1,0 +1,55 @@
+import type { EntityMetadata, ObjectLiteral } from "typeorm";
+import { InvalidQueryError } from "../errors";
+import { isToMany, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
+import type { AsyncBaseRepository } from "./async-base-repository";
+
+/**
+ * Fills the relations of `parents` with one statement per relation and level:
+ * `SELECT … FROM child WHERE child.fk = ANY($1)` for all parents at once. @internal
+ */
+export async function loadRelationTree(repository: AsyncBaseRepository<ObjectLiteral>, metadata: EntityMetadata, parents: ObjectLiteral[], nodes: RelationNode[], withDeleted: boolean): Promise<void> {
+  if (!parents.length) return;
+  for (const node of nodes) {
+    const children = await loadRelation(repository, metadata, parents, node, withDeleted);
+    await loadRelationTree(repository, relatedMetadata(node.relation), children, node.children, withDeleted);
+  }
+}
+
+async function loadRelation(repository: AsyncBaseRepository<ObjectLiteral>, metadata: EntityMetadata, parents: ObjectLiteral[], node: RelationNode, withDeleted: boolean): Promise<ObjectLiteral[]> {
+  const relation = node.relation;
+  const pairs = relationKeyPairs(relation);
+  if (pairs.length !== 1) throw new InvalidQueryError(`${metadata.name}.${relation.propertyName}: relations over composite keys cannot be loaded yet`, relation.propertyName);
+  const [parentName, childName] = pairs[0]!;
+  const parentColumn = metadata.columns.find((c) => c.databaseName === parentName)!;
+  const related = relatedMetadata(relation);
+  const keys = new Map<string, unknown>();
+  for (const parent of parents) {
+    const value = parentColumn.getEntityValue(parent) as unknown;
+    if (value !== null && value !== undefined) keys.set(String(value), value);
+  }
+  const many = isToMany(relation);
+  let children: ObjectLiteral[] = [];
+  const byKey = new Map<string, ObjectLiteral[]>();
+  if (keys.size) {
+    const qb = repository.manager(false).createQueryBuilder(related.target, "c");
+    if (withDeleted) qb.withDeleted();
+    qb.addSelect(`"c".${quoteIdentifier(childName)}`, "uwq_key")
+      .where(`"c".${quoteIdentifier(childName)} = ANY(:uwqKeys)`, { uwqKeys: [...keys.values()] });
+    for (const pk of related.primaryColumns) qb.addOrderBy(`"c".${quoteIdentifier(pk.databaseName)}`, "ASC");
+    const { raw, entities } = await repository.execute(() => qb.getRawAndEntities());
+    if (raw.length !== entities.length) throw new Error(`unitwork: ${related.name} rows and entities do not line up`);
+    children = entities;
+    entities.forEach((child, i) => {
+      const key = String((raw[i] as Record<string, unknown>).uwq_key);
+      const list = byKey.get(key);
+      if (list) list.push(child);
+      else byKey.set(key, [child]);
+    });
+  }
+  for (const parent of parents) {
+    const value = parentColumn.getEntityValue(parent) as unknown;
+    const found = value === null || value === undefined ? undefined : byKey.get(String(value));
+    parent[relation.propertyName] = many ? found ?? [] : found?.[0] ?? null;
+  }
+  return children;
+}
