@@ -35,6 +35,8 @@ export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport
 export { registerUnitwork, InjectRepository } from "./di";
 
 // --- query: filters, sorting, pagination (issue 3 adds its exports below this line)
+export { parseListQuery, type Sort, type SortDirection, type SortSpec, type Relations, type Page, type CursorPage, type ParseListQueryOptions, type ListQuery, type ListField, type ListFieldType } from "./query";
+export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationStrategy } from "./repository";
 
 // --- bulk (issue 4 adds its exports below this line)
 
