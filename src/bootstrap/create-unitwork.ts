@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { defaultLogger, type UnitworkLogger } from "../config";
 import { QueryAnalyzer, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../factory";
+import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { setTransactionalLocator, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
 import { Unitwork } from "./unitwork";
@@ -45,7 +46,7 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
     logger,
     settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories },
     callSites: analyzer.callSites,
-  });
+  }, new SetBasedBulkEngine());
   const uw = new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);
   setTransactionalLocator(() => unitOfWork);
   return uw;
