@@ -6,13 +6,17 @@ import type { AsyncBaseRepository, EntityId } from "./async-base-repository";
 export type BulkRowsInput<T> = readonly DeepPartial<T>[] | Iterable<DeepPartial<T>> | AsyncIterable<DeepPartial<T>>;
 
 export interface BulkInsertOptions {
-  /** `"ids"` (default): `ids[i]` is the key of `rows[i]`. `"none"`: no ids, COPY may be used. */
+  /** `"ids"` (default): `ids[i]` is the key of `rows[i]` (keys are reserved before the write). `"none"`: no ids. */
   returning?: "ids" | "none";
   /** Run class-validator on every row before writing anything. */
   validate?: boolean;
   /** Called with the number of rows written so far. */
   onProgress?: (done: number) => void;
-  /** Force a strategy; chosen automatically by default. */
+  /**
+   * Force a strategy. By default COPY is used for 1,000 rows or more (and for iterables), `unnest` below.
+   * COPY falls back to `unnest` for a chunk where a column some rows leave out has a default only the
+   * database can compute (e.g. `now()`), and for GENERATED ALWAYS identity keys.
+   */
   strategy?: "unnest" | "copy";
   /** Rows per statement (default chosen by the engine). */
   chunkSize?: number;
@@ -33,7 +37,9 @@ export interface BulkUpdateResult {
 }
 
 export interface BulkUpsertOptions<T> {
+  /** Properties forming a unique key (checked against the entity's unique constraints). */
   conflictPaths: (keyof T & string)[];
+  /** Columns to update on conflict; default: every column the row sets except the conflict paths. `[]`: DO NOTHING. */
   updateColumns?: (keyof T & string)[];
   onProgress?: (done: number) => void;
   chunkSize?: number;
@@ -54,4 +60,6 @@ export interface BulkEngine {
   update<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult>;
   upsert<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult>;
   delete<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
+  softDelete<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
+  restore<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
 }

@@ -1,0 +1,103 @@
+import type { EntityManager, ObjectLiteral } from "typeorm";
+import { ConcurrencyError } from "../errors";
+import type { BulkUpdateOptions, BulkUpdateResult, EntityId } from "../repository";
+import type { ColumnPlan, EntityPlan } from "./entity-plan";
+import { isIntegerColumn } from "./entity-plan";
+import type { RowLocator } from "./failed-row";
+import { checkRowKeys, prepareColumns } from "./prepared-columns";
+import { primaryKeyTexts, requirePrimary } from "./primary-keys";
+import { chunkSizeOption, rowChunks } from "./row-chunks";
+import { arrayLiteral, booleanArrayLiteral } from "./sql-text";
+import { runStatement } from "./statement";
+
+export const DEFAULT_UPDATE_CHUNK = 10_000;
+
+/**
+ * `bulkUpdate`: one `UPDATE … FROM unnest(…)` per chunk. Columns a row leaves undefined keep their
+ * value (a per-column "is set" array), `@UpdateDateColumn` is set, a `@VersionColumn` is bumped and,
+ * for rows that carry the version they read, checked (`ConcurrencyError` naming the stale ids).
+ * Soft-deleted rows are not updated. @internal
+ */
+export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows: unknown, options: BulkUpdateOptions): Promise<BulkUpdateResult> {
+  const primary = requirePrimary(plan, "bulkUpdate");
+  const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPDATE_CHUNK);
+  const columns = updatableColumns(plan);
+  const allowed = new Set<string>([primary.property, ...(plan.version ? [plan.version.property] : [])]);
+  for (const [key, column] of plan.byKey) if (columns.includes(column)) allowed.add(key);
+  const seen = new Map<string, number>();
+  let count = 0;
+  let done = 0;
+  for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
+    checkRowKeys(plan.metadata, chunk, done, allowed, (key) => refusal(plan, key));
+    const keys = primaryKeyTexts(plan, chunk, done, seen);
+    const prepared = prepareColumns(plan.metadata, chunk, done, columns);
+    const version = plan.version ? prepareColumns(plan.metadata, chunk, done, [plan.version])[0] : undefined;
+
+    const parameters: unknown[] = [arrayLiteral(keys)];
+    const casts = [`$1::${primary.arrayType}`];
+    const aliases = ["k"];
+    const sets: string[] = [];
+    prepared.forEach((column, i) => {
+      parameters.push(arrayLiteral(column.texts));
+      casts.push(`$${parameters.length}::${column.plan.arrayType}`);
+      aliases.push(`c${i}`);
+      if (column.set) {
+        parameters.push(booleanArrayLiteral(column.set));
+        casts.push(`$${parameters.length}::boolean[]`);
+        aliases.push(`s${i}`);
+        sets.push(`${column.plan.quoted} = CASE WHEN u.s${i} THEN u.c${i} ELSE t.${column.plan.quoted} END`);
+      } else {
+        sets.push(`${column.plan.quoted} = u.c${i}`);
+      }
+    });
+    const where = [`t.${primary.quoted} = u.k`];
+    if (plan.deleteDate) where.push(`t.${plan.deleteDate.quoted} IS NULL`);
+    if (version) {
+      parameters.push(arrayLiteral(version.texts));
+      casts.push(`$${parameters.length}::${version.plan.arrayType}`);
+      aliases.push("v");
+      where.push(`(u.v IS NULL OR t.${version.plan.quoted} = u.v)`);
+    }
+    if (plan.updateDate) sets.push(`${plan.updateDate.quoted} = CURRENT_TIMESTAMP`);
+    if (plan.version) sets.push(`${plan.version.quoted} = t.${plan.version.quoted} + 1`);
+    if (!sets.length) sets.push(`${primary.quoted} = t.${primary.quoted}`);
+    const sql = `UPDATE ${plan.table} AS t SET ${sets.join(", ")} FROM unnest(${casts.join(", ")}) AS u(${aliases.join(", ")}) WHERE ${where.join(" AND ")}${version ? ` RETURNING t.${primary.quoted}::text AS k` : ""}`;
+    const locator: RowLocator = {
+      offset: done,
+      columns: new Map([[primary.databaseName, keys], ...prepared.map((c) => [c.plan.databaseName, c.texts] as const)]),
+      primaryKey: primary.databaseName,
+      primaryKeyPosition: primary.catalog.position,
+    };
+    const result = await runStatement(manager, sql, parameters, locator);
+    if (version) {
+      const updated = new Set((result.records as { k: string }[]).map((r) => r.k));
+      const stale: EntityId[] = [];
+      for (let r = 0; r < keys.length; r++) {
+        if (version.texts[r] !== null && !updated.has(keys[r]!)) stale.push(isIntegerColumn(primary) ? Number(keys[r]) : keys[r]!);
+      }
+      if (stale.length) throw new ConcurrencyError(plan.metadata.name, stale);
+    }
+    count += result.affected ?? 0;
+    done += chunk.length;
+    options.onProgress?.(done);
+  }
+  return { count };
+}
+
+/** Columns an update may set: not the key, not generated, not maintained by unitwork. */
+function updatableColumns(plan: EntityPlan): ColumnPlan[] {
+  const maintained = new Set([plan.createDate, plan.updateDate, plan.deleteDate, plan.version]);
+  const out: ColumnPlan[] = [];
+  for (const column of new Set(plan.byKey.values())) {
+    if (column === plan.primary || column.column.isPrimary || maintained.has(column) || column.catalog.generated === "s") continue;
+    out.push(column);
+  }
+  return out;
+}
+
+function refusal(plan: EntityPlan, key: string): string {
+  const column = plan.byKey.get(key);
+  if (!column) return `${key} is not a column of ${plan.metadata.name}`;
+  if (column.column.isPrimary) return `${key} is part of the primary key and cannot be changed`;
+  return `${key} is maintained by unitwork and cannot be set`;
+}

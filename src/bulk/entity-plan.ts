@@ -1,0 +1,173 @@
+import { randomUUID } from "node:crypto";
+import type { DataSource, EntityMetadata, ObjectLiteral } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { InvalidConfigError } from "../errors";
+import { quoteIdentifier } from "./sql-text";
+import type { CatalogColumn, TableCatalog } from "./table-catalog";
+import { makeToText, type ToText } from "./value-text";
+
+/** How the bulk engine reads, converts and writes one column. @internal */
+export interface ColumnPlan {
+  column: ColumnMetadata;
+  /** The entity property (for messages and input keys). */
+  property: string;
+  databaseName: string;
+  quoted: string;
+  /** `integer[]`, `jsonb[]`, `function_status[]`: the cast of this column's unnest parameter. */
+  arrayType: string;
+  /** `integer`, `jsonb` … for scalar casts. */
+  type: string;
+  catalog: CatalogColumn;
+  /** The input value of a row; `undefined` means "not set". */
+  read(row: ObjectLiteral): unknown;
+  toText: ToText;
+  /** SQL for the column default (`NULL` when there is none). */
+  defaultSql: string;
+  /** The default computed in JS, where it can be (a literal or a random uuid); used by COPY. */
+  jsDefault?: () => string | null;
+}
+
+/** How new primary keys are made before the rows are written, so `ids[i]` belongs to `rows[i]`. */
+export type KeyGeneration =
+  | { kind: "sequence"; reserveSql: string; numeric: boolean; overriding: boolean }
+  | { kind: "uuid" }
+  | { kind: "input" };
+
+/** Everything the engine needs to know about one entity's table. @internal */
+export interface EntityPlan {
+  metadata: EntityMetadata;
+  table: string;
+  /** Single-column primary key, or undefined for a composite one. */
+  primary?: ColumnPlan;
+  keyGeneration?: KeyGeneration;
+  /** Columns an insert may take from input (the generated key, dates and version excluded). */
+  insertColumns: ColumnPlan[];
+  /** Maintained columns without a database default, written by the engine on insert. */
+  insertFixed: { plan: ColumnPlan; text: () => string }[];
+  /** Input keys an insert accepts: column properties plus owning relation properties. */
+  insertKeys: Set<string>;
+  /** Column by input key (relations map to their join column). */
+  byKey: Map<string, ColumnPlan>;
+  createDate?: ColumnPlan;
+  updateDate?: ColumnPlan;
+  deleteDate?: ColumnPlan;
+  version?: ColumnPlan;
+}
+
+const INTEGER_TYPES = new Set<unknown>(["int", "int2", "int4", "integer", "smallint", Number]);
+
+/** Builds the plan of an entity from its TypeORM metadata and the live table catalog. @internal */
+export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata, catalog: TableCatalog): EntityPlan {
+  const plans = new Map<ColumnMetadata, ColumnPlan>();
+  for (const column of metadata.columns) {
+    if (column.isVirtual || column.isVirtualProperty) continue;
+    const live = catalog.columns.get(column.databaseName);
+    if (!live) throw new InvalidConfigError(`${metadata.name}.${column.propertyName}: column ${column.databaseName} is missing from table ${catalog.table} (schema out of sync?)`);
+    plans.set(column, columnPlan(dataSource, column, live));
+  }
+  const plan = (column: ColumnMetadata | undefined) => (column ? plans.get(column) : undefined);
+  const maintained = new Set([metadata.createDateColumn, metadata.updateDateColumn, metadata.deleteDateColumn, metadata.versionColumn].filter(Boolean));
+  const primary = metadata.primaryColumns.length === 1 ? plan(metadata.primaryColumns[0]) : undefined;
+
+  const insertColumns: ColumnPlan[] = [];
+  const insertFixed: EntityPlan["insertFixed"] = [];
+  for (const [column, p] of plans) {
+    if (p.catalog.generated === "s") continue;
+    if (maintained.has(column)) {
+      if (p.catalog.defaultExpression === null && !column.isDeleteDate) {
+        insertFixed.push({ plan: p, text: column.isVersion ? () => "1" : () => new Date().toISOString() });
+      }
+      continue;
+    }
+    if (column.isPrimary && column.isGenerated) continue;
+    insertColumns.push(p);
+  }
+  const byKey = new Map<string, ColumnPlan>();
+  for (const p of plans.values()) byKey.set(p.property, p);
+  const insertKeys = new Set(insertColumns.map((p) => p.property));
+  for (const relation of metadata.relations) {
+    if (!relation.isOwning || relation.joinColumns.length !== 1) continue;
+    const joinColumn = plan(relation.joinColumns[0]);
+    if (!joinColumn) continue;
+    byKey.set(relation.propertyName, joinColumn);
+    if (insertColumns.includes(joinColumn)) insertKeys.add(relation.propertyName);
+  }
+  return {
+    metadata,
+    table: catalog.table,
+    primary,
+    keyGeneration: primary ? keyGeneration(primary, catalog.table) : undefined,
+    insertColumns,
+    insertFixed,
+    insertKeys,
+    byKey,
+    createDate: plan(metadata.createDateColumn),
+    updateDate: plan(metadata.updateDateColumn),
+    deleteDate: plan(metadata.deleteDateColumn),
+    version: plan(metadata.versionColumn),
+  };
+}
+
+function columnPlan(dataSource: DataSource, column: ColumnMetadata, live: CatalogColumn): ColumnPlan {
+  const property = column.propertyName;
+  const direct = !column.embeddedMetadata && !column.relationMetadata;
+  return {
+    column,
+    property,
+    databaseName: column.databaseName,
+    quoted: quoteIdentifier(column.databaseName),
+    type: live.type,
+    arrayType: `${live.type}[]`,
+    catalog: live,
+    read: direct ? (row) => row[property] : (row) => column.getEntityValue(row),
+    toText: makeToText(column, dataSource.driver),
+    defaultSql: live.defaultExpression ?? "NULL",
+    jsDefault: jsDefault(column, live),
+  };
+}
+
+/** A default that COPY can fill in itself: a constant literal, or a generated uuid. */
+function jsDefault(column: ColumnMetadata, live: CatalogColumn): (() => string | null) | undefined {
+  const expression = live.defaultExpression;
+  if (column.isGenerated && column.generationStrategy === "uuid") return () => randomUUID();
+  if (expression === null) return live.identity || live.generated ? undefined : () => null;
+  if (/^(gen_random_uuid|uuid_generate_v4)\(\)$/.test(expression)) return () => randomUUID();
+  const literal = /^'((?:[^']|'')*)'(?:::[\w ."[\]]+)?$/.exec(expression);
+  if (literal) {
+    const text = literal[1]!.replace(/''/g, "'");
+    return () => text;
+  }
+  if (/^(true|false)$/.test(expression)) return expression === "true" ? () => "t" : () => "f";
+  const numeric = /^\(?(-?\d+(?:\.\d+)?)\)?(?:::[\w ]+)?$/.exec(expression);
+  if (numeric) {
+    const text = numeric[1]!;
+    return () => text;
+  }
+  return undefined;
+}
+
+/** Whether the column's values are JS numbers (TypeORM reads bigint as a string). @internal */
+export function isIntegerColumn(plan: ColumnPlan): boolean {
+  return INTEGER_TYPES.has(plan.column.type);
+}
+
+function keyGeneration(primary: ColumnPlan, table: string): KeyGeneration {
+  const { column, catalog } = primary;
+  if (!column.isGenerated) return { kind: "input" };
+  if (column.generationStrategy === "uuid") return { kind: "uuid" };
+  const numeric = INTEGER_TYPES.has(column.type);
+  const expression = catalog.sequence
+    ? `nextval(${quoteLiteral(catalog.sequence)}::regclass)`
+    : catalog.defaultExpression;
+  if (!expression) throw new InvalidConfigError(`${table}.${primary.databaseName} is generated but has neither a sequence nor a default`);
+  return {
+    kind: "sequence",
+    numeric,
+    overriding: catalog.identity === "a",
+    reserveSql: `SELECT string_agg(v::text, ',' ORDER BY v) AS ids FROM (SELECT ${expression} AS v FROM generate_series(1, $1::int)) AS reserved`,
+  };
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

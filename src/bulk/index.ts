@@ -1,0 +1,1 @@
+export { SetBasedBulkEngine } from "./set-based-bulk-engine";

@@ -1,0 +1,62 @@
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { Driver } from "typeorm";
+import { DateUtils } from "typeorm/util/DateUtils";
+
+/** Converts one input value to the text PostgreSQL parses for the column; `null` is SQL NULL. @internal */
+export type ToText = (value: unknown) => string | null;
+
+/** Column types whose JS values are written as they are (numbers, strings, booleans): the fast path. */
+const PLAIN_TYPES = new Set<unknown>([
+  String, Number, "int", "int2", "int4", "int8", "integer", "smallint", "bigint", "numeric", "decimal", "real", "float",
+  "float4", "float8", "double precision", "money", "varchar", "character varying", "char", "character", "nchar",
+  "nvarchar", "text", "citext", "uuid", "enum", "boolean", "bool", "inet", "cidr", "macaddr", "xml", "ltree",
+]);
+const TZ_TYPES = new Set<unknown>(["timestamptz", "timestamp with time zone"]);
+const LOCAL_TIMESTAMP_TYPES = new Set<unknown>([Date, "timestamp", "timestamp without time zone", "datetime"]);
+
+/**
+ * Builds the converter for a column from its TypeORM metadata: transformers and TypeORM's own value
+ * preparation (json, dates, simple-array, hstore …) run first, as they do for `save()`, then the
+ * result is rendered as PostgreSQL text. Throws `TypeError` for a value the column cannot hold.
+ * @internal
+ */
+export function makeToText(column: ColumnMetadata, driver: Driver): ToText {
+  const prepare = column.transformer || !PLAIN_TYPES.has(column.type) ? (v: unknown) => driver.preparePersistentValue(v, column) : undefined;
+  const local = LOCAL_TIMESTAMP_TYPES.has(column.type);
+  const tz = TZ_TYPES.has(column.type);
+  return (input) => {
+    const value = prepare && !(tz && input instanceof Date) ? prepare(input) : input;
+    return render(value, local);
+  };
+}
+
+function render(value: unknown, localTimestamps: boolean): string | null {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+      if (Number.isNaN(value)) throw new TypeError("NaN is not a value a column can hold");
+      return String(value);
+    case "boolean":
+      return value ? "t" : "f";
+    case "bigint":
+      return value.toString();
+    case "object":
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new TypeError("Invalid Date");
+        return localTimestamps ? DateUtils.mixedDateToDatetimeString(value, true) : value.toISOString();
+      }
+      if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`;
+      if (Array.isArray(value)) return `{${value.map((v) => arrayElement(render(v, localTimestamps))).join(",")}}`;
+      return JSON.stringify(value);
+    default:
+      throw new TypeError(`a ${typeof value} is not a value a column can hold`);
+  }
+}
+
+function arrayElement(text: string | null): string {
+  if (text === null) return "NULL";
+  if (text.startsWith("{")) return text;
+  return `"${text.replace(/[\\"]/g, "\\$&")}"`;
+}

@@ -1,0 +1,152 @@
+import { FunctionLog, LogLevel } from "../../examples/domain";
+import { CheckViolationError, ForeignKeyViolationError, NotNullViolationError, UniqueViolationError, ValidationError } from "../../src";
+import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import { logRows, seedFunctions } from "./fixtures";
+
+let t: TestUnitwork;
+let functionId: number;
+beforeAll(async () => {
+  t = await openTestUnitwork();
+  functionId = (await seedFunctions(t)).functionIds[0]!;
+});
+afterAll(() => t.close());
+
+const logs = () => t.uw.repositories.create(FunctionLog);
+const countTagged = async (tag: string) =>
+  Number((await t.uw.dataSource.query(`SELECT count(*) AS n FROM function_logs WHERE message LIKE $1`, [`${tag} %`]))[0].n);
+
+describe.each(["copy", "unnest"] as const)("bulkInsert with strategy %s", (strategy) => {
+  test("ids[i] is the key of rows[i] across chunks while another connection inserts", async () => {
+    const tag = `order-${strategy}`;
+    const rows = logRows(functionId, 3_000, tag);
+    let stop = false;
+    const competitor = (async () => {
+      let n = 0;
+      while (!stop) {
+        await t.uw.dataSource.query(`INSERT INTO function_logs (function_id, level, message) VALUES ($1, 'debug', $2)`, [functionId, `competitor ${n++}`]);
+      }
+      return n;
+    })();
+    const result = await logs().bulkInsert(rows, { strategy, chunkSize: 500 });
+    stop = true;
+    expect(await competitor).toBeGreaterThan(0);
+    expect(result.count).toBe(3_000);
+    const ids = result.ids!;
+    expect(ids).toHaveLength(3_000);
+    expect(ids.every((id) => typeof id === "string")).toBe(true);
+    for (let i = 1; i < ids.length; i++) expect(BigInt(ids[i]!) > BigInt(ids[i - 1]!)).toBe(true);
+    const stored = await t.uw.dataSource.query(`SELECT id::text AS id, message FROM function_logs WHERE id = ANY($1::bigint[])`, [ids]);
+    const byId = new Map<string, string>(stored.map((r: { id: string; message: string }) => [r.id, r.message]));
+    expect(ids.map((id) => byId.get(id as string))).toEqual(rows.map((r) => r.message));
+  });
+
+  test("one bad row aborts the whole call with a typed error naming the row, nothing written", async () => {
+    const tag = `bad-${strategy}`;
+    const rows = logRows(functionId, 2_500, tag);
+    rows[1_234] = { ...rows[1_234], level: "fatal" as LogLevel };
+    const error = await logs().bulkInsert(rows, { strategy, chunkSize: 1_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CheckViolationError);
+    expect((error as CheckViolationError).rowIndex).toBe(1_234);
+    expect((error as CheckViolationError).constraint).toBe("chk_function_logs_level");
+    expect((error as Error).message).toContain("row 1234");
+    expect(await countTagged(tag)).toBe(0);
+  });
+
+  test("NOT NULL, unique and foreign key violations name the row", async () => {
+    const tag = `violations-${strategy}`;
+    const notNull = logRows(functionId, 1_200, tag);
+    notNull[1_100] = { ...notNull[1_100], message: null as unknown as string };
+    const e1 = await logs().bulkInsert(notNull, { strategy }).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(NotNullViolationError);
+    expect((e1 as NotNullViolationError).rowIndex).toBe(1_100);
+
+    const unique = logRows(functionId, 1_200, tag);
+    unique[7] = { ...unique[7], uuid: "00000000-0000-4000-8000-000000000007" };
+    unique[1_001] = { ...unique[1_001], uuid: "00000000-0000-4000-8000-000000000007" };
+    const e2 = await logs().bulkInsert(unique, { strategy }).catch((e: unknown) => e);
+    expect(e2).toBeInstanceOf(UniqueViolationError);
+    expect((e2 as UniqueViolationError).rowIndex).toBe(1_001);
+
+    const foreign = logRows(functionId, 1_200, tag);
+    foreign[555] = { ...foreign[555], functionId: 987_654 };
+    const e3 = await logs().bulkInsert(foreign, { strategy }).catch((e: unknown) => e);
+    expect(e3).toBeInstanceOf(ForeignKeyViolationError);
+    expect((e3 as ForeignKeyViolationError).rowIndex).toBe(555);
+    expect(await countTagged(tag)).toBe(0);
+  });
+});
+
+test("a statement with more than 65,535 values (unnest binds one array per column)", async () => {
+  const rows = logRows(functionId, 12_000, "wide");
+  // 12,000 rows x 5 columns (+ reserved ids) = 72,000 values in ONE statement.
+  const result = await logs().bulkInsert(rows, { strategy: "unnest", chunkSize: 12_000 });
+  expect(result.count).toBe(12_000);
+  expect(await countTagged("wide")).toBe(12_000);
+});
+
+test("an AsyncIterable is consumed chunk by chunk and progress is reported", async () => {
+  let produced = 0;
+  const progress: number[] = [];
+  const producedAtProgress: number[] = [];
+  async function* generate() {
+    for (let i = 0; i < 2_500; i++) {
+      produced++;
+      yield { functionId, level: LogLevel.Debug, message: `stream ${i}` };
+    }
+  }
+  const result = await logs().bulkInsert(generate(), {
+    chunkSize: 1_000,
+    returning: "none",
+    onProgress: (done) => {
+      progress.push(done);
+      producedAtProgress.push(produced);
+    },
+  });
+  expect(result).toEqual({ count: 2_500 });
+  expect(progress).toEqual([1_000, 2_000, 2_500]);
+  // The generator is never more than one chunk (plus the row that closes it) ahead of the writes.
+  expect(producedAtProgress[0]).toBeLessThanOrEqual(1_001);
+  expect(await countTagged("stream")).toBe(2_500);
+});
+
+test("a failed unit of work rolls the bulk insert back", async () => {
+  await expect(
+    t.uw.unitOfWork.run(async (ctx) => {
+      await ctx.repository(FunctionLog).bulkInsert(logRows(functionId, 2_000, "rolledback"));
+      expect(await ctx.repository(FunctionLog).count({ functionId })).toBeGreaterThanOrEqual(2_000);
+      throw new Error("boom");
+    }),
+  ).rejects.toThrow("boom");
+  expect(await countTagged("rolledback")).toBe(0);
+});
+
+test("a failed bulk call inside a unit of work leaves the unit usable (savepoint)", async () => {
+  const bad = logRows(functionId, 10, "inner");
+  bad[3] = { ...bad[3], level: "nope" as LogLevel };
+  await t.uw.unitOfWork.run(async (ctx) => {
+    const repo = ctx.repository(FunctionLog);
+    await repo.bulkInsert(logRows(functionId, 5, "outer"));
+    await expect(repo.bulkInsert(bad)).rejects.toBeInstanceOf(CheckViolationError);
+    await repo.bulkInsert(logRows(functionId, 5, "outer2"));
+  });
+  expect(await countTagged("outer")).toBe(5);
+  expect(await countTagged("outer2")).toBe(5);
+  expect(await countTagged("inner")).toBe(0);
+});
+
+test("input is checked: unknown keys, generated keys and validate: true", async () => {
+  const unknown = await logs().bulkInsert([{ functionId, level: LogLevel.Info, message: "x" }, { functionId, level: LogLevel.Info, message: "y", colour: "red" } as never]).catch((e: unknown) => e);
+  expect(unknown).toBeInstanceOf(ValidationError);
+  expect((unknown as ValidationError).issues[0]).toMatchObject({ row: 1, property: "colour" });
+
+  const generated = await logs().bulkInsert([{ id: "5", functionId, level: LogLevel.Info, message: "x" }]).catch((e: unknown) => e);
+  expect(generated).toBeInstanceOf(ValidationError);
+  expect((generated as ValidationError).issues[0]).toMatchObject({ row: 0, property: "id" });
+
+  const rows = logRows(functionId, 20, "validated");
+  rows[13] = { ...rows[13], level: "loud" as LogLevel };
+  const invalid = await logs().bulkInsert(rows, { validate: true }).catch((e: unknown) => e);
+  expect(invalid).toBeInstanceOf(ValidationError);
+  expect((invalid as ValidationError).issues).toEqual([expect.objectContaining({ row: 13, property: "level" })]);
+  expect(await countTagged("validated")).toBe(0);
+});
