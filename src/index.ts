@@ -43,3 +43,20 @@ export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationS
 // --- analyzer (issue 5 adds its exports below this line)
 
 // --- http and DI helpers (issue 6 adds its exports below this line)
+export { RequestContext } from "./di/request-context";
+export { applicationContainer, createRequestContainer } from "./di/request-container";
+export {
+  withUnitOfWork,
+  mapError,
+  HttpReply,
+  reply,
+  serverTiming,
+  type RequestScope,
+  type WithUnitOfWorkOptions,
+  type RequestInfo,
+  type ScopedOutcome,
+  type ScopedHandler,
+  type HttpErrorBody,
+  type HttpErrorResponse,
+  type AnalysisReportLike,
+} from "./http";

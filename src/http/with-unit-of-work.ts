@@ -76,19 +76,16 @@ export function withUnitOfWork<I, R>(
       resolve: (token) => container.resolve(token),
     });
     const analyzer = analyze ? analyzerOf(uw) : undefined;
-    let report: AnalysisReportLike | undefined;
-    const invoke = async (unitOfWork: UnitOfWorkContext | undefined): Promise<R> => {
-      if (!analyzer) return handler(input, scopeOf(unitOfWork));
-      const scoped = await analyzer.scope(`${name} ${requestId}`, async () => handler(input, scopeOf(unitOfWork)));
-      report = scoped.report;
-      return scoped.result;
-    };
+    const work = async (): Promise<R> =>
+      transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name }) : handler(input, scopeOf(undefined));
     try {
-      const result = transactional ? await uw.unitOfWork.run((ctx) => invoke(ctx), { ...unitOptions, name }) : await invoke(undefined);
-      if (report) logReport(uw, requestId, report);
-      return { result, requestId, report, serverTiming: report && timing ? serverTiming(report) : undefined };
+      if (!analyzer) return { result: await work(), requestId };
+      // The request is the outermost analyzer scope: its report counts every statement, BEGIN and COMMIT included.
+      const { result, report } = await analyzer.scope(`${name} ${requestId}`, work);
+      logReport(uw, requestId, report);
+      return { result, requestId, report, serverTiming: timing ? serverTiming(report) : undefined };
     } catch (error) {
-      uw.logger.debug({ requestId, name, err: error }, "request failed; its unit of work was rolled back");
+      uw.logger.debug({ requestId, name, err: error }, transactional ? "request failed; its unit of work was rolled back" : "request failed");
       throw error;
     } finally {
       await disposeQuietly(uw, container, requestId);
@@ -96,9 +93,11 @@ export function withUnitOfWork<I, R>(
   };
 }
 
+/** One line per request with its request id; the findings in short (the analyzer logs each in full). */
 function logReport(uw: Unitwork, requestId: string, report: AnalysisReportLike): void {
-  const summary = { requestId, scope: report.scope, queryCount: report.queryCount, totalDurationMs: report.totalDurationMs, findings: report.findings };
-  if (report.findings.length) uw.logger.warn(summary, `request ${requestId}: ${report.findings.length} query finding(s)`);
+  const findings = report.findings.map(({ kind, count, callSite, suggestion }) => ({ kind, count, callSite, suggestion }));
+  const summary = { requestId, scope: report.scope, queryCount: report.queryCount, totalDurationMs: report.totalDurationMs, findings };
+  if (findings.length) uw.logger.warn(summary, `request ${requestId}: ${report.queryCount} queries, ${findings.length} finding(s)`);
   else uw.logger.debug(summary, `request ${requestId}: ${report.queryCount} queries`);
 }
 

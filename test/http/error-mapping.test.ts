@@ -44,6 +44,14 @@ beforeAll(async () => {
   }, { transactional: false }));
   app.get("/read-only", expressHandler(uw, () => users.create({ email: "ro@example.com" }), { readOnly: true }));
   app.get("/empty", expressHandler(uw, () => undefined));
+  const loop = async () => {
+    const ids = (await uw.dataSource.query("SELECT id FROM users ORDER BY id LIMIT 4")).map((r: { id: number }) => r.id);
+    for (const id of ids) await users.getById(id);
+    return { loaded: ids.length };
+  };
+  app.get("/n-plus-one", expressHandler(uw, loop));
+  app.get("/untimed", expressHandler(uw, loop, { serverTiming: false }));
+  app.get("/unanalyzed", expressHandler(uw, loop, { analyze: false }));
   app.post("/created", expressHandler(uw, () => reply(201, { ok: true }, { "X-Custom": "yes" })));
   app.use(expressErrorHandler(uw));
   api = await startTestServer(app.listen(0, "127.0.0.1"));
@@ -118,4 +126,26 @@ test("readOnly routes refuse writes (500, nothing written); undefined is 204; re
   expect(created.status).toBe(201);
   expect(created.headers.get("x-custom")).toBe("yes");
   expect(created.body).toEqual({ ok: true });
+});
+
+test("the request's analyzer report sets Server-Timing and is logged with the request id, N+1 findings included", async () => {
+  for (let i = 0; i < 4; i++) await t.uw.repositories.create(User).create({ email: `timing-${i}@example.com` });
+  const res = await api.call("GET", "/n-plus-one", undefined, { "x-request-id": "req-timed" });
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ loaded: 4 });
+  const timing = res.headers.get("server-timing");
+  expect(timing).toMatch(/^db;dur=\d+(\.\d)?;desc="\d+ queries"$/);
+  const entry = t.logger.entries.find((e) => (e.obj as { requestId?: string; queryCount?: number }).requestId === "req-timed" && "queryCount" in (e.obj as object));
+  const logged = entry!.obj as { queryCount: number; findings: { kind: string; count: number }[] };
+  expect(timing).toContain(`desc="${logged.queryCount} queries"`);
+  expect(logged.queryCount).toBeGreaterThanOrEqual(5);
+  expect(entry!.level).toBe("warn");
+  expect(logged.findings).toEqual([expect.objectContaining({ kind: "n+1", count: 4 })]);
+
+  const untimed = await api.call("GET", "/untimed");
+  expect(untimed.status).toBe(200);
+  expect(untimed.headers.get("server-timing")).toBeNull();
+  const unanalyzed = await api.call("GET", "/unanalyzed", undefined, { "x-request-id": "req-unanalyzed" });
+  expect(unanalyzed.headers.get("server-timing")).toBeNull();
+  expect(t.logger.entries.some((e) => (e.obj as { requestId?: string; queryCount?: number }).requestId === "req-unanalyzed" && "queryCount" in (e.obj as object))).toBe(false);
 });
