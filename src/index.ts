@@ -41,6 +41,18 @@ export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationS
 // --- bulk (issue 4 adds its exports below this line)
 
 // --- analyzer (issue 5 adds its exports below this line)
+export {
+  QueryAnalyzer,
+  type AnalyzerMode,
+  type IgnoreRule,
+  type QueryAnalyzerOptions,
+  type AnalysisReport,
+  type CapturedQuery,
+  type Finding,
+  type FindingKind,
+  type FingerprintStats,
+  type PlanSummary,
+} from "./analyzer";
 
 // --- http and DI helpers (issue 6 adds its exports below this line)
 export { RequestContext } from "./di/request-context";

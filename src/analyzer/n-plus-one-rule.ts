@@ -9,29 +9,43 @@ export interface NPlusOneGroup {
   varyingColumn?: string;
   /** Whether the varying value is an IN-list / ANY array (a batch per iteration). */
   listLookup: boolean;
+  /** Statement shapes the loop issues per iteration. */
+  shapes: number;
 }
 
 /**
  * N+1: one call path issuing one statement shape with at least `threshold` distinct parameter sets.
  * Not N+1 (clean): statements that differ only in OFFSET/LIMIT or in range bounds under a LIMIT
  * (offset and keyset pagination), chunked reads whose IN-lists hold several keys each and never
- * overlap, multi-row INSERT batches, and anything unitwork tagged as its own operation. @internal
+ * overlap, multi-row INSERT batches, and the statements of one call of a unitwork operation tagged
+ * as its own (bulk chunks, relation loading, pagination). @internal
  */
 export function findNPlusOne(records: readonly StatementRecord[], threshold: number): NPlusOneGroup[] {
   const groups = new Map<string, StatementRecord[]>();
   for (const record of records) {
-    if (record.tag || record.opaque || record.shape.kind === "control" || record.shape.kind === "other") continue;
+    if (record.opaque || record.shape.kind === "control" || record.shape.kind === "other") continue;
     if (record.shape.kind === "select" && record.shape.tables.length === 0) continue;
     const key = `${record.shape.fingerprint}\0${record.stack?.key ?? "?"}`;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(record);
   }
+  // One loop issuing several shapes per iteration (a find with a join: ids, then rows) is one finding.
+  const loops = new Map<string, NPlusOneGroup>();
   const found: NPlusOneGroup[] = [];
   for (const group of groups.values()) {
     if (group.length < threshold) continue;
     const verdict = classify(group, threshold);
-    if (verdict) found.push(verdict);
+    if (!verdict) continue;
+    const path = group[0]!.stack?.key;
+    const loop = path === undefined ? undefined : loops.get(path);
+    if (loop) {
+      loop.records.push(...verdict.records);
+      loop.shapes++;
+      continue;
+    }
+    if (path !== undefined) loops.set(path, verdict);
+    found.push(verdict);
   }
   return found;
 }
@@ -44,6 +58,12 @@ interface Execution {
 }
 
 function classify(group: StatementRecord[], threshold: number): NPlusOneGroup | undefined {
+  // unitwork's own multi-statement operations (tagged) count once per call: their chunks and
+  // relation queries are one operation; the same operation called in a loop is still a loop.
+  if (group.some((r) => r.tag)) {
+    const calls = new Set(group.map((r) => r.stack ?? r));
+    if (calls.size < threshold) return undefined;
+  }
   const distinct = new Map<string, StatementRecord>();
   for (const record of group) distinct.set(`${record.sql}\0${parameterKey(record.parameters)}`, record);
   if (distinct.size < threshold) return undefined;
@@ -55,17 +75,17 @@ function classify(group: StatementRecord[], threshold: number): NPlusOneGroup | 
   if (!valuesVary && !listVaries) {
     // Only OFFSET/LIMIT or range bounds change: a pagination walk when the statement is limited.
     if (first.shape.hasLimit) return undefined;
-    return { records: group, varyingColumn: executions[0]!.column, listLookup: false };
+    return { records: group, varyingColumn: executions[0]!.column, listLookup: false, shapes: 1 };
   }
   if (valuesVary) {
     const batches = group.filter((r) => r.shape.valuesRows >= 2).length;
     if (first.shape.kind === "insert" && batches >= group.length - 1) return undefined;
-    return { records: group, varyingColumn: executions[0]!.column, listLookup: false };
+    return { records: group, varyingColumn: executions[0]!.column, listLookup: false, shapes: 1 };
   }
   // Only the IN-list / ANY array changes: chunked reads of disjoint key sets are a batch, not a loop.
   const multi = executions.filter((e) => e.list.length >= 2).length;
   if (multi >= executions.length - 1 && disjoint(executions)) return undefined;
-  return { records: group, varyingColumn: executions[0]!.column, listLookup: true };
+  return { records: group, varyingColumn: executions[0]!.column, listLookup: true, shapes: 1 };
 }
 
 function disjoint(executions: Execution[]): boolean {

@@ -175,7 +175,7 @@ export class QueryAnalyzer {
     const pending: Pending = {
       sql: event.query,
       // unitwork's own bulk chunks are never compared; holding their parameters would hold the data.
-      parameters: tag || parameters.length > MAX_KEPT_PARAMETERS ? OMITTED : parameters,
+      parameters: tag?.kind === "bulk" || parameters.length > MAX_KEPT_PARAMETERS ? OMITTED : parameters,
       scope,
       // A repository call carries its site; a direct TypeORM call is traced here, where the chain
       // of awaits still leads back to the application (V8 async stack traces).

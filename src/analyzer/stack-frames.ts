@@ -58,7 +58,9 @@ function appFrames(sites: V8CallSite[]): CapturedStack | undefined {
     if (!file || !isApplicationFile(file)) continue;
     const line = site.getLineNumber() ?? 0;
     const column = site.getColumnNumber() ?? 0;
-    const id = `${file}:${line}:${column}`;
+    // Lines, not columns: an application frame shows the call's column while the call runs
+    // synchronously and the `await`'s column once it resumed (later statements of one operation).
+    const id = `${file}:${line}`;
     // Recursion: a frame already on the path adds nothing to its identity.
     if (seen.has(id)) continue;
     seen.add(id);

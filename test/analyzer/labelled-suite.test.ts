@@ -1,0 +1,54 @@
+import { createUnitwork, type FindingKind, type Unitwork } from "../../src";
+import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { memoryLogger } from "../support/test-unitwork";
+import { blogDataSource, seedBlog } from "./blog-schema";
+import { scenarios } from "./scenarios";
+
+const KINDS: FindingKind[] = ["n+1", "duplicate", "slow"];
+let db: TestDatabase;
+let fast: Unitwork;
+let slow: Unitwork;
+
+beforeAll(async () => {
+  db = await createTestDatabase("analyzer_suite");
+  fast = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 60_000 } });
+  await seedBlog(fast.dataSource);
+  slow = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 200, explainSlowQueries: true } });
+});
+afterAll(async () => {
+  await fast?.close();
+  await slow?.close();
+  await db?.drop();
+});
+
+test("the suite is large enough", () => {
+  expect(scenarios.length).toBeGreaterThanOrEqual(30);
+  expect(scenarios.filter((s) => s.tricky).length).toBeGreaterThanOrEqual(12);
+});
+
+test("every labelled scenario is classified right (precision and recall 1.0)", async () => {
+  const confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  const wrong: string[] = [];
+  for (const scenario of scenarios) {
+    const uw = scenario.slow ? slow : fast;
+    const { report } = await uw.analyzer.scope(scenario.name, () => scenario.run(uw));
+    for (const kind of KINDS) {
+      const expected = scenario.expect[kind] ?? 0;
+      const found = report.findings.filter((f) => f.kind === kind).length;
+      confusion.tp += Math.min(expected, found);
+      confusion.fp += Math.max(0, found - expected);
+      confusion.fn += Math.max(0, expected - found);
+      if (expected === 0 && found === 0) confusion.tn++;
+      if (expected !== found) {
+        wrong.push(`${scenario.name}: ${kind} expected ${expected}, found ${found}\n${report.findings.map((f) => `    ${f.kind} ${f.callSite} ${f.sql.slice(0, 120)}`).join("\n")}`);
+      }
+    }
+  }
+  const precision = confusion.tp / (confusion.tp + confusion.fp);
+  const recall = confusion.tp / (confusion.tp + confusion.fn);
+  console.log(`analyzer labelled suite: ${scenarios.length} scenarios (${scenarios.filter((s) => s.tricky).length} tricky clean)\n` +
+    `  TP ${confusion.tp}  FP ${confusion.fp}  FN ${confusion.fn}  TN ${confusion.tn}  precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}`);
+  expect(wrong).toEqual([]);
+  expect(precision).toBe(1);
+  expect(recall).toBe(1);
+});

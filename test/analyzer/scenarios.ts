@@ -1,0 +1,349 @@
+import { Brackets } from "typeorm";
+import type { FindingKind, Unitwork } from "../../src";
+import { Author, Comment, Post, Visit } from "./blog-schema";
+import { loadAuthor } from "./scenario-helpers";
+
+/** One labelled scenario: what it runs and the findings a perfect analyzer reports. */
+export interface Scenario {
+  name: string;
+  /** The kinds expected, with how many findings of each. Empty: a clean case. */
+  expect: Partial<Record<FindingKind, number>>;
+  /** Clean cases that naive detectors get wrong. */
+  tricky?: boolean;
+  /** Runs on the instance with slowQueryMs 200 and explainSlowQueries. */
+  slow?: boolean;
+  run(uw: Unitwork): Promise<unknown>;
+}
+
+const authors = (uw: Unitwork) => uw.repositories.create(Author);
+const posts = (uw: Unitwork) => uw.repositories.create(Post);
+const comments = (uw: Unitwork) => uw.repositories.create(Comment);
+const firstPosts = (uw: Unitwork, n = 6) => posts(uw).findMany({ orderBy: "id", limit: n });
+
+async function walk(uw: Unitwork, ids: number[], at: number): Promise<void> {
+  if (at >= ids.length) return;
+  await uw.dataSource.manager.findOneBy(Post, { id: ids[at]! });
+  await walk(uw, ids, at + 1);
+}
+
+export const scenarios: Scenario[] = [
+  // ------------------------------------------------------------ N+1 of every kind
+  {
+    name: "sequential loop: getById per post",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const post of await firstPosts(uw)) await authors(uw).getById(post.authorId);
+    },
+  },
+  {
+    name: "Promise.all fan-out: getById per post",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      const list = await firstPosts(uw);
+      await Promise.all(list.map((post) => authors(uw).getById(post.authorId)));
+    },
+  },
+  {
+    name: "helper in another file called in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const post of await firstPosts(uw)) await loadAuthor(uw, post.authorId);
+    },
+  },
+  {
+    name: "recursion: one query per level",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await walk(uw, [1, 2, 3, 4, 5, 6, 7], 0);
+    },
+  },
+  {
+    name: "children per parent: findMany posts by author in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const author of await authors(uw).findMany({ orderBy: "id" })) await posts(uw).findMany({ where: { authorId: author.id } });
+    },
+  },
+  {
+    name: "TypeORM manager.find in a loop inside a unit of work",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let id = 1; id <= 5; id++) await ctx.manager.find(Comment, { where: { postId: id } });
+      });
+    },
+  },
+  {
+    name: "query builder getMany in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const post of await firstPosts(uw, 4)) {
+        await uw.dataSource.manager.createQueryBuilder(Comment, "c").where("c.postId = :id", { id: post.id }).getMany();
+      }
+    },
+  },
+  {
+    name: "findOne with a joined relation per id",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.manager.findOne(Post, { where: { id }, relations: { author: true } });
+    },
+  },
+  {
+    name: "raw manager.query in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.query(`SELECT * FROM comment WHERE "postId" = $1`, [id]);
+    },
+  },
+  {
+    name: "getById with relations (a unitwork operation) called in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await posts(uw).getById(id, { relations: { comments: true } });
+    },
+  },
+  {
+    name: "IN-list per iteration with overlapping keys",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await authors(uw).findMany({ where: { id: { in: [id, id + 1] } } });
+    },
+  },
+  {
+    name: "writes in a loop: create per row",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let i = 0; i < 4; i++) await ctx.repository(Comment).create({ body: `loop ${i}`, postId: 1 });
+      });
+    },
+  },
+  {
+    name: "writes in a loop: update per row",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let id = 1; id <= 4; id++) await ctx.repository(Comment).update(id, { body: `edited ${id}` });
+      });
+    },
+  },
+  {
+    name: "writes in a loop: TypeORM save per entity",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let i = 0; i < 3; i++) await uw.dataSource.getRepository(Author).insert({ name: `saved ${i}` });
+    },
+  },
+  // ------------------------------------------------------------ duplicates
+  {
+    name: "the same getById three times",
+    expect: { duplicate: 1 },
+    async run(uw) {
+      await authors(uw).getById(1);
+      await authors(uw).getById(1);
+      await authors(uw).getById(1);
+    },
+  },
+  {
+    name: "the same raw query from two call sites",
+    expect: { duplicate: 1 },
+    async run(uw) {
+      await uw.dataSource.query(`SELECT * FROM post WHERE "authorId" = $1`, [2]);
+      await uw.dataSource.query(`SELECT * FROM post WHERE "authorId" = $1`, [2]);
+    },
+  },
+  {
+    name: "a repeated read with a write to another table in between",
+    expect: { duplicate: 1 },
+    async run(uw) {
+      await authors(uw).getById(2);
+      await comments(uw).create({ body: "unrelated", postId: 2 });
+      await authors(uw).getById(2);
+    },
+  },
+  {
+    name: "a loop reading the same row each time",
+    expect: { duplicate: 1 },
+    async run(uw) {
+      for (let i = 0; i < 4; i++) await authors(uw).getById(3);
+    },
+  },
+  // ------------------------------------------------------------ slow
+  {
+    name: "slow selective filter on a large table",
+    expect: { slow: 1 },
+    slow: true,
+    async run(uw) {
+      await uw.dataSource.query(`SELECT * FROM visit WHERE "userId" = $1 AND (SELECT pg_sleep(0.3)) IS NOT NULL`, [42]);
+    },
+  },
+  {
+    name: "slow whole-table aggregate",
+    expect: { slow: 1 },
+    slow: true,
+    async run(uw) {
+      await uw.dataSource.query(`SELECT count(*) FROM visit WHERE (SELECT pg_sleep(0.3)) IS NOT NULL`);
+    },
+  },
+  // ------------------------------------------------------------ clean, tricky
+  {
+    name: "offset pagination loop",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let offset = 0; offset < 18; offset += 4) await posts(uw).findMany({ orderBy: "id", limit: 4, offset });
+    },
+  },
+  {
+    name: "keyset pagination loop written by the application",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      let after = 0;
+      for (;;) {
+        const page = await uw.dataSource.manager.createQueryBuilder(Post, "p").where("p.id > :after", { after }).orderBy("p.id").limit(4).getMany();
+        if (!page.length) break;
+        after = page[page.length - 1]!.id;
+      }
+    },
+  },
+  {
+    name: "paginate() page by page with relations",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let page = 1; page <= 5; page++) await posts(uw).paginate({ page, pageSize: 4, orderBy: "id", relations: { author: true } });
+    },
+  },
+  {
+    name: "paginateByCursor() walk",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await posts(uw).paginateByCursor({ first: 4, after, orderBy: "id" });
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor!;
+      }
+    },
+  },
+  {
+    name: "keyset pagination with a composite cursor (a < $1 OR (a = $1 AND id > $2))",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      let cursor = { authorId: 0, id: 0 };
+      for (;;) {
+        const page = await uw.dataSource.manager
+          .createQueryBuilder(Post, "p")
+          .where(new Brackets((qb) => qb.where('p."authorId" > :a', { a: cursor.authorId }).orWhere('(p."authorId" = :a AND p.id > :id)', { id: cursor.id })))
+          .orderBy('p."authorId"').addOrderBy("p.id").limit(5).getMany();
+        if (!page.length) break;
+        const last = page[page.length - 1]!;
+        cursor = { authorId: last.authorId, id: last.id };
+      }
+    },
+  },
+  {
+    name: "chunked batch reads with disjoint keys",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const ids = Array.from({ length: 18 }, (_, i) => i + 1);
+      for (let at = 0; at < ids.length; at += 5) await posts(uw).findMany({ where: { id: { in: ids.slice(at, at + 5) } } });
+    },
+  },
+  {
+    name: "the same helper from different call sites",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await loadAuthor(uw, 1);
+      await loadAuthor(uw, 2);
+      await loadAuthor(uw, 3);
+      await loadAuthor(uw, 4);
+    },
+  },
+  {
+    name: "a loop below the threshold (2 iterations)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (const id of [1, 2]) await authors(uw).getById(id);
+    },
+  },
+  {
+    name: "bulkInsert of many rows (unitwork's own chunks)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        await ctx.repository(Comment).bulkInsert(Array.from({ length: 300 }, (_, i) => ({ body: `bulk ${i}`, postId: 1 + (i % 18) })), { chunkSize: 50 } as never);
+      });
+    },
+  },
+  {
+    name: "the fix: loadRelations after one list query",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const list = await firstPosts(uw);
+      await posts(uw).loadRelations(list, { author: true, comments: true });
+    },
+  },
+  {
+    name: "a read repeated after a write to its own table",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        await ctx.repository(Author).getById(5);
+        await ctx.repository(Author).update(5, { name: "renamed" });
+        await ctx.repository(Author).getById(5);
+      });
+    },
+  },
+  {
+    name: "reads without tables repeated (SELECT now())",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let i = 0; i < 4; i++) await uw.dataSource.query("SELECT now(), $1::int AS i", [i]);
+      await uw.dataSource.query("SELECT now()");
+      await uw.dataSource.query("SELECT now()");
+    },
+  },
+  {
+    name: "multi-row INSERT batches written by the application",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let batch = 0; batch < 4; batch++) {
+        await uw.dataSource.manager.createQueryBuilder().insert().into(Comment)
+          .values(Array.from({ length: 5 }, (_, i) => ({ body: `batch ${batch}.${i}`, postId: 1 }))).execute();
+      }
+    },
+  },
+  {
+    name: "nested units of work in a loop (savepoints only)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.unitOfWork.run(async () => {
+        for (let i = 0; i < 5; i++) await uw.unitOfWork.run(async () => undefined, { propagation: "nested" });
+      });
+    },
+  },
+  {
+    name: "fast statements on the slow-query instance",
+    expect: {},
+    tricky: true,
+    slow: true,
+    async run(uw) {
+      await uw.repositories.create(Visit).count({ userId: 7 });
+      await authors(uw).findMany({ orderBy: "id" });
+    },
+  },
+];
