@@ -1,0 +1,132 @@
+import { FunctionDeployment, FunctionEntity, FunctionLog } from "../../examples/domain";
+import { InvalidQueryError, type AsyncBaseRepository, type Sort } from "../../src";
+import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import { seed } from "./fixtures";
+
+let t: TestUnitwork;
+let deps: AsyncBaseRepository<FunctionDeployment>;
+beforeAll(async () => {
+  t = await openTestUnitwork({ repositories: { cursorSecret: "test-secret" } });
+  await seed(t.uw);
+  deps = t.uw.repositories.create(FunctionDeployment);
+});
+afterAll(() => t.close());
+
+async function walk<T extends object>(repo: AsyncBaseRepository<T>, orderBy: Sort<T> | undefined, first: number, where?: object): Promise<T[]> {
+  const seen: T[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 1000; i++) {
+    const page = await repo.paginateByCursor({ first, after, orderBy, where: where as never });
+    seen.push(...page.items);
+    if (!page.pageInfo.hasNextPage) return seen;
+    after = page.pageInfo.endCursor;
+  }
+  throw new Error("walk did not end");
+}
+
+describe("paginateByCursor", () => {
+  test.each<[string, Sort<FunctionDeployment> | undefined]>([
+    ["primary key only", undefined],
+    ["nullable column, NULLS LAST", "deployedAt"],
+    ["nullable column descending (NULLS FIRST)", "-deployedAt"],
+    ["explicit NULLS FIRST ascending", { deployedAt: { direction: "ASC", nulls: "first" }, version: "DESC" }],
+    ["explicit NULLS LAST descending", { deployedAt: { direction: "DESC", nulls: "last" } }],
+    ["relation fields", { function: { user: { email: "DESC" }, name: "ASC" }, version: "ASC" }],
+    ["booleans, enums and strings", "isActive,-status,imageTag"],
+  ])("walks in pages exactly like one findMany: %s", async (_label, orderBy) => {
+    const all = (await deps.findMany({ orderBy })).map((d) => d.id);
+    for (const first of [1, 2, 3]) {
+      expect((await walk(deps, orderBy, first)).map((d) => d.id)).toEqual(all);
+    }
+  });
+
+  test("pageInfo and filters", async () => {
+    const page = await deps.paginateByCursor({ first: 2, where: { function: { name: "alpha" } }, orderBy: "-version" });
+    expect(page.items.map((d) => d.version)).toEqual([3, 2]);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(typeof page.pageInfo.startCursor).toBe("string");
+    const next = await deps.paginateByCursor({ first: 2, where: { function: { name: "alpha" } }, orderBy: "-version", after: page.pageInfo.endCursor });
+    expect(next.items.map((d) => d.version)).toEqual([1]);
+    expect(next.pageInfo.hasNextPage).toBe(false);
+    const none = await deps.paginateByCursor({ first: 2, where: { version: 99 } });
+    expect(none).toEqual({ items: [], pageInfo: { startCursor: null, endCursor: null, hasNextPage: false } });
+  });
+
+  test("relations are loaded for the page's roots", async () => {
+    const fns = t.uw.repositories.create(FunctionEntity);
+    const page = await fns.paginateByCursor({ first: 2, orderBy: "name", relations: { deployments: true, user: true } });
+    expect(page.items.map((f) => [f.name, f.deployments!.length, f.user!.email])).toEqual([["alpha", 3, "ada@acme.co"], ["beta", 1, "ada@acme.co"]]);
+  });
+
+  test("tampered, foreign or malformed cursors throw InvalidQueryError", async () => {
+    const page = await deps.paginateByCursor({ first: 1, orderBy: "-version" });
+    const cursor = page.pageInfo.endCursor!;
+    const [payload, mac] = cursor.split(".");
+    const forged = Buffer.from(JSON.stringify(["1", "1"])).toString("base64url");
+    const attempts: unknown[] = [
+      `${forged}.${mac}`,
+      `${payload!.slice(0, -2)}AA.${mac}`,
+      `${payload}.${mac!.slice(0, -1)}${mac!.endsWith("A") ? "B" : "A"}`,
+      "not-a-cursor",
+      "",
+      42,
+      { version: 1 },
+    ];
+    for (const after of attempts) {
+      await expect(deps.paginateByCursor({ first: 1, orderBy: "-version", after: after as string })).rejects.toThrow(InvalidQueryError);
+    }
+    await expect(deps.paginateByCursor({ first: 1, orderBy: "version", after: cursor })).rejects.toThrow(/tampered with, or issued for another entity, order or secret/);
+    await expect(t.uw.repositories.create(FunctionEntity).paginateByCursor({ first: 1, orderBy: "-version", after: cursor })).rejects.toThrow(/invalid cursor/);
+    await expect(deps.paginateByCursor({ first: 0 })).rejects.toThrow(/first must be an integer of at least 1/);
+    await expect(deps.paginateByCursor({ first: 1001 })).rejects.toThrow(/above the maximum page size of 1000/);
+  });
+
+  test("a cursor signed with another secret is refused", async () => {
+    const other = await openTestUnitwork({ repositories: { cursorSecret: "another-secret" }, label: "cursor-other" });
+    try {
+      await seed(other.uw);
+      const page = await other.uw.repositories.create(FunctionDeployment).paginateByCursor({ first: 1 });
+      await expect(deps.paginateByCursor({ first: 1, after: page.pageInfo.endCursor })).rejects.toThrow(InvalidQueryError);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("a keyset walk of 10,000 rows in pages of 100 sees every pre-existing row once, despite concurrent inserts", async () => {
+    const functionId = (await t.uw.repositories.create(FunctionEntity).findFirst({ where: { name: "alpha" } }))!.id;
+    // 10,000 rows in one set-based statement; created_at values tie often and differ in microseconds
+    await t.uw.dataSource.query(
+      `INSERT INTO function_logs (function_id, level, message, created_at)
+       SELECT $1, 'info', 'line ' || g, timestamptz '2025-01-01 00:00:00+00' + ((g * 7919) % 3000) * interval '3 microseconds'
+       FROM generate_series(1, 10000) g`,
+      [functionId],
+    );
+    const logs = t.uw.repositories.create(FunctionLog);
+    const existing = new Set((await t.uw.dataSource.query(`SELECT id FROM function_logs`) as { id: string }[]).map((r) => r.id));
+    expect(existing.size).toBe(10_000);
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    let inserted = 0;
+    do {
+      const page = await logs.paginateByCursor({ first: 100, after, orderBy: "-createdAt" });
+      seen.push(...page.items.map((l) => l.id));
+      pages++;
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      // another connection inserts rows before, at and after the walk's position while it runs
+      const result = await t.uw.dataSource.query(
+        `INSERT INTO function_logs (function_id, level, message, created_at)
+         SELECT $1, 'warn', 'concurrent', timestamptz '2025-01-01 00:00:00+00' + ((g * 104729 + $2) % 3000) * interval '3 microseconds'
+         FROM generate_series(1, 5) g RETURNING id`,
+        [functionId, pages * 31],
+      );
+      inserted += (result as unknown[]).length;
+    } while (after);
+    expect(inserted).toBeGreaterThan(500);
+    expect(new Set(seen).size).toBe(seen.length); // nothing repeated
+    const seenSet = new Set(seen);
+    const missing = [...existing].filter((id) => !seenSet.has(id));
+    expect(missing).toEqual([]); // nothing skipped
+    expect(pages).toBeGreaterThanOrEqual(100);
+  });
+});
