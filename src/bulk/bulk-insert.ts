@@ -96,9 +96,9 @@ async function unnestChunk(manager: EntityManager, plan: EntityPlan, columns: re
       parameters.push(booleanArrayLiteral(column.set));
       casts.push(`$${parameters.length}::boolean[]`);
       aliases.push(`s${i}`);
-      select.push(`CASE WHEN u.s${i} THEN u.c${i} ELSE ${column.plan.defaultSql} END`);
+      select.push(`CASE WHEN u.s${i} THEN u.c${i}${column.plan.elementCast} ELSE ${column.plan.defaultSql} END`);
     } else {
-      select.push(`u.c${i}`);
+      select.push(`u.c${i}${column.plan.elementCast}`);
     }
   });
   const targets = columns.map((c) => c.plan.quoted);

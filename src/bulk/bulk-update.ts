@@ -45,9 +45,9 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
         parameters.push(booleanArrayLiteral(column.set));
         casts.push(`$${parameters.length}::boolean[]`);
         aliases.push(`s${i}`);
-        sets.push(`${column.plan.quoted} = CASE WHEN u.s${i} THEN u.c${i} ELSE t.${column.plan.quoted} END`);
+        sets.push(`${column.plan.quoted} = CASE WHEN u.s${i} THEN u.c${i}${column.plan.elementCast} ELSE t.${column.plan.quoted} END`);
       } else {
-        sets.push(`${column.plan.quoted} = u.c${i}`);
+        sets.push(`${column.plan.quoted} = u.c${i}${column.plan.elementCast}`);
       }
     });
     const where = [`t.${primary.quoted} = u.k`];

@@ -47,7 +47,7 @@ async function upsertGroup(manager: EntityManager, plan: EntityPlan, group: Grou
     parameters.push(arrayLiteral(column.texts));
     casts.push(`$${parameters.length}::${column.plan.arrayType}`);
     targets.push(column.plan.quoted);
-    select.push(`c${i}`);
+    select.push(`c${i}${column.plan.elementCast}`);
   });
   for (const fixed of plan.insertFixed) {
     parameters.push(fixed.text());

@@ -17,6 +17,11 @@ export interface ColumnPlan {
   arrayType: string;
   /** `integer`, `jsonb` … for scalar casts. */
   type: string;
+  /**
+   * Cast applied to the unnested element: empty, or `::integer[]` for array columns, whose values
+   * travel as `text[]` elements (unnest would flatten a two-dimensional array).
+   */
+  elementCast: string;
   catalog: CatalogColumn;
   /** The input value of a row; `undefined` means "not set". */
   read(row: ObjectLiteral): unknown;
@@ -117,7 +122,8 @@ function columnPlan(dataSource: DataSource, column: ColumnMetadata, live: Catalo
     databaseName: column.databaseName,
     quoted: quoteIdentifier(column.databaseName),
     type: live.type,
-    arrayType: `${live.type}[]`,
+    arrayType: live.type.endsWith("[]") ? "text[]" : `${live.type}[]`,
+    elementCast: live.type.endsWith("[]") ? `::${live.type}` : "",
     catalog: live,
     read: direct ? (row) => row[property] : (row) => column.getEntityValue(row),
     toText: makeToText(column, dataSource.driver),
