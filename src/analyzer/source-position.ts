@@ -17,8 +17,10 @@ const formatted = new Map<string, string>();
 /**
  * `file:line:column` of a frame in the source the developer wrote (TypeScript), relative to the
  * working directory. Source maps come from, in order: Node's own cache (`--enable-source-maps`),
- * an installed `source-map-support` (`@swc/register`, jest), a `//# sourceMappingURL` next to the
- * compiled file. Without any, the generated position is shown. @internal
+ * an installed `source-map-support` (`@swc/register`, ts-node), a `//# sourceMappingURL` next to the
+ * compiled file, and for a `.ts` file run by a loader that keeps its map private (jest with
+ * `@swc/jest`) the map of the same file compiled again with `@swc/core` and the project's `.swcrc`,
+ * when that package is installed. Without any, the generated position is shown. @internal
  */
 export function formatFrame(frame: RawFrame): string {
   const id = `${frame.file}:${frame.line}:${frame.column}`;
@@ -40,7 +42,7 @@ function display(file: string): string {
 }
 
 function mapPosition(frame: RawFrame): Position | undefined {
-  return fromNodeCache(frame) ?? fromInstalledHandler(frame) ?? fromSidecar(frame);
+  return fromNodeCache(frame) ?? fromInstalledHandler(frame) ?? fromSidecar(frame) ?? fromTranspiler(frame);
 }
 
 function fromEntry(map: SourceMapLike, frame: RawFrame, base: string): Position | undefined {
@@ -132,6 +134,31 @@ function loadSidecar(file: string): SourceMapLike | null {
       ? JSON.parse(Buffer.from(url.slice(url.indexOf(",") + 1), url.includes(";base64,") ? "base64" : "utf8").toString("utf8"))
       : JSON.parse(readFileSync(resolve(dirname(file), url), "utf8"));
     return new SourceMap(payload);
+  } catch {
+    return null;
+  }
+}
+
+const transpiledMaps = new Map<string, SourceMapLike | null>();
+
+function fromTranspiler(frame: RawFrame): Position | undefined {
+  if (!/\.[cm]?tsx?$/.test(frame.file)) return undefined;
+  let map = transpiledMaps.get(frame.file);
+  if (map === undefined) {
+    map = transpile(frame.file);
+    transpiledMaps.set(frame.file, map);
+  }
+  return map ? fromEntry(map, frame, frame.file) : undefined;
+}
+
+function transpile(file: string): SourceMapLike | null {
+  const SourceMap = (nodeModule as { SourceMap?: new (payload: unknown) => SourceMapLike }).SourceMap;
+  if (!SourceMap) return null;
+  try {
+    // An optional development-time dependency: absent in production, where compiled .js runs.
+    const swc = require("@swc/core") as { transformSync(code: string, options: object): { map?: string } };
+    const output = swc.transformSync(readFileSync(file, "utf8"), { filename: file, sourceMaps: true, swcrc: true });
+    return output.map ? new SourceMap(JSON.parse(output.map)) : null;
   } catch {
     return null;
   }

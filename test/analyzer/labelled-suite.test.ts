@@ -32,6 +32,9 @@ test("every labelled scenario is classified right (precision and recall 1.0)", a
   for (const scenario of scenarios) {
     const uw = scenario.slow ? slow : fast;
     const { report } = await uw.analyzer.scope(scenario.name, () => scenario.run(uw));
+    for (const f of report.findings) {
+      if (!/^test\/analyzer\/(scenarios|scenario-helpers)\.ts:\d+:\d+$/.test(f.callSite)) wrong.push(`${scenario.name}: ${f.kind} call site ${f.callSite}`);
+    }
     for (const kind of KINDS) {
       const expected = scenario.expect[kind] ?? 0;
       const found = report.findings.filter((f) => f.kind === kind).length;

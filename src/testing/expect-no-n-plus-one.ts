@@ -1,0 +1,28 @@
+import { QueryAnalysisError } from "../errors";
+import { inScopes, resolveAnalyzers, type AnalyzerSource } from "./resolve-analyzers";
+
+/**
+ * Runs `fn` in an analyzer scope and throws `QueryAnalysisError` (listing call sites and fixes)
+ * when it issued an N+1. Returns what `fn` returned. Uses every unitwork alive in the process
+ * unless `analyzer` names one (`{ analyzer: uw }`).
+ *
+ * @example
+ * import { expectNoNPlusOne } from "unitwork/testing";
+ * test("the feed loads authors in one query", async () => {
+ *   const feed = await expectNoNPlusOne(() => feedService.latest(20));
+ *   expect(feed).toHaveLength(20);
+ * });
+ */
+export async function expectNoNPlusOne<R>(fn: () => R | Promise<R>, options: { analyzer?: AnalyzerSource } = {}): Promise<R> {
+  const { result, reports } = await inScopes(resolveAnalyzers(options.analyzer), "expectNoNPlusOne", fn);
+  for (const report of reports) {
+    const loops = report.findings.filter((f) => f.kind === "n+1");
+    if (loops.length) {
+      throw new QueryAnalysisError(
+        { ...report, findings: loops },
+        `expected no N+1 queries, found ${loops.length}:\n${loops.map((f) => `  - ${f.count} statements at ${f.callSite}\n    ${f.sql.slice(0, 200)}\n    fix: ${f.suggestion}`).join("\n")}`,
+      );
+    }
+  }
+  return result;
+}
