@@ -29,7 +29,7 @@ export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
   serverTiming?: boolean;
 }
 
-/** Per call: the request id (header value or given id) and a name for logs and reports. */
+/** Per call: the request id (a header value; replaced by a fresh uuid when missing or unsafe) and a name for logs and reports. */
 export interface RequestInfo {
   requestId?: string | readonly string[];
   name?: string;
@@ -66,7 +66,7 @@ export function withUnitOfWork<I, R>(
 ): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
   const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, ...unitOptions } = options;
   return async (input, info = {}) => {
-    const requestId = typeof info.requestId === "string" && info.requestId ? info.requestId : requestIdFrom(info.requestId);
+    const requestId = requestIdFrom(info.requestId);
     const name = unitOptions.name ?? info.name ?? "request";
     const container = createRequestContainer(applicationContainer(uw, parent), requestId, () => uw.unitOfWork.current);
     const scopeOf = (unitOfWork: UnitOfWorkContext | undefined): RequestScope => ({
