@@ -95,27 +95,39 @@ function parseFilter(filter: unknown, filterable: ParseListQueryOptions["filtera
           return [name, { type, operators: (typeof field === "object" && field.operators) || OPERATORS_BY_TYPE[type] }];
         }),
   );
-  for (const name of Object.keys(filter)) {
-    const field = fields.get(name);
-    if (!field) throw new InvalidQueryError(`cannot filter by ${printable(name)}`, `filter.${name}`, [...fields.keys()]);
-    const raw = filter[name];
-    let condition: unknown;
-    if (isPlainObject(raw)) {
-      const ops: Record<string, unknown> = {};
-      for (const op of Object.keys(raw)) {
-        if (!field.operators.includes(op)) throw new InvalidQueryError(`operator ${printable(op)} is not allowed on ${name}`, `filter.${name}.${op}`, field.operators);
-        ops[op] = operand(op, raw[op], field.type, `filter.${name}.${op}`);
+  const visit = (node: Record<string, unknown>, prefix: string) => {
+    for (const key of Object.keys(node)) {
+      const raw = node[key];
+      if (raw === undefined) continue;
+      const name = prefix ? `${prefix}.${key}` : key;
+      const field = fields.get(name);
+      if (!field) {
+        // qs nests relation fields: filter[function][name]=x
+        if (isPlainObject(raw) && [...fields.keys()].some((f) => f.startsWith(`${name}.`))) {
+          visit(raw, name);
+          continue;
+        }
+        throw new InvalidQueryError(`cannot filter by ${printable(name)}`, `filter.${name}`, [...fields.keys()]);
       }
-      condition = ops;
-    } else if (Array.isArray(raw)) {
-      if (!field.operators.includes("in")) throw new InvalidQueryError(`${name} takes one value`, `filter.${name}`);
-      condition = { in: raw.map((v, i) => coerce(v, field.type, `filter.${name}[${i}]`)) };
-    } else {
-      if (!field.operators.includes("eq")) throw new InvalidQueryError(`operator "eq" is not allowed on ${name}`, `filter.${name}`, field.operators);
-      condition = coerce(raw, field.type, `filter.${name}`);
+      let condition: unknown;
+      if (isPlainObject(raw)) {
+        const ops: Record<string, unknown> = {};
+        for (const op of Object.keys(raw)) {
+          if (!field.operators.includes(op)) throw new InvalidQueryError(`operator ${printable(op)} is not allowed on ${name}`, `filter.${name}.${op}`, field.operators);
+          ops[op] = operand(op, raw[op], field.type, `filter.${name}.${op}`);
+        }
+        condition = ops;
+      } else if (Array.isArray(raw)) {
+        if (!field.operators.includes("in")) throw new InvalidQueryError(`${name} takes one value`, `filter.${name}`);
+        condition = { in: raw.map((v, i) => coerce(v, field.type, `filter.${name}[${i}]`)) };
+      } else {
+        if (!field.operators.includes("eq")) throw new InvalidQueryError(`operator "eq" is not allowed on ${name}`, `filter.${name}`, field.operators);
+        condition = coerce(raw, field.type, `filter.${name}`);
+      }
+      place(where, name.split("."), condition);
     }
-    place(where, name.split("."), condition);
-  }
+  };
+  visit(filter, "");
   return where;
 }
 
