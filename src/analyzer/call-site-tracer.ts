@@ -17,8 +17,8 @@ export class StackCarrier implements CallSiteTracer {
   }
 
   trace<R>(boundary: Function, operation: () => Promise<R>): Promise<R> {
-    // Nested repository calls (update → existsById) keep the outer, application-level site.
-    if (!this.enabled() || this.storage.getStore()) return operation();
+    // Nested calls (update → existsById, a repository → EntityManager) keep the outer, application-level site.
+    if (this.storage.getStore() || !this.enabled()) return operation();
     const stack = captureStack(boundary);
     return stack ? this.storage.run(stack, operation) : operation();
   }

@@ -8,6 +8,7 @@ import { AnalysisScope, type StatementRecord } from "./analysis-scope";
 import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyzerOptions } from "./analyzer-options";
 import { StackCarrier } from "./call-site-tracer";
 import { buildFindings } from "./build-findings";
+import { traceEntityManagers } from "./entity-manager-tracing";
 import { currentOperationTag, type OperationTag } from "./operation-tag";
 import { captureStack, type CapturedStack } from "./stack-frames";
 import { formatFrame } from "./source-position";
@@ -55,6 +56,7 @@ export class QueryAnalyzer {
   private readonly listeners: ((report: AnalysisReport) => void)[] = [];
   private readonly subscriber: EntitySubscriberInterface;
   private readonly detachUnitOfWork: () => void;
+  private readonly untraceManagers: () => void;
   private explicitScopes = 0;
   private disposed = false;
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
@@ -72,6 +74,7 @@ export class QueryAnalyzer {
       afterQuery: (event: AfterQueryEvent) => self.after(event),
     };
     dataSource.subscribers.push(this.subscriber);
+    this.untraceManagers = traceEntityManagers(dataSource, this.callSites);
     this.detachUnitOfWork = unitOfWork.addListener({
       scopeStarted: (context) => this.unitStarted(context),
       scopeEnded: (context, error) => this.unitEnded(context, error),
@@ -150,13 +153,14 @@ export class QueryAnalyzer {
     const at = this.dataSource.subscribers.indexOf(this.subscriber);
     if (at >= 0) this.dataSource.subscribers.splice(at, 1);
     this.detachUnitOfWork();
+    this.untraceManagers();
     live.delete(this);
   }
 
   // ---------------------------------------------------------------- capture (hot path)
 
   private get capturing(): boolean {
-    return this.settings.mode !== "off" || this.explicitScopes > 0;
+    return !this.disposed && (this.settings.mode !== "off" || this.explicitScopes > 0);
   }
 
   private innermost(): AnalysisScope | undefined {
