@@ -86,7 +86,7 @@ test("bad input: missing or repeated keys, read-only columns, a violated constra
   expect(readOnly).toBeInstanceOf(ValidationError);
 
   const { ids } = await t.uw.repositories.create(FunctionLog).bulkInsert(logRows(functionIds[1]!, 30, "chk"));
-  const rows = ids!.map((id) => ({ id: id as string, level: LogLevel.Error }));
+  const rows: { id: string; level: LogLevel }[] = ids!.map((id) => ({ id: id as string, level: LogLevel.Error }));
   rows[17] = { ...rows[17]!, level: "loud" as LogLevel };
   const error = await t.uw.repositories.create(FunctionLog).bulkUpdate(rows).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(CheckViolationError);

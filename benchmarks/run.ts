@@ -1,0 +1,202 @@
+/**
+ * `npm run bench` (add `-- --quick` for 1k/10k rows only): unitwork's bulk paths and unit of work
+ * against hand-written pg and TypeORM, side by side in one run, interleaved, after a warm-up, median
+ * of 3 runs. Starts embedded PostgreSQL 18 (fsync on) when DATABASE_URL is unset. Writes
+ * benchmarks/results/latest.json and benchmarks/results/latest.svg.
+ */
+import "reflect-metadata";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Presets, SingleBar } from "cli-progress";
+import { Client, Pool } from "pg";
+import { DataSource } from "typeorm";
+import { createUnitwork, dataSourceOptionsFromEnv, type Unitwork } from "../src";
+import { BENCH_SCHEMA, benchEntities } from "./bench-schema";
+import { insertPaths, prepareInput, updatePaths, upsertPaths, verify, type BenchContext, type BulkPath } from "./bulk-paths";
+import { computeRatios, markdownTables, svgChart, type Measurement } from "./report";
+import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
+
+const argv = process.argv.slice(2);
+const QUICK = argv.includes("--quick");
+const SIZES = QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const RUNS = 3;
+const TPCB_SECONDS = QUICK ? 2 : 4;
+const TPCB_WORKERS = 8;
+const RSS_ROWS = QUICK ? 100_000 : 1_000_000;
+const SLOW_SINGLE_RUN_FROM = 100_000;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function main(): Promise<void> {
+  const started = new Date();
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    process.stderr.write("DATABASE_URL is unset: starting embedded PostgreSQL 18 (fsync and synchronous_commit on) …\n");
+    const modulePath = "../scripts/embedded-postgres.mjs";
+    const { startEmbeddedPostgres } = (await import(modulePath)) as { startEmbeddedPostgres(o: { durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }> };
+    const started = await startEmbeddedPostgres({ durable: true });
+    server = started;
+    serverUrl = started.url;
+  }
+  const dbName = `unitwork_bench_${process.pid}`;
+  await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
+  const url = withDatabase(serverUrl, dbName);
+  const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource } = {};
+  try {
+    await admin(url, async (c) => {
+      for (const sql of BENCH_SCHEMA) await c.query(sql);
+    });
+    const version = await admin(url, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
+    const pool = (handles.pool = new Pool({ connectionString: url, max: TPCB_WORKERS }));
+    const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(TPCB_WORKERS) }), entities: benchEntities };
+    const dataSource = (handles.dataSource = new DataSource(options as never));
+    const uw = (handles.uw = await createUnitwork({ dataSource, logger: quiet }));
+    const uwNoAnalyzer = (handles.uwNoAnalyzer = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode: "off" } }));
+    registerTpcbRepositories(uw);
+    registerTpcbRepositories(uwNoAnalyzer);
+    const ctx: BenchContext = { pool, dataSource, uw };
+
+    const bulkPaths = [...insertPaths, ...updatePaths, ...upsertPaths];
+    const tpcb = tpcbPaths(pool, dataSource, uw, uwNoAnalyzer);
+    const steps = bulkPaths.length + SIZES.length * RUNS * bulkPaths.length + RUNS * tpcb.length + 1;
+    const bar = new SingleBar({ format: " {bar} {percentage}% | {value}/{total} | {step}", hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+    bar.start(steps, 0, { step: "warm-up" });
+
+    // Warm-up: every path once at 1,000 rows (connections, JIT, plan and metadata caches).
+    for (const path of bulkPaths) {
+      bar.increment({ step: `warm-up: ${path.name}` });
+      const input = await prepareInput(pool, path.group, 1_000, 99);
+      await path.run(ctx, input);
+    }
+
+    const measurements: Measurement[] = [];
+    for (const size of SIZES) {
+      const bySize = new Map<BulkPath, Measurement>();
+      for (const path of bulkPaths) {
+        const m: Measurement = { group: path.group, path: path.name, size, runs: [], median: null, baseline: path.baseline, reference: path.reference };
+        bySize.set(path, m);
+        measurements.push(m);
+      }
+      for (let run = 0; run < RUNS; run++) {
+        // Interleaved: each run visits every path, starting at a different one.
+        const order = bulkPaths.map((_, i) => bulkPaths[(i + run * 3) % bulkPaths.length]!);
+        for (const path of order) {
+          const m = bySize.get(path)!;
+          bar.increment({ step: `${size.toLocaleString("en-US")} rows, run ${run + 1}: ${path.group} · ${path.name}` });
+          if (m.error) continue;
+          if (path.slow && size >= SLOW_SINGLE_RUN_FROM && m.runs.length >= 1) {
+            m.note = "one run";
+            continue;
+          }
+          const input = await prepareInput(pool, path.group, size, run);
+          const start = performance.now();
+          try {
+            await path.run(ctx, input);
+          } catch (error) {
+            m.error = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+            continue;
+          }
+          const seconds = (performance.now() - start) / 1000;
+          await verify(pool, path.group, size, input);
+          m.runs.push(size / seconds);
+        }
+      }
+    }
+
+    const tpcbMeasurements = tpcb.map((p): Measurement => ({ group: "tpcb", path: p.name, size: TPCB_WORKERS, runs: [], median: null, baseline: p.baseline }));
+    for (const path of tpcb) await runTpcb(path, TPCB_WORKERS, 0.5); // warm-up
+    for (let run = 0; run < RUNS; run++) {
+      for (let i = 0; i < tpcb.length; i++) {
+        const index = (i + run) % tpcb.length;
+        bar.increment({ step: `TPC-B run ${run + 1}: ${tpcb[index]!.name}` });
+        tpcbMeasurements[index]!.runs.push(await runTpcb(tpcb[index]!, TPCB_WORKERS, TPCB_SECONDS));
+      }
+    }
+    measurements.push(...tpcbMeasurements);
+
+    bar.increment({ step: `peak RSS: ${RSS_ROWS.toLocaleString("en-US")} rows from an async generator` });
+    const rss = await rssProbe(url, RSS_ROWS);
+    bar.stop();
+
+    const analyzer = await analyzerOverhead(url);
+    computeRatios(measurements);
+    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${server ? " (embedded, fsync on)" : ""}`;
+    const tables = markdownTables(measurements);
+    const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB, ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
+    process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
+    if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
+
+    const dir = join(__dirname, "results");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "latest.json"), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: RUNS, measurements, rss, analyzer, markdown: tables }, null, 2)}\n`);
+    await writeFile(join(dir, "latest.svg"), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
+    process.stdout.write(`\nwrote ${join(dir, "latest.json")} and latest.svg\n`);
+  } finally {
+    await handles.uw?.close().catch(() => undefined);
+    await handles.uwNoAnalyzer?.close().catch(() => undefined);
+    await handles.pool?.end().catch(() => undefined);
+    await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)).catch((e) => process.stderr.write(`could not drop ${dbName}: ${e}\n`));
+    await server?.stop();
+  }
+}
+
+interface RssResult {
+  rows: number;
+  returning: "none" | "ids";
+  peakRssMb: number;
+  rowsPerSecond: number;
+}
+
+/** Runs the insert in a child process so that its peak RSS is the insert's alone. */
+async function rssProbe(url: string, rows: number): Promise<RssResult[]> {
+  const out: RssResult[] = [];
+  for (const returning of ["none", "ids"] as const) {
+    const { stdout } = await promisify(execFile)(process.execPath, ["-r", "@swc/register", join(__dirname, "rss-probe.ts"), url, String(rows), returning], { maxBuffer: 1 << 20 });
+    const parsed = JSON.parse(stdout.trim().split("\n").pop()!);
+    out.push({ rows: parsed.rows, returning, peakRssMb: parsed.peakRssMb, rowsPerSecond: parsed.rowsPerSecond });
+  }
+  return out;
+}
+
+/** The analyzer engineer's overhead benchmark, when benchmarks/analyzer-overhead.ts exists. */
+async function analyzerOverhead(url: string): Promise<{ rows: Array<Record<string, unknown>>; ratio: number } | undefined> {
+  const file = join(__dirname, "analyzer-overhead.ts");
+  if (!existsSync(file)) {
+    process.stdout.write("\n(benchmarks/analyzer-overhead.ts is absent: analyzer overhead not measured)\n");
+    return undefined;
+  }
+  // A .ts file: loaded through require so that @swc/register compiles it (import() would bypass it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(file) as { runAnalyzerOverhead(opts: { url: string; quick: boolean }): Promise<{ rows: Array<Record<string, unknown>>; ratio: number }> };
+  try {
+    return await module.runAnalyzerOverhead({ url, quick: QUICK });
+  } catch (error) {
+    process.stdout.write(`\nanalyzer overhead benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  }
+}
+
+async function admin<R>(url: string, fn: (client: Client) => Promise<R>): Promise<R> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

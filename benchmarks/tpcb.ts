@@ -1,0 +1,132 @@
+import type { Pool } from "pg";
+import type { DataSource } from "typeorm";
+import { AsyncBaseRepository, type Unitwork } from "../src";
+import { Account, ACCOUNTS, Branch, History, TELLERS, Teller } from "./bench-schema";
+
+/** A repository with the one domain statement TPC-B needs that a generic repository lacks: add to a balance. */
+export class AccountRepository extends AsyncBaseRepository<Account> {
+  /** `UPDATE … SET abalance = abalance + $2`, through the repository's single execute() path. */
+  addToBalance(aid: number, delta: number): Promise<unknown> {
+    const manager = this.manager(true);
+    return this.execute(() => manager.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [aid, delta]));
+  }
+
+  /** The balance after the update (the TPC-B SELECT). */
+  async balance(aid: number): Promise<number> {
+    const manager = this.manager(false);
+    const rows = await this.execute(() => manager.query("SELECT abalance FROM bench_accounts WHERE aid = $1", [aid]));
+    return rows[0].abalance;
+  }
+}
+
+export class TellerRepository extends AsyncBaseRepository<Teller> {
+  addToBalance(tid: number, delta: number): Promise<unknown> {
+    const manager = this.manager(true);
+    return this.execute(() => manager.query("UPDATE bench_tellers SET tbalance = tbalance + $2 WHERE tid = $1", [tid, delta]));
+  }
+}
+
+export class BranchRepository extends AsyncBaseRepository<Branch> {
+  addToBalance(bid: number, delta: number): Promise<unknown> {
+    const manager = this.manager(true);
+    return this.execute(() => manager.query("UPDATE bench_branches SET bbalance = bbalance + $2 WHERE bid = $1", [bid, delta]));
+  }
+}
+
+export class HistoryRepository extends AsyncBaseRepository<History> {
+  record(tid: number, bid: number, aid: number, delta: number): Promise<unknown> {
+    const manager = this.manager(true);
+    return this.execute(() => manager.query("INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", [tid, bid, aid, delta]));
+  }
+}
+
+export function registerTpcbRepositories(uw: Unitwork): void {
+  uw.repositories.register(Account, AccountRepository).register(Teller, TellerRepository).register(Branch, BranchRepository).register(History, HistoryRepository);
+}
+
+interface Transfer {
+  aid: number;
+  tid: number;
+  bid: number;
+  delta: number;
+}
+
+function transfer(): Transfer {
+  return {
+    aid: 1 + Math.floor(Math.random() * ACCOUNTS),
+    tid: 1 + Math.floor(Math.random() * TELLERS),
+    bid: 1,
+    delta: Math.floor(Math.random() * 10_001) - 5_000,
+  };
+}
+
+export interface TpcbPath {
+  name: string;
+  baseline?: boolean;
+  /** One TPC-B transaction. */
+  transaction(t: Transfer): Promise<void>;
+}
+
+export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNoAnalyzer: Unitwork): TpcbPath[] {
+  const viaUnitwork = (u: Unitwork) => (t: Transfer) =>
+    u.unitOfWork.run(async (ctx) => {
+      const accounts = ctx.repository(AccountRepository) as unknown as AccountRepository;
+      await accounts.addToBalance(t.aid, t.delta);
+      await accounts.balance(t.aid);
+      await (ctx.repository(TellerRepository) as unknown as TellerRepository).addToBalance(t.tid, t.delta);
+      await (ctx.repository(BranchRepository) as unknown as BranchRepository).addToBalance(t.bid, t.delta);
+      await (ctx.repository(HistoryRepository) as unknown as HistoryRepository).record(t.tid, t.bid, t.aid, t.delta);
+    });
+  return [
+    {
+      name: "raw pg Pool",
+      baseline: true,
+      async transaction(t) {
+        const c = await pool.connect();
+        try {
+          await c.query("BEGIN");
+          await c.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [t.aid, t.delta]);
+          await c.query("SELECT abalance FROM bench_accounts WHERE aid = $1", [t.aid]);
+          await c.query("UPDATE bench_tellers SET tbalance = tbalance + $2 WHERE tid = $1", [t.tid, t.delta]);
+          await c.query("UPDATE bench_branches SET bbalance = bbalance + $2 WHERE bid = $1", [t.bid, t.delta]);
+          await c.query("INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", [t.tid, t.bid, t.aid, t.delta]);
+          await c.query("COMMIT");
+        } catch (error) {
+          await c.query("ROLLBACK");
+          throw error;
+        } finally {
+          c.release();
+        }
+      },
+    },
+    {
+      name: "TypeORM dataSource.transaction",
+      transaction: (t) =>
+        dataSource.transaction(async (m) => {
+          await m.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [t.aid, t.delta]);
+          await m.query("SELECT abalance FROM bench_accounts WHERE aid = $1", [t.aid]);
+          await m.query("UPDATE bench_tellers SET tbalance = tbalance + $2 WHERE tid = $1", [t.tid, t.delta]);
+          await m.query("UPDATE bench_branches SET bbalance = bbalance + $2 WHERE bid = $1", [t.bid, t.delta]);
+          await m.query("INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", [t.tid, t.bid, t.aid, t.delta]);
+        }),
+    },
+    { name: "unitwork UnitOfWork + repositories", transaction: viaUnitwork(uw) },
+    { name: "unitwork, analyzer off", transaction: viaUnitwork(uwNoAnalyzer) },
+  ];
+}
+
+/** Runs `path` with `workers` concurrent clients for `seconds`; returns transactions per second. */
+export async function runTpcb(path: TpcbPath, workers: number, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (performance.now() < deadline) {
+        await path.transaction(transfer());
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - start) / 1000);
+}
