@@ -59,8 +59,8 @@ export class FunctionService {
   /**
    * `POST /functions/:uuid/deployments` body: `{ imageTag, s3Key? }`. Atomic in the request's unit of
    * work: the function row is locked (`SELECT … FOR UPDATE`) so concurrent deploys of one function run
-   * one after the other, each sees the previous one's committed version, deactivates it, inserts the
-   * next version as the only active one and points the function at it.
+   * one after the other; each sees the previous one's committed version, deactivates the function's
+   * active deployment, inserts the next version as the only active one and points the function at it.
    */
   async deploy(uuid: string, body: unknown): Promise<DeployResult> {
     const input = new RequestBody("DeployRequest", body);
@@ -69,8 +69,7 @@ export class FunctionService {
     const { id } = await this.findByUuid(uuid);
     const fn = await this.functions.getByIdOrFail(id, { lock: "pessimistic_write" });
     const latest = await this.deployments.findFirst({ where: { functionId: fn.id }, orderBy: "-version" });
-    const previous = await this.deployments.findFirst({ where: { functionId: fn.id, isActive: true } });
-    if (previous) await this.deployments.update(previous.id, { isActive: false });
+    const previous = fn.activeDeploymentId === null ? null : await this.deployments.update(fn.activeDeploymentId, { isActive: false });
     const deployment = await this.deployments.create({
       functionId: fn.id,
       version: (latest?.version ?? 0) + 1,
