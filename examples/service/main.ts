@@ -23,8 +23,7 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   let embedded: EmbeddedPostgres | undefined;
   if (!env.DATABASE_URL) {
-    const modulePath = "../../scripts/embedded-postgres.mjs";
-    const { startEmbeddedPostgres } = (await import(modulePath)) as { startEmbeddedPostgres(options?: object): Promise<EmbeddedPostgres> };
+    const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
     embedded = await startEmbeddedPostgres({ durable: true });
     env.DATABASE_URL = embedded.url;
   }
@@ -72,6 +71,22 @@ async function serve(env: NodeJS.ProcessEnv, embedded: EmbeddedPostgres | undefi
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/**
+ * Loads scripts/embedded-postgres.mjs. The `embedded-postgres` package installs exit hooks that, on
+ * SIGINT/SIGTERM, stop the database and exit at once, which would cut in-flight requests off; this
+ * server drains first and stops the database itself, so those two signal listeners are removed.
+ */
+async function loadEmbeddedPostgres(): Promise<{ startEmbeddedPostgres(options?: object): Promise<EmbeddedPostgres> }> {
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const modulePath = "../../scripts/embedded-postgres.mjs";
+  const loaded = (await import(modulePath)) as { startEmbeddedPostgres(options?: object): Promise<EmbeddedPostgres> };
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return loaded;
 }
 
 main().catch((error: unknown) => {

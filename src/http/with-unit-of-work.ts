@@ -80,7 +80,7 @@ export function withUnitOfWork<I, R>(
       transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name }) : handler(input, scopeOf(undefined));
     try {
       if (!analyzer) return { result: await work(), requestId };
-      // The request is the outermost analyzer scope: its report counts every statement, BEGIN and COMMIT included.
+      // The request is the outermost analyzer scope: its report covers every statement of the request.
       const { result, report } = await analyzer.scope(`${name} ${requestId}`, work);
       logReport(uw, requestId, report);
       return { result, requestId, report, serverTiming: timing ? serverTiming(report) : undefined };
