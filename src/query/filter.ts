@@ -22,7 +22,9 @@ export interface FieldOperators<V> {
 }
 
 type Scalar = string | number | boolean | bigint | Date | null;
-type FieldFilter<V> = NonNullable<V> extends Scalar
+type FieldFilter<V> = NonNullable<V> extends Date
+  ? V | string | FieldOperators<Date | string>
+  : NonNullable<V> extends Scalar
   ? V | FieldOperators<NonNullable<V>>
   : NonNullable<V> extends readonly (infer E)[]
     ? E extends ObjectLiteral ? Filter<E> : never

@@ -54,7 +54,7 @@ describe("field operators", () => {
     const deps = t.uw.repositories.create(FunctionDeployment);
     const tags = async (where: Filter<FunctionDeployment>) => (await deps.findMany({ where, orderBy: "imageTag" })).map((d) => d.imageTag);
     expect(await tags({ deployedAt: new Date(Date.UTC(2025, 0, 2)) })).toEqual(["gamma:v2"]);
-    expect(await tags({ deployedAt: { gte: "2025-01-02" as never } })).toEqual(["alpha:v3", "gamma:v2"]);
+    expect(await tags({ deployedAt: { gte: "2025-01-02" } })).toEqual(["alpha:v3", "gamma:v2"]);
     expect(await tags({ deployedAt: { between: [new Date("2025-01-01T00:00:00Z"), new Date("2025-01-02T00:00:00Z")] } })).toEqual(["beta:v1", "epsilon:v1", "gamma:v2"]);
     expect(await tags({ createdAt: { lt: new Date(Date.now() + 60_000) }, isActive: true })).toHaveLength(4);
   });

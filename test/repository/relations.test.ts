@@ -56,6 +56,13 @@ describe("eager loading", () => {
     expect(withMany.map((f) => f.deployments!.length)).toEqual([3, 1]);
   });
 
+  test.each(["join", "query"] as const)("soft-deleted related rows are not loaded unless withDeleted (%s)", async (relationStrategy) => {
+    const [zeta] = await fns.findMany({ where: { name: "zeta" }, relations: { user: true }, relationStrategy });
+    expect(zeta!.user).toBeNull();
+    const [withDeleted] = await fns.findMany({ where: { name: "zeta" }, relations: { user: true }, relationStrategy, withDeleted: true });
+    expect(withDeleted!.user!.email).toBe("gone@acme.co");
+  });
+
   test("loadRelations fills many parents with one statement per level (no N+1)", async () => {
     const list = await fns.findMany({ orderBy: "name" });
     const { statements } = await captureStatements(t.uw.dataSource, () => fns.loadRelations(list, { deployments: true, user: { information: true } }));
