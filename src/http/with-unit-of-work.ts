@@ -85,7 +85,7 @@ export function withUnitOfWork<I, R>(
       logReport(uw, requestId, report);
       return { result, requestId, report, serverTiming: timing ? serverTiming(report) : undefined };
     } catch (error) {
-      uw.logger.debug({ requestId, name, err: error }, transactional ? "request failed; its unit of work was rolled back" : "request failed");
+      uw.logger.debug({ requestId, name, err: error }, "request failed");
       throw error;
     } finally {
       await disposeQuietly(uw, container, requestId);
