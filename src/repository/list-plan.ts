@@ -70,6 +70,8 @@ export function planList(repository: AsyncBaseRepository<ObjectLiteral>, input: 
 export interface ListResult<T> {
   entities: T[];
   sortValues: CursorValues[];
+  /** With `extraRow`: whether a row beyond `limit` exists (it is not returned). */
+  hasMore: boolean;
 }
 
 /**
@@ -106,11 +108,17 @@ export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepo
   } else {
     entities = await repository.execute(() => qb.getMany());
   }
+  let hasMore = false;
+  if (extra.extraRow && plan.limit !== undefined && entities.length > plan.limit) {
+    hasMore = true;
+    entities = entities.slice(0, plan.limit);
+    sortValues = sortValues.slice(0, plan.limit);
+  }
   if (!joinRoot && plan.relations.length && entities.length) {
     if (plan.strategy === "query") await loadRelationTree(repository as never, metadata, entities, plan.relations, plan.withDeleted);
     else await joinForRoots(repository, plan, entities);
   }
-  return { entities, sortValues };
+  return { entities, sortValues, hasMore };
 }
 
 /** `"join"` with to-many relations: one joined statement for exactly these roots. */

@@ -15,9 +15,8 @@ export async function paginate<T extends ObjectLiteral>(repository: AsyncBaseRep
   const plan = planList(repository as never, { ...options, limit: pageSize, offset });
   return withOperationTag({ kind: "pagination", label: `paginate ${repository.metadata.name}` }, async () => {
     if (count === "none") {
-      const { entities } = await runList(repository, plan, { extraRow: true });
-      const hasNext = entities.length > pageSize;
-      return { items: entities.slice(0, pageSize), total: null, page, pageSize, totalPages: null, hasNext, hasPrevious: page > 1 };
+      const { entities, hasMore } = await runList(repository, plan, { extraRow: true });
+      return { items: entities, total: null, page, pageSize, totalPages: null, hasNext: hasMore, hasPrevious: page > 1 };
     }
     const total = await countList(repository, plan);
     const items = offset < total ? (await runList(repository, plan)).entities : [];
@@ -34,12 +33,11 @@ export async function paginateByCursor<T extends ObjectLiteral>(repository: Asyn
   const codec = new CursorCodec(repository.runtime.settings.cursorSecret, repository.metadata.name);
   const after = options.after === undefined || options.after === null ? undefined : codec.decode(plan.keys, options.after);
   return withOperationTag({ kind: "pagination", label: `paginateByCursor ${repository.metadata.name}` }, async () => {
-    const { entities, sortValues } = await runList(repository, plan, { after, extraRow: true, sortValues: true });
-    const items = entities.slice(0, first);
-    const cursors = sortValues.slice(0, first).map((values) => codec.encode(plan.keys, values));
+    const { entities, sortValues, hasMore } = await runList(repository, plan, { after, extraRow: true, sortValues: true });
+    const cursors = sortValues.map((values) => codec.encode(plan.keys, values));
     return {
-      items,
-      pageInfo: { startCursor: cursors[0] ?? null, endCursor: cursors[cursors.length - 1] ?? null, hasNextPage: entities.length > first },
+      items: entities,
+      pageInfo: { startCursor: cursors[0] ?? null, endCursor: cursors[cursors.length - 1] ?? null, hasNextPage: hasMore },
     };
   });
 }

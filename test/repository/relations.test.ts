@@ -75,6 +75,22 @@ describe("eager loading", () => {
     expect(await fns.loadRelations([], { user: true })).toEqual([]);
   });
 
+  test("the analyzer sees no N+1 in eager loading, loadRelations or a cursor walk", async () => {
+    const { report } = await t.uw.analyzer.scope("eager loading", async () => {
+      await users.findMany({ relations: { functions: { deployments: true } }, relationStrategy: "query" });
+      const list = await fns.findMany({});
+      await fns.loadRelations(list, { deployments: true, user: true });
+      let after: string | null = null;
+      do {
+        const page = await fns.paginateByCursor({ first: 2, after, relations: { deployments: true } });
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      await fns.paginate({ page: 1, pageSize: 2, relations: { deployments: true } });
+    });
+    expect(report.queryCount).toBeGreaterThan(10);
+    expect(report.findings.filter((f) => f.kind === "n+1")).toEqual([]);
+  });
+
   test("getById with relations, withDeleted, and a row lock inside a unit of work", async () => {
     const ada = await users.getByIdOrFail(1, { relations: { functions: true, information: true } });
     expect(ada.functions!.map((f) => f.name).sort()).toEqual(["alpha", "beta"]);
