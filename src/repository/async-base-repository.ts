@@ -14,7 +14,7 @@ import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult,
 import { assertValid } from "./entity-validator";
 import type { CursorPaginateOptions, FindManyOptions, PaginateOptions } from "./find-options";
 import { hydrate } from "./hydrate";
-import { planList, runList } from "./list-plan";
+import { checkOptions, planList, runList } from "./list-plan";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryRuntime } from "./repository-runtime";
@@ -65,6 +65,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
     checkId(metadata, pk.propertyName, pk.type, id);
+    checkOptions(options, "getById");
     if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
       throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
     }
@@ -119,6 +120,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    *   orderBy: "-createdAt", relations: { deployments: true }, limit: 50 });
    */
   async findMany(options: FindManyOptions<T> = {}): Promise<T[]> {
+    checkOptions(options, "findMany");
     const plan = planList(this, options as never);
     const run = () => runList(this, plan);
     const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
@@ -127,6 +129,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /** The first row of `findMany(options)` (with `limit: 1`), or `null`. */
   async findFirst(options: Omit<FindManyOptions<T>, "limit"> = {}): Promise<T | null> {
+    checkOptions(options, "findFirst");
     const found = await this.findMany({ ...options, limit: 1 });
     return found[0] ?? null;
   }

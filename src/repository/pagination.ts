@@ -4,11 +4,11 @@ import { InvalidQueryError } from "../errors";
 import { checkPageSize, CursorCodec, pageOffset, type CursorPage, type Page } from "../query";
 import type { AsyncBaseRepository } from "./async-base-repository";
 import type { CursorPaginateOptions, PaginateOptions } from "./find-options";
-import { countList, planList, runList } from "./list-plan";
+import { checkOptions, countList, planList, runList } from "./list-plan";
 
 /** Offset pagination behind `AsyncBaseRepository.paginate`. @internal */
 export async function paginate<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, options: PaginateOptions<T>): Promise<Page<T>> {
-  if (options === null || typeof options !== "object") throw new InvalidQueryError("paginate needs { page, pageSize }", "options");
+  checkOptions(options, "paginate");
   const { page, pageSize, offset } = pageOffset(options.page, options.pageSize, repository.runtime.settings);
   const count = options.count ?? "exact";
   if (count !== "exact" && count !== "none") throw new InvalidQueryError(`count must be "exact" or "none"`, "count", ["exact", "none"]);
@@ -27,7 +27,7 @@ export async function paginate<T extends ObjectLiteral>(repository: AsyncBaseRep
 
 /** Keyset pagination behind `AsyncBaseRepository.paginateByCursor`. @internal */
 export async function paginateByCursor<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, options: CursorPaginateOptions<T>): Promise<CursorPage<T>> {
-  if (options === null || typeof options !== "object") throw new InvalidQueryError("paginateByCursor needs { first }", "options");
+  checkOptions(options, "paginateByCursor");
   const first = checkPageSize(options.first, "first", repository.runtime.settings);
   const plan = planList(repository as never, { ...options, limit: first });
   const codec = new CursorCodec(repository.runtime.settings.cursorSecret, repository.metadata.name);

@@ -7,7 +7,7 @@ import { compileFilter, CursorCodec, parseSort, toPositional, validateFilter } f
 let dataSource: DataSource;
 beforeAll(async () => {
   dataSource = new DataSource({ type: "postgres", entities: domainEntities });
-  await dataSource.buildMetadatas();
+  await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
 });
 const meta = () => dataSource.getMetadata(FunctionEntity);
 

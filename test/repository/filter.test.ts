@@ -147,6 +147,16 @@ describe("checked before any SQL: InvalidQueryError", () => {
     await expect(fns.count(where as Filter<FunctionEntity>)).rejects.toThrow(message);
   });
 
+  test("a misspelt option never selects every row", async () => {
+    await expect(fns.findMany({ wher: { name: "alpha" } } as never)).rejects.toThrow(/unknown findMany option "wher" \(allowed: where, orderBy/);
+    await expect(fns.findFirst({ filter: { name: "alpha" } } as never)).rejects.toThrow(/unknown findFirst option "filter"/);
+    await expect(fns.paginate({ page: 1, pageSize: 5, sort: "name" } as never)).rejects.toThrow(/unknown paginate option "sort"/);
+    await expect(fns.paginateByCursor({ first: 5, before: "x" } as never)).rejects.toThrow(/unknown paginateByCursor option "before"/);
+    await expect(fns.getById(1, { relation: ["user"] } as never)).rejects.toThrow(/unknown getById option "relation"/);
+    await expect(fns.findMany(null as never)).rejects.toThrow(/findMany takes an options object/);
+    await expect(fns.paginate(undefined as never)).rejects.toThrow(/paginate takes an options object/);
+  });
+
   test("the error names the key", async () => {
     const error = await fns.findMany({ where: { user: { nope: 1 } } as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidQueryError);
