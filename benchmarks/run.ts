@@ -21,8 +21,11 @@ import { computeRatios, markdownTables, svgChart, type Measurement } from "./rep
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 
 const argv = process.argv.slice(2);
+const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const QUICK = argv.includes("--quick");
-const SIZES = QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+/** `--sizes=100000` and `--only=insert,tpcb,rss` narrow a run down while tuning. */
+const SIZES = flag("sizes")?.split(",").map(Number) ?? (QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
+const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer"]);
 const RUNS = 3;
 const TPCB_SECONDS = QUICK ? 2 : 4;
 const TPCB_WORKERS = 8;
@@ -60,8 +63,8 @@ async function main(): Promise<void> {
     registerTpcbRepositories(uwNoAnalyzer);
     const ctx: BenchContext = { pool, dataSource, uw };
 
-    const bulkPaths = [...insertPaths, ...updatePaths, ...upsertPaths];
-    const tpcb = tpcbPaths(pool, dataSource, uw, uwNoAnalyzer);
+    const bulkPaths = [...insertPaths, ...updatePaths, ...upsertPaths].filter((p) => ONLY.has(p.group));
+    const tpcb = ONLY.has("tpcb") ? tpcbPaths(pool, dataSource, uw, uwNoAnalyzer) : [];
     const steps = bulkPaths.length + SIZES.length * RUNS * bulkPaths.length + RUNS * tpcb.length + 1;
     const bar = new SingleBar({ format: " {bar} {percentage}% | {value}/{total} | {step}", hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
     bar.start(steps, 0, { step: "warm-up" });
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     }
 
     const tpcbMeasurements = tpcb.map((p): Measurement => ({ group: "tpcb", path: p.name, size: TPCB_WORKERS, runs: [], median: null, baseline: p.baseline }));
-    for (const path of tpcb) await runTpcb(path, TPCB_WORKERS, 0.5); // warm-up
+    for (const path of tpcb) await runTpcb(path, TPCB_WORKERS, 1); // warm-up
     for (let run = 0; run < RUNS; run++) {
       for (let i = 0; i < tpcb.length; i++) {
         const index = (i + run) % tpcb.length;
@@ -119,10 +122,10 @@ async function main(): Promise<void> {
     measurements.push(...tpcbMeasurements);
 
     bar.increment({ step: `peak RSS: ${RSS_ROWS.toLocaleString("en-US")} rows from an async generator` });
-    const rss = await rssProbe(url, RSS_ROWS);
+    const rss = ONLY.has("rss") ? await rssProbe(url, RSS_ROWS) : [];
     bar.stop();
 
-    const analyzer = await analyzerOverhead(url);
+    const analyzer = ONLY.has("analyzer") ? await analyzerOverhead(url) : undefined;
     computeRatios(measurements);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${server ? " (embedded, fsync on)" : ""}`;
     const tables = markdownTables(measurements);
@@ -132,9 +135,10 @@ async function main(): Promise<void> {
 
     const dir = join(__dirname, "results");
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "latest.json"), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: RUNS, measurements, rss, analyzer, markdown: tables }, null, 2)}\n`);
-    await writeFile(join(dir, "latest.svg"), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
-    process.stdout.write(`\nwrote ${join(dir, "latest.json")} and latest.svg\n`);
+    const name = flag("only") || flag("sizes") ? "partial" : "latest";
+    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: RUNS, measurements, rss, analyzer, markdown: tables }, null, 2)}\n`);
+    await writeFile(join(dir, `${name}.svg`), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
+    process.stdout.write(`\nwrote ${join(dir, name)}.json and ${name}.svg\n`);
   } finally {
     await handles.uw?.close().catch(() => undefined);
     await handles.uwNoAnalyzer?.close().catch(() => undefined);
