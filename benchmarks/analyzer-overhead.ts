@@ -4,8 +4,9 @@
  * database, one with the analyzer `off` and one in `log` mode, in interleaved rounds so that both see
  * the same machine load. `ratio` = log time / off time (target <= 1.10).
  *
- * Alone: `node -r @swc/register benchmarks/analyzer-overhead.ts [--quick]` (starts embedded
- * PostgreSQL when DATABASE_URL is unset). `benchmarks/run.ts` calls `runAnalyzerOverhead`.
+ * Alone: `node -r @swc/register benchmarks/analyzer-overhead.ts [--quick] [--no-fsync]` (starts
+ * embedded PostgreSQL when DATABASE_URL is unset; `--no-fsync` takes commit latency out, which
+ * shows the analyzer's CPU cost at its largest). `benchmarks/run.ts` calls `runAnalyzerOverhead`.
  */
 import "reflect-metadata";
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from "typeorm";
@@ -64,10 +65,13 @@ async function unitOfWork(uw: Unitwork, i: number): Promise<void> {
   });
 }
 
-async function round(uw: Unitwork, units: number, offset: number): Promise<number> {
+/** Wall time and this process's CPU time (user + system) of `units` units of work, in ms. */
+async function round(uw: Unitwork, units: number, offset: number): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < units; i++) await unitOfWork(uw, offset + i);
-  return performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
 }
 
 export async function runAnalyzerOverhead(opts: { url: string; quick: boolean }): Promise<{ rows: Array<Record<string, unknown>>; ratio: number }> {
@@ -92,6 +96,7 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
   const rounds = opts.quick ? 6 : 12;
   const units = opts.quick ? 40 : 100;
   const totals = { off: 0, log: 0 };
+  const cpu = { off: 0, log: 0 };
   try {
     // Warm-up: connections, metadata, plan caches, the parser.
     await round(off, 20, 0);
@@ -100,7 +105,11 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
     for (let r = 0; r < rounds; r++) {
       // Alternate which goes first so that neither always runs on a warmer cache.
       const order: ("off" | "log")[] = r % 2 === 0 ? ["off", "log"] : ["log", "off"];
-      for (const mode of order) totals[mode] += await round(mode === "off" ? off : log, units, r * units);
+      for (const mode of order) {
+        const measured = await round(mode === "off" ? off : log, units, r * units);
+        totals[mode] += measured.wall;
+        cpu[mode] += measured.cpu;
+      }
     }
   } finally {
     await off.close();
@@ -114,6 +123,8 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
     statementsPerUnit: 4,
     totalMs: Math.round(totals[mode]),
     msPerUnit: Number((totals[mode] / count).toFixed(3)),
+    // Node's own CPU per unit of work: what the analyzer adds, without the database's share or the machine's noise.
+    cpuMsPerUnit: Number((cpu[mode] / count).toFixed(3)),
     ...(mode === "log" ? { reports, findings } : {}),
   }));
   return { rows, ratio: totals.log / totals.off };
@@ -128,7 +139,7 @@ if (require.main === module) {
       process.stderr.write("DATABASE_URL is unset: starting embedded PostgreSQL …\n");
       const modulePath = "../scripts/embedded-postgres.mjs";
       const { startEmbeddedPostgres } = (await import(modulePath)) as { startEmbeddedPostgres(o: { durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }> };
-      server = await startEmbeddedPostgres({ durable: true });
+      server = await startEmbeddedPostgres({ durable: !process.argv.includes("--no-fsync") });
       serverUrl = server.url;
     }
     const name = `unitwork_analyzer_bench_${process.pid}`;
@@ -140,7 +151,8 @@ if (require.main === module) {
     try {
       const { rows, ratio } = await runAnalyzerOverhead({ url: url.toString(), quick });
       console.table(rows);
-      console.log(`analyzer overhead (log / off): ${ratio.toFixed(3)}x`);
+      const [offRow, logRow] = rows as { cpuMsPerUnit: number }[];
+      console.log(`analyzer overhead (log / off): wall ${ratio.toFixed(3)}x, Node CPU ${(logRow!.cpuMsPerUnit / offRow!.cpuMsPerUnit).toFixed(3)}x`);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();

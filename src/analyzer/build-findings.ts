@@ -56,7 +56,7 @@ function slowGroups(records: readonly StatementRecord[], slowMs: number): Statem
   const groups = new Map<string, StatementRecord[]>();
   for (const r of records) {
     if (r.durationMs <= slowMs || r.shape.kind === "control") continue;
-    const key = `${r.shape.fingerprint}\0${r.stack?.key ?? "?"}`;
+    const key = `${r.shape.fingerprint}\0${r.stack?.key || "?"}`;
     const group = groups.get(key);
     if (group) group.push(r);
     else groups.set(key, [r]);

@@ -21,14 +21,24 @@ export interface NPlusOneGroup {
  * as its own (bulk chunks, relation loading, pagination). @internal
  */
 export function findNPlusOne(records: readonly StatementRecord[], threshold: number): NPlusOneGroup[] {
-  const groups = new Map<string, StatementRecord[]>();
+  // By shape first (cheap); call paths are read only for shapes repeated often enough.
+  const shapes = new Map<string, StatementRecord[]>();
   for (const record of records) {
     if (record.opaque || record.shape.kind === "control" || record.shape.kind === "other") continue;
     if (record.shape.kind === "select" && record.shape.tables.length === 0) continue;
-    const key = `${record.shape.fingerprint}\0${record.stack?.key ?? "?"}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
+    let group = shapes.get(record.shape.fingerprint);
+    if (!group) shapes.set(record.shape.fingerprint, (group = []));
     group.push(record);
+  }
+  const groups = new Map<string, StatementRecord[]>();
+  for (const [fingerprint, shaped] of shapes) {
+    if (shaped.length < threshold) continue;
+    for (const record of shaped) {
+      const key = `${fingerprint}\0${record.stack?.key || "?"}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(record);
+    }
   }
   // One loop issuing several shapes per iteration (a find with a join: ids, then rows) is one finding.
   const loops = new Map<string, NPlusOneGroup>();
@@ -37,7 +47,7 @@ export function findNPlusOne(records: readonly StatementRecord[], threshold: num
     if (group.length < threshold) continue;
     const verdict = classify(group, threshold);
     if (!verdict) continue;
-    const path = group[0]!.stack?.key;
+    const path = group[0]!.stack?.key || undefined;
     const loop = path === undefined ? undefined : loops.get(path);
     if (loop) {
       loop.records.push(...verdict.records);

@@ -277,7 +277,7 @@ export class QueryAnalyzer {
 }
 
 function toCaptured(record: StatementRecord): CapturedQuery {
-  const frame = record.stack?.frames[0];
+  let callSite: string | null | undefined = null;
   return {
     sql: record.sql,
     parameters: record.parameters,
@@ -285,7 +285,14 @@ function toCaptured(record: StatementRecord): CapturedQuery {
     durationMs: record.durationMs,
     rows: record.rows,
     success: record.success,
-    callSite: frame ? formatFrame(frame) : undefined,
+    // Resolved (stack read, source-mapped) only when someone looks: most reports are never read.
+    get callSite() {
+      if (callSite === null) {
+        const frame = record.stack?.frames[0];
+        callSite = frame ? formatFrame(frame) : undefined;
+      }
+      return callSite;
+    },
     operation: record.tag?.kind,
   };
 }

@@ -8,13 +8,6 @@ export interface RawFrame {
   fn?: string;
 }
 
-/** The application frames of one call, innermost first, and a key that identifies the call path. @internal */
-export interface CapturedStack {
-  frames: RawFrame[];
-  /** Equal for calls through the same path; recursion collapsed. */
-  key: string;
-}
-
 /** unitwork's own source folder (src/ or dist/src/): its frames are never the application's. */
 const UNITWORK_SRC = __dirname.slice(0, __dirname.lastIndexOf(sep)) + sep;
 const NODE_MODULES = `${sep}node_modules${sep}`;
@@ -28,28 +21,60 @@ function rawSites(_error: Error, sites: V8CallSite[]): V8CallSite[] {
 }
 
 /**
- * Captures the application frames of the current call (async frames included), skipping Node's
- * internals, node_modules and unitwork's own src/. Cheap: no string formatting, no source maps
- * (those are resolved only for findings, see `formatFrame`). @internal
+ * The stack of one call into the database, captured cheaply (V8 records the frames; nothing is
+ * formatted) and read only when a rule needs it: most statements never are. @internal
  */
-export function captureStack(boundary?: Function): CapturedStack | undefined {
-  const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
-  const holder: { stack?: unknown } = {};
-  try {
-    Error.stackTraceLimit = MAX_FRAMES;
-    Error.prepareStackTrace = rawSites as never;
-    Error.captureStackTrace(holder, boundary ?? captureStack);
-    const sites = holder.stack as V8CallSite[] | undefined;
-    if (!Array.isArray(sites)) return undefined;
-    return appFrames(sites);
-  } finally {
-    Error.prepareStackTrace = prepare;
-    Error.stackTraceLimit = limit;
+export class CapturedStack {
+  private resolved?: { frames: RawFrame[]; key: string };
+
+  /** @internal */
+  constructor(private holder: { stack?: unknown } | undefined) {}
+
+  /** The application frames, innermost first (skipping Node, node_modules and unitwork). */
+  get frames(): RawFrame[] {
+    return this.resolve().frames;
+  }
+
+  /** Equal for calls through the same path (files and lines; recursion collapsed); `""` when no application frame was found. */
+  get key(): string {
+    return this.resolve().key;
+  }
+
+  private resolve(): { frames: RawFrame[]; key: string } {
+    if (!this.resolved) {
+      const prepare = Error.prepareStackTrace;
+      let sites: unknown;
+      try {
+        Error.prepareStackTrace = rawSites as never;
+        sites = this.holder?.stack;
+      } finally {
+        Error.prepareStackTrace = prepare;
+      }
+      this.resolved = Array.isArray(sites) ? appFrames(sites as V8CallSite[]) : { frames: [], key: "" };
+      this.holder = undefined;
+    }
+    return this.resolved;
   }
 }
 
-function appFrames(sites: V8CallSite[]): CapturedStack | undefined {
+/**
+ * Captures the current call's stack (async frames included) without formatting it: V8 keeps the
+ * frames and `CapturedStack` reads them only when asked. `boundary` and the frames above it are
+ * left out. @internal
+ */
+export function captureStack(boundary?: Function): CapturedStack {
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.stackTraceLimit = MAX_FRAMES;
+    Error.captureStackTrace(holder, boundary ?? captureStack);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return new CapturedStack(holder);
+}
+
+function appFrames(sites: V8CallSite[]): { frames: RawFrame[]; key: string } {
   const frames: RawFrame[] = [];
   const seen = new Set<string>();
   let key = "";
@@ -68,7 +93,7 @@ function appFrames(sites: V8CallSite[]): CapturedStack | undefined {
     frames.push({ file, line, column, fn: site.getFunctionName() ?? undefined });
     if (frames.length === MAX_APP_FRAMES) break;
   }
-  return frames.length ? { frames, key } : undefined;
+  return { frames, key };
 }
 
 /** Whether a file holds application code: not Node's, not a dependency, not unitwork itself. @internal */
