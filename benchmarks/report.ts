@@ -62,7 +62,7 @@ export function markdownTables(measurements: Measurement[]): string {
       out.push(`| path | ${UNIT[group]} (median) | runs | ${BASE[group]} |${extra}`);
       out.push(`|---|---:|---:|---:|${group === "insert" ? "---:|" : ""}`);
       for (const m of rows) {
-        const value = m.error ? `failed: ${m.error.slice(0, 80)}` : fmt(m.median);
+        const value = m.error ? `failed: ${m.error.slice(0, 80)}` : m.runs.length ? fmt(m.median) : "not run";
         const ratio = m.ratio === undefined ? "–" : `${fmt(m.ratio, 2)}×`;
         const unnest = group === "insert" ? ` ${m.ratioToUnnest === undefined ? "–" : `${fmt(m.ratioToUnnest, 2)}×`} |` : "";
         out.push(`| ${m.path}${m.note ? ` (${m.note})` : ""} | ${value} | ${m.runs.length} | ${ratio} |${unnest}`);
@@ -89,7 +89,7 @@ export function svgChart(measurements: Measurement[], subtitle: string): string 
     const ofGroup = measurements.filter((m) => m.group === group);
     if (!ofGroup.length) continue;
     const size = Math.max(...ofGroup.map((m) => m.size));
-    const bars = ofGroup.filter((m) => m.size === size).sort((a, b) => (b.median ?? 0) - (a.median ?? 0));
+    const bars = ofGroup.filter((m) => m.size === size && (m.median !== null || m.error)).sort((a, b) => (b.median ?? 0) - (a.median ?? 0));
     const title = group === "tpcb" ? `TPC-B-like unit of work, ${size} workers (${UNIT[group]})` : `${group}, ${size.toLocaleString("en-US")} rows (${UNIT[group]}, ${BASE[group]})`;
     panels.push({ title, unit: UNIT[group], bars });
   }
