@@ -150,3 +150,12 @@ test("input is checked: unknown keys, generated keys and validate: true", async 
   expect((invalid as ValidationError).issues).toEqual([expect.objectContaining({ row: 13, property: "level" })]);
   expect(await countTagged("validated")).toBe(0);
 });
+
+test("the analyzer sees the chunked statements as unitwork's bulk work, not as an N+1", async () => {
+  const { result, report } = await t.uw.analyzer.scope("bulk", () =>
+    t.uw.unitOfWork.run((ctx) => ctx.repository(FunctionLog).bulkInsert(logRows(functionId, 3_000, "analyzed"), { chunkSize: 500, strategy: "unnest" })),
+  );
+  expect(result.count).toBe(3_000);
+  expect(report.queryCount).toBeGreaterThanOrEqual(12); // 6 chunks x (reserve keys + insert)
+  expect(report.findings).toEqual([]);
+});
