@@ -64,7 +64,9 @@ interface Execution {
   values: string;
   list: string[];
   windowed: string;
-  column?: string;
+  /** Each value slot's value and column, in statement order. */
+  slots: { value: string; column?: string }[];
+  listColumn?: string;
 }
 
 function classify(group: StatementRecord[], threshold: number): NPlusOneGroup | undefined {
@@ -85,17 +87,26 @@ function classify(group: StatementRecord[], threshold: number): NPlusOneGroup | 
   if (!valuesVary && !listVaries) {
     // Only OFFSET/LIMIT or range bounds change: a pagination walk when the statement is limited.
     if (first.shape.hasLimit) return undefined;
-    return { records: group, varyingColumn: executions[0]!.column, listLookup: false, shapes: 1 };
+    return { records: group, varyingColumn: varyingColumn(executions), listLookup: false, shapes: 1 };
   }
   if (valuesVary) {
     const batches = group.filter((r) => r.shape.valuesRows >= 2).length;
     if (first.shape.kind === "insert" && batches >= group.length - 1) return undefined;
-    return { records: group, varyingColumn: executions[0]!.column, listLookup: false, shapes: 1 };
+    return { records: group, varyingColumn: varyingColumn(executions), listLookup: false, shapes: 1 };
   }
   // Only the IN-list / ANY array changes: chunked reads of disjoint key sets are a batch, not a loop.
   const multi = executions.filter((e) => e.list.length >= 2).length;
   if (multi >= executions.length - 1 && disjoint(executions)) return undefined;
-  return { records: group, varyingColumn: executions[0]!.column, listLookup: true, shapes: 1 };
+  return { records: group, varyingColumn: executions[0]!.listColumn, listLookup: true, shapes: 1 };
+}
+
+/** The column of the first value that changes from statement to statement (`WHERE status = 'x' AND "authorId" = $2` → authorId). */
+function varyingColumn(executions: Execution[]): string | undefined {
+  const first = executions[0]!;
+  for (let i = 0; i < first.slots.length; i++) {
+    if (executions.some((e) => e.slots.length === first.slots.length && e.slots[i]!.value !== first.slots[i]!.value)) return first.slots[i]!.column;
+  }
+  return first.slots.find((s) => s.column)?.column ?? first.listColumn;
 }
 
 function disjoint(executions: Execution[]): boolean {
@@ -114,22 +125,23 @@ function execution(record: StatementRecord): Execution {
   const values: unknown[] = [];
   const list: string[] = [];
   const windowed: unknown[] = [];
-  let column: string | undefined;
+  const valueSlots: { value: string; column?: string }[] = [];
+  let listColumn: string | undefined;
   for (const slot of record.shape.slots) {
     const role = slot.param !== undefined ? roles.get(slot.param)! : slot.role;
     const value = slot.param !== undefined ? record.parameters[slot.param - 1] : slot.literal;
     if (role === "value") {
       values.push(value);
-      column ??= slot.column;
+      valueSlots.push({ value: parameterKey(value), column: slot.column });
     } else if (role === "list") {
       if (Array.isArray(value)) for (const v of value) list.push(parameterKey(v));
       else list.push(parameterKey(value));
-      column ??= slot.column;
+      listColumn ??= slot.column;
     } else {
       windowed.push(value);
     }
   }
-  return { values: parameterKey(values), list, windowed: parameterKey(windowed), column };
+  return { values: parameterKey(values), list, windowed: parameterKey(windowed), slots: valueSlots, listColumn };
 }
 
 const PRECEDENCE: Record<SlotRole, number> = { offset: 4, limit: 3, range: 2, list: 1, value: 0 };

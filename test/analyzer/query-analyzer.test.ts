@@ -56,6 +56,13 @@ test("children loaded per parent name the parent's to-many relation", async () =
   });
   expect(report.findings.map((f) => [f.kind, f.entity, f.relation])).toEqual([["n+1", "Author", "posts"]]);
   expect(report.findings[0]!.suggestion).toContain("relations: { posts: true }");
+  // The relation is read from the condition whose value changes, not from the first one.
+  const { report: filtered } = await uw.analyzer.scope("filtered", async () => {
+    for (const author of await uw.repositories.create(Author).findMany({ orderBy: "id" })) {
+      await uw.repositories.create(Post).findMany({ where: { title: { startsWith: "post" }, authorId: author.id } });
+    }
+  });
+  expect(filtered.findings.map((f) => [f.kind, f.entity, f.relation])).toEqual([["n+1", "Author", "posts"]]);
 });
 
 test("each outermost unit of work is a scope reported to onReport, named after the unit", async () => {
