@@ -68,10 +68,9 @@ export class QueryAnalyzer {
     this.logger = options.logger ?? logger;
     if (options.onReport) this.listeners.push(options.onReport);
     this.callSites = new StackCarrier(() => this.capturing);
-    const self = this;
     this.subscriber = {
-      beforeQuery: (event: BeforeQueryEvent) => self.before(event),
-      afterQuery: (event: AfterQueryEvent) => self.after(event),
+      beforeQuery: (event: BeforeQueryEvent) => this.before(event),
+      afterQuery: (event: AfterQueryEvent) => this.after(event),
     };
     dataSource.subscribers.push(this.subscriber);
     this.untraceManagers = traceEntityManagers(dataSource, this.callSites);
