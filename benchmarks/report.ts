@@ -109,7 +109,7 @@ export function svgChart(measurements: Measurement[], subtitle: string): string 
       const label = bar.error ? "failed" : `${fmt(bar.median)}${bar.ratio !== undefined ? `  (${fmt(bar.ratio, 2)}×)` : ""}`;
       parts.push(`<text x="${labelWidth - 8}" y="${y + 13}" font-size="12" text-anchor="end">${escapeXml(bar.path)}</text>`);
       parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${colour(bar.path)}" rx="2"/>`);
-      parts.push(`<text x="${labelWidth + w + 6}" y="${y + 13}" font-size="12">${escapeXml(label)}</text>`);
+      parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 13}" font-size="12">${escapeXml(label)}</text>`);
       y += barHeight + gap;
     }
     y += 22;

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < rows; i++) yield { functionId: (i % 100) + 1, level: "info", message: `streamed row ${i}: GET /api/v1/functions/${i % 977}` };
   }
   const start = performance.now();
-  const result = await uw.repositories.create(BenchLog).bulkInsert(generate(), { returning: returning === "ids" ? "ids" : "none" });
+  const result = await uw.repositories.create(BenchLog).bulkInsert(generate(), { returning: returning === "ids" ? "ids" : "none", chunkSize: process.env.CHUNK ? Number(process.env.CHUNK) : undefined });
   const seconds = (performance.now() - start) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   await dataSource.query("TRUNCATE bench_logs RESTART IDENTITY");

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     computeRatios(measurements);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${server ? " (embedded, fsync on)" : ""}`;
     const tables = markdownTables(measurements);
-    const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB, ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
+    const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
     if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
 
@@ -155,6 +155,8 @@ interface RssResult {
   rows: number;
   returning: "none" | "ids";
   peakRssMb: number;
+  /** RSS of the same process just before the insert (node, TypeORM, pg and the @swc/register compiler). */
+  baselineRssMb: number;
   rowsPerSecond: number;
 }
 
@@ -164,7 +166,7 @@ async function rssProbe(url: string, rows: number): Promise<RssResult[]> {
   for (const returning of ["none", "ids"] as const) {
     const { stdout } = await promisify(execFile)(process.execPath, ["-r", "@swc/register", join(__dirname, "rss-probe.ts"), url, String(rows), returning], { maxBuffer: 1 << 20 });
     const parsed = JSON.parse(stdout.trim().split("\n").pop()!);
-    out.push({ rows: parsed.rows, returning, peakRssMb: parsed.peakRssMb, rowsPerSecond: parsed.rowsPerSecond });
+    out.push({ rows: parsed.rows, returning, peakRssMb: parsed.peakRssMb, baselineRssMb: parsed.baselineRssMb, rowsPerSecond: parsed.rowsPerSecond });
   }
   return out;
 }

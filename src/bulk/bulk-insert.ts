@@ -40,7 +40,7 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
     const columns = prepareColumns(plan.metadata, chunk, done, plan.insertColumns);
     const keys = await generatedKeys(manager, plan, chunk.length, wantIds);
     if (keys) columns.unshift(keys);
-    if (ids) ids.push(...keyValues(plan, keys ?? columns.find((c) => c.plan === plan.primary), chunk.length, done));
+    if (ids) for (const id of keyValues(plan, keys ?? columns.find((c) => c.plan === plan.primary), chunk.length, done)) ids.push(id);
     const locator = rowLocator(plan, columns, done);
     const copyable = preferCopy && !(plan.keyGeneration?.kind === "sequence" && plan.keyGeneration.overriding) && columns.every((c) => !c.set || c.plan.jsDefault);
     if (copyable) await copyChunk(manager, plan, columns, chunk.length, locator);
