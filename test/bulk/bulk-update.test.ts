@@ -4,11 +4,10 @@ import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 import { logRows, seedFunctions } from "./fixtures";
 
 let t: TestUnitwork;
-let userId: number;
 let functionIds: number[];
 beforeAll(async () => {
   t = await openTestUnitwork();
-  ({ userId, functionIds } = await seedFunctions(t, 6));
+  ({ functionIds } = await seedFunctions(t, 6));
 });
 afterAll(() => t.close());
 
@@ -24,12 +23,13 @@ test("each row gets its own values; columns a row leaves undefined stay unchange
   ]);
   expect(result).toEqual({ count: 3 });
   const after = await functions().findMany({ where: { id: { in: functionIds } }, orderBy: "id" });
-  expect(after.map((f) => [f.status, f.runtime, f.analysisResult])).toEqual([
-    [FunctionStatus.Active, before[0]!.runtime, { score: 1 }],
-    [before[1]!.status, "node20", before[1]!.analysisResult],
-    [FunctionStatus.Failed, "go", before[2]!.analysisResult],
-    [before[3]!.status, before[3]!.runtime, before[3]!.analysisResult],
-  ].concat(after.slice(4).map((f) => [f.status, f.runtime, f.analysisResult])));
+  const fields = (f: FunctionEntity) => [f.status, f.runtime, f.analysisResult, f.organizationId];
+  expect(after.slice(0, 4).map(fields)).toEqual([
+    [FunctionStatus.Active, before[0]!.runtime, { score: 1 }, before[0]!.organizationId],
+    [before[1]!.status, "node20", before[1]!.analysisResult, before[1]!.organizationId],
+    [FunctionStatus.Failed, "go", before[2]!.analysisResult, null],
+    fields(before[3]!),
+  ]);
   // version bumped and updatedAt moved for the updated rows only
   expect(after.slice(0, 3).map((f, i) => f.version - before[i]!.version)).toEqual([1, 1, 1]);
   expect(after[3]!.version).toBe(before[3]!.version);
@@ -93,5 +93,4 @@ test("bad input: missing or repeated keys, read-only columns, a violated constra
   expect((error as CheckViolationError).rowIndex).toBe(17);
   const levels = await t.uw.dataSource.query(`SELECT DISTINCT level FROM function_logs WHERE id = ANY($1::bigint[])`, [ids]);
   expect(levels).toEqual([{ level: "info" }]);
-  void userId;
 });
