@@ -62,7 +62,7 @@ export class SetBasedBulkEngine implements BulkEngine {
    * One public bulk call: tagged for the analyzer, through the repository's single `execute` path,
    * in a savepoint of the active unit of work or in a transaction of its own.
    */
-  private run<T extends ObjectLiteral, R>(repository: AsyncBaseRepository<T>, operation: string, work: (manager: EntityManager, plan: EntityPlan) => Promise<R>): Promise<R> {
+  private async run<T extends ObjectLiteral, R>(repository: AsyncBaseRepository<T>, operation: string, work: (manager: EntityManager, plan: EntityPlan) => Promise<R>): Promise<R> {
     repository.manager(true); // strict mode: a write outside a unit of work throws here
     const metadata = repository.metadata;
     return repository.execute(() =>
