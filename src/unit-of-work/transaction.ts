@@ -1,11 +1,16 @@
 import type { QueryRunner } from "typeorm";
 import type { Deadline } from "./deadline";
+import type { Frame } from "./frame";
 import type { IsolationLevel } from "./unit-of-work-options";
 
 /** One physical database transaction on one pooled connection, shared by the scopes that joined it. @internal */
 export class Transaction {
   /** The error of the last statement that failed in it (PostgreSQL aborts the transaction then). */
   lastError: unknown;
+  /** Frames of the savepoints open now, innermost last. */
+  readonly savepoints: Frame[] = [];
+  /** The cancel request sent at the deadline, if any. */
+  cancelling?: Promise<void>;
 
   constructor(
     readonly queryRunner: QueryRunner,

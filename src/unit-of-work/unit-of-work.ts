@@ -149,22 +149,34 @@ export class UnitOfWork {
     const deadline = options.timeoutMs ? new Deadline(options.timeoutMs, active.deadline) : active.deadline;
     const hooks = new HookSegment();
     const frame = this.frame(active, tx, hooks, options, deadline);
-    await this.control(() => tx.queryRunner.startTransaction());
+    const innermost = tx.savepoints.at(-1);
+    if (innermost && !isWithin(active, innermost)) {
+      throw new IllegalTransactionStateError("nested units of work inside one transaction must not run concurrently (await each one before starting the next)");
+    }
+    const name = `uw_sp_${this.nextId}`;
+    await this.control(() => tx.queryRunner.query(`SAVEPOINT ${name}`));
+    tx.savepoints.push(frame);
     let result: R;
     try {
       result = await this.runWork(frame, work, deadline);
     } catch (error) {
       const failure = this.failure(error, deadline);
+      tx.savepoints.pop();
       try {
-        await this.control(() => tx.queryRunner.rollbackTransaction());
+        await this.control(() => tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`));
       } catch (rollbackError) {
-        this.settings.logger.error({ err: rollbackError, unitOfWork: frame.id }, "ROLLBACK TO SAVEPOINT failed");
+        this.settings.logger.error({ err: rollbackError, cause: failure, unitOfWork: frame.id }, "ROLLBACK TO SAVEPOINT failed");
         throw translateDatabaseError(rollbackError) ?? rollbackError;
       }
       await this.runRollbackHooks(hooks, failure, frame);
       throw failure;
     }
-    await this.control(() => tx.queryRunner.commitTransaction());
+    tx.savepoints.pop();
+    try {
+      await this.control(() => tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`));
+    } catch (error) {
+      throw translateDatabaseError(error) ?? error;
+    }
     hooks.mergeInto(active.hooks);
     return result;
   }
@@ -213,9 +225,15 @@ export class UnitOfWork {
     const frame = this.frame(parent, tx, hooks, options, deadline);
     const outermost = frame.depth === 0;
     let result: R;
+    const connecting = this.storage.exit(() => queryRunner.connect());
     try {
-      const connecting = this.storage.exit(() => queryRunner.connect());
       await (deadline ? deadline.race(connecting) : connecting);
+    } catch (error) {
+      // The deadline passed while waiting for the pool: hand the connection back once it arrives.
+      connecting.then(() => this.release(tx), () => undefined).catch((e: unknown) => this.settings.logger.error({ err: e }, "releasing a late connection failed"));
+      throw this.failure(error, deadline);
+    }
+    try {
       await this.control(async () => {
         await queryRunner.startTransaction(options.isolation);
         if (options.readOnly) await queryRunner.query("SET TRANSACTION READ ONLY");
@@ -227,6 +245,9 @@ export class UnitOfWork {
     if (outermost) this.listeners.forEach((l) => l.scopeStarted?.(frame));
     try {
       result = await this.runWork(frame, work, deadline);
+      if (tx.savepoints.length) {
+        throw new IllegalTransactionStateError("the work returned while a nested unit of work was still running (a missing await?); the transaction was rolled back");
+      }
       if (tx.failed) {
         throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: tx.lastError });
       }
@@ -271,22 +292,21 @@ export class UnitOfWork {
     }
   }
 
-  private async cancelInFlight(tx: Transaction): Promise<void> {
+  /** Cancels the statement in flight, once per transaction; `release` waits for it. */
+  private cancelInFlight(tx: Transaction): Promise<void> {
     const pid = tx.backendPid;
-    if (pid === undefined) return;
-    try {
-      await cancelBackendStatement(this.dataSource, pid);
-    } catch (error) {
+    if (pid === undefined) return Promise.resolve();
+    tx.cancelling ??= cancelBackendStatement(this.dataSource, pid).catch((error: unknown) => {
       // The deadline error is what the caller gets; the failed cancel is worth a log line.
       this.settings.logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
-    }
+    });
+    return tx.cancelling;
   }
 
   private async rollback(tx: Transaction, frame: Frame, cause: unknown): Promise<void> {
     try {
-      if (!tx.queryRunner.isReleased && tx.queryRunner.isTransactionActive) {
-        await this.control(() => tx.queryRunner.rollbackTransaction());
-      }
+      // A plain ROLLBACK ends the whole transaction whatever savepoints are open; the runner is discarded next.
+      if (!tx.queryRunner.isReleased) await this.control(() => tx.queryRunner.query("ROLLBACK"));
     } catch (rollbackError) {
       // The connection is unusable: destroy it rather than return it to the pool.
       this.settings.logger.warn({ err: rollbackError, cause, unitOfWork: frame.id }, "ROLLBACK failed; the connection is discarded");
@@ -299,6 +319,8 @@ export class UnitOfWork {
   private async release(tx: Transaction, brokenBy?: unknown): Promise<void> {
     const runner = tx.queryRunner as unknown as { releasePostgresConnection?: (err?: unknown) => Promise<void> };
     if (tx.queryRunner.isReleased) return;
+    // A cancel request still on its way must not reach the next user of this connection.
+    if (tx.cancelling) await tx.cancelling;
     if (brokenBy && runner.releasePostgresConnection) await runner.releasePostgresConnection(brokenBy);
     else await tx.queryRunner.release();
   }
@@ -331,6 +353,11 @@ export class UnitOfWork {
       this.settings.logger.error({ err: failure, cause, unitOfWork: frame.id }, "an onRollback hook failed");
     }
   }
+}
+
+function isWithin(frame: Frame, ancestor: Frame): boolean {
+  for (let f: Frame | undefined = frame; f; f = f.parent) if (f === ancestor) return true;
+  return false;
 }
 
 function label(options: UnitOfWorkOptions): string {
