@@ -70,12 +70,12 @@ export interface TpcbPath {
 export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNoAnalyzer: Unitwork): TpcbPath[] {
   const viaUnitwork = (u: Unitwork) => (t: Transfer) =>
     u.unitOfWork.run(async (ctx) => {
-      const accounts = ctx.repository(AccountRepository) as unknown as AccountRepository;
+      const accounts = ctx.repository(AccountRepository);
       await accounts.addToBalance(t.aid, t.delta);
       await accounts.balance(t.aid);
-      await (ctx.repository(TellerRepository) as unknown as TellerRepository).addToBalance(t.tid, t.delta);
-      await (ctx.repository(BranchRepository) as unknown as BranchRepository).addToBalance(t.bid, t.delta);
-      await (ctx.repository(HistoryRepository) as unknown as HistoryRepository).record(t.tid, t.bid, t.aid, t.delta);
+      await ctx.repository(TellerRepository).addToBalance(t.tid, t.delta);
+      await ctx.repository(BranchRepository).addToBalance(t.bid, t.delta);
+      await ctx.repository(HistoryRepository).record(t.tid, t.bid, t.aid, t.delta);
     });
   return [
     {

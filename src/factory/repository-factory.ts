@@ -2,7 +2,7 @@ import type { EntityTarget, ObjectLiteral } from "typeorm";
 import { InvalidConfigError } from "../errors";
 import type { AsyncBaseRepository, BulkEngine, RepositoryRuntime } from "../repository";
 import { AsyncBaseRepository as BaseRepository } from "../repository";
-import type { Frame, RepositoryClass } from "../unit-of-work";
+import type { Frame, RepositoryClass, RepositoryOf } from "../unit-of-work";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRepository = AsyncBaseRepository<any>;
@@ -17,8 +17,9 @@ type RepositoryConstructor = new (target: EntityTarget<ObjectLiteral>, runtime: 
  *   findActive() { return this.findMany({ where: { status: "active" } }); }
  * }
  * uw.repositories.register(FunctionEntity, FunctionRepository);
- * const fns = uw.repositories.create(FunctionEntity) as FunctionRepository;
- * // or: uw.repositories.create(FunctionRepository), ctx.repository(FunctionRepository)
+ * const fns = uw.repositories.create(FunctionRepository); // typed FunctionRepository
+ * await fns.findActive();
+ * // create(FunctionEntity) and ctx.repository(FunctionEntity) give the same class, typed as the base
  */
 export class RepositoryFactory {
   private readonly classes = new Map<unknown, RepositoryConstructor>();
@@ -46,8 +47,8 @@ export class RepositoryFactory {
   }
 
   /** The entity's repository (or registered custom class), following the caller's unit of work. */
-  create<R extends AnyRepository>(repositoryClass: RepositoryClass<R>): R;
-  create<T extends ObjectLiteral>(entity: EntityTarget<T>): AsyncBaseRepository<T>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  create<X extends EntityTarget<any> | RepositoryClass<AnyRepository>>(target: X): RepositoryOf<X>;
   create(target: unknown): AnyRepository {
     let repository = this.cache.get(target);
     if (!repository) {

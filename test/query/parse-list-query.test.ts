@@ -1,4 +1,4 @@
-import { FunctionEntity, FunctionInvocation } from "../../examples/domain";
+import { FunctionEntity, FunctionInvocation, User } from "../../examples/domain";
 import { InvalidQueryError, parseListQuery } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
@@ -74,7 +74,7 @@ describe("parseListQuery output in a repository", () => {
   beforeAll(async () => {
     t = await openTestUnitwork();
     await t.uw.unitOfWork.run(async (ctx) => {
-      const user = await ctx.repository("User" as never).create({ email: "q@q.co" } as never) as { id: number };
+      const user = await ctx.repository(User).create({ email: "q@q.co" });
       const fn = await ctx.repository(FunctionEntity).create({ userId: user.id, name: "alpha" });
       const inv = ctx.repository(FunctionInvocation);
       for (const [durationMs, status, coldStart] of [[5, "success", true], [50, "error", false], [500, "timeout", true]] as const) {

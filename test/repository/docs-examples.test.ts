@@ -129,5 +129,5 @@ test("parseListQuery and a custom repository", async () => {
   }
   uw.repositories.register(FunctionEntity, FunctionRepository);
   // (cast: RepositoryFactory.create picks its EntityTarget overload for classes under tsc 7, see report)
-  expect((await (uw.repositories.create(FunctionRepository) as unknown as FunctionRepository).listActive(1)).total).toBe(3);
+  expect((await uw.repositories.create(FunctionRepository).listActive(1)).total).toBe(3);
 });
