@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { defaultLogger, type UnitworkLogger } from "../config";
+import { InvalidConfigError } from "../errors";
 import { QueryAnalyzer, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../factory";
 import { SetBasedBulkEngine } from "../bulk";
@@ -33,7 +34,7 @@ export interface CreateUnitworkOptions {
 export async function createUnitwork(options: CreateUnitworkOptions): Promise<Unitwork> {
   const { dataSource } = options;
   if (dataSource.options.type !== "postgres") {
-    throw new TypeError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
+    throw new InvalidConfigError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
   }
   if (!dataSource.isInitialized) await dataSource.initialize();
   const logger = options.logger ?? defaultLogger();
