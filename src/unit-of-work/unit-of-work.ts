@@ -154,14 +154,21 @@ export class UnitOfWork {
       throw new IllegalTransactionStateError("nested units of work inside one transaction must not run concurrently (await each one before starting the next)");
     }
     const name = `uw_sp_${this.nextId}`;
-    await this.control(() => tx.queryRunner.query(`SAVEPOINT ${name}`));
+    // Claimed before the first await, so a sibling started in the same tick (or a work that returns
+    // without awaiting this unit) sees it.
     tx.savepoints.push(frame);
+    try {
+      await this.control(() => tx.queryRunner.query(`SAVEPOINT ${name}`));
+    } catch (error) {
+      tx.savepoints.splice(tx.savepoints.indexOf(frame) >>> 0, 1);
+      throw translateDatabaseError(error) ?? error;
+    }
     let result: R;
     try {
       result = await this.runWork(frame, work, deadline);
     } catch (error) {
       const failure = this.failure(error, deadline);
-      tx.savepoints.pop();
+      tx.savepoints.splice(tx.savepoints.indexOf(frame) >>> 0, 1);
       try {
         await this.control(() => tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`));
       } catch (rollbackError) {
@@ -171,7 +178,7 @@ export class UnitOfWork {
       await this.runRollbackHooks(hooks, failure, frame);
       throw failure;
     }
-    tx.savepoints.pop();
+    tx.savepoints.splice(tx.savepoints.indexOf(frame) >>> 0, 1);
     try {
       await this.control(() => tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`));
     } catch (error) {
@@ -249,7 +256,7 @@ export class UnitOfWork {
         throw new IllegalTransactionStateError("the work returned while a nested unit of work was still running (a missing await?); the transaction was rolled back");
       }
       if (tx.failed) {
-        throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: tx.lastError });
+        throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: translateDatabaseError(tx.lastError) ?? tx.lastError });
       }
     } catch (error) {
       const failure = this.failure(error, deadline);

@@ -301,9 +301,9 @@ test("pitfall: a swallowed database error aborts the transaction", async () => {
     await deployments.create({ functionId: fn.id, version: 10, imageTag: "resize:10" });
     await deployments.create({ functionId: fn.id, version: 10, imageTag: "resize:10" }).catch(() => "ignored"); // don't
   }).catch((error: unknown) => error);
-  // TransactionAbortedError, cause: the driver's error of the failed INSERT (code 23505); version 10 is not committed
+  // TransactionAbortedError, cause: the typed error of the failed INSERT (UniqueViolationError); version 10 is not committed
   expect(aborted).toBeInstanceOf(TransactionAbortedError);
-  expect((aborted as Error).cause).toMatchObject({ code: "23505", constraint: "uq_function_deployments_function_version" });
+  expect((aborted as Error).cause).toMatchObject({ code: "UNIQUE_VIOLATION", constraint: "uq_function_deployments_function_version" });
   expect(await versionsOf(fn.id)).toEqual([]);
 });
 

@@ -3,6 +3,7 @@ import {
   AfterCommitHookError,
   ConnectionLostError,
   DeadlockError,
+  IllegalTransactionStateError,
   SerializationFailureError,
   TransactionAbortedError,
   UniqueViolationError,
@@ -199,6 +200,34 @@ describe("never commits a failed unit of work", () => {
     expect(error).toBeInstanceOf(TransactionAbortedError);
     expect((error as Error).cause).toBeDefined();
     expect(await countUsers()).toBe(1);
+  });
+
+  test("nested units started concurrently in one transaction are refused, and nothing commits", async () => {
+    const error = await run(async () => {
+      await Promise.all([1, 2].map((n) => run(() => users().create({ email: `sibling${n}@acme.co` }), { propagation: "nested" })));
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IllegalTransactionStateError);
+    expect(await countUsers()).toBe(0);
+  });
+
+  test("a work that returns without awaiting its nested unit is rolled back, not committed", async () => {
+    let inner: Promise<unknown> | undefined;
+    const error = await run(async () => {
+      await users().create({ email: "outer@acme.co" });
+      inner = run(() => users().create({ email: "inner@acme.co" }), { propagation: "nested" });
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IllegalTransactionStateError);
+    await expect(inner).rejects.toBeInstanceOf(Error);
+    expect(await countUsers()).toBe(0);
+  });
+
+  test("TransactionAbortedError carries the typed error of the statement that failed", async () => {
+    await users().create({ email: "taken@acme.co" });
+    const error = await run(async () => {
+      await users().create({ email: "taken@acme.co" }).catch(() => undefined);
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransactionAbortedError);
+    expect((error as Error).cause).toBeInstanceOf(UniqueViolationError);
   });
 
   test("a repository bound with ctx.repository refuses use after its unit of work ended", async () => {
