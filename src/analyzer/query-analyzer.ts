@@ -229,12 +229,17 @@ export class QueryAnalyzer {
     this.frameScopes.set(frame, new AnalysisScope(context.name ?? `unit of work ${context.id}`, this.innermost()));
   }
 
-  private async unitEnded(context: UnitOfWorkContext, error: unknown): Promise<void> {
+  private unitEnded(context: UnitOfWorkContext, error: unknown): Promise<void> | void {
     const scope = this.frameScopes.get(context as Frame);
     if (!scope) return;
     this.frameScopes.delete(context as Frame);
+    // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
+    if (this.listeners.length === 0 && !mayHaveFindings(scope.records, this.settings.slowQueryMs)) {
+      scope.ended = true;
+      return;
+    }
     // A failed unit of work keeps its own error; its report is still delivered and logged.
-    await this.finish(scope, error === undefined);
+    return this.finish(scope, error === undefined).then(() => undefined);
   }
 
   /** A slow statement outside any scope is reported on its own. */
@@ -246,7 +251,10 @@ export class QueryAnalyzer {
 
   private async finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
     scope.ended = true;
-    const findings = await this.internal.run(true, () => buildFindings(this.dataSource, scope.records, this.settings));
+    // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
+    const findings = mayHaveFindings(scope.records, this.settings.slowQueryMs)
+      ? await this.internal.run(true, () => buildFindings(this.dataSource, scope.records, this.settings))
+      : [];
     const report: AnalysisReport = {
       scope: scope.name,
       queryCount: scope.queryCount,
@@ -273,6 +281,21 @@ export class QueryAnalyzer {
     }
     return report;
   }
+}
+
+/**
+ * Whether any rule could find something in these statements: an N+1 or a duplicate needs one
+ * statement shape seen at least twice, a slow finding a statement over `slowQueryMs`. A scope of
+ * distinct, fast statements (most units of work) skips the rules altogether.
+ */
+function mayHaveFindings(records: readonly StatementRecord[], slowQueryMs: number): boolean {
+  if (records.length === 0) return false;
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (record.durationMs > slowQueryMs || seen.has(record.shape.fingerprint)) return true;
+    seen.add(record.shape.fingerprint);
+  }
+  return false;
 }
 
 function toCaptured(record: StatementRecord): CapturedQuery {
