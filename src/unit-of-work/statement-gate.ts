@@ -28,6 +28,6 @@ export class StatementGate implements EntitySubscriberInterface {
   afterQuery(event: AfterQueryEvent): void {
     if (event.success) return;
     const tx = this.storage.current?.transaction;
-    if (tx && tx.queryRunner === event.queryRunner) tx.lastError = event.error;
+    if (tx && tx.queryRunner === event.queryRunner) tx.statementFailed(event.error);
   }
 }

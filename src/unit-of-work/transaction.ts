@@ -7,6 +7,11 @@ import type { IsolationLevel } from "./unit-of-work-options";
 export class Transaction {
   /** The error of the last statement that failed in it (PostgreSQL aborts the transaction then). */
   lastError: unknown;
+  /**
+   * How many savepoints were open when a statement failed (`undefined`: none failed since the last
+   * recovery). Rolling back to a savepoint opened at or below that depth recovers the transaction.
+   */
+  abortedAtDepth: number | undefined;
   /** Frames of the savepoints open now, innermost last. */
   readonly savepoints: Frame[] = [];
   /** The cancel request sent at the deadline, if any. */
@@ -19,10 +24,24 @@ export class Transaction {
     readonly deadline: Deadline | undefined,
   ) {}
 
-  /** PostgreSQL's own word: `E` means a statement failed and only ROLLBACK is possible. */
+  /** A statement failed and was not rolled back to a savepoint: PostgreSQL accepts only ROLLBACK now. */
   get failed(): boolean {
+    if (this.abortedAtDepth !== undefined) return true;
+    // The server's own word, for failures that bypassed TypeORM (pg's status may lag the error a little,
+    // hence the bookkeeping above).
     const client = (this.queryRunner as unknown as { databaseConnection?: { getTransactionStatus?: () => string | null } }).databaseConnection;
     return client?.getTransactionStatus?.() === "E";
+  }
+
+  /** Records a failed statement of this transaction. */
+  statementFailed(error: unknown): void {
+    this.lastError = error;
+    this.abortedAtDepth = Math.min(this.abortedAtDepth ?? Infinity, this.savepoints.length);
+  }
+
+  /** After ROLLBACK TO the savepoint that was open at `depth` (1 = the outermost savepoint). */
+  rolledBackTo(depth: number): void {
+    if (this.abortedAtDepth !== undefined && this.abortedAtDepth >= depth) this.abortedAtDepth = undefined;
   }
 
   /** The server process id of the connection, used to cancel the statement in flight. */

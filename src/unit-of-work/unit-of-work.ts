@@ -168,9 +168,11 @@ export class UnitOfWork {
       result = await this.runWork(frame, work, deadline);
     } catch (error) {
       const failure = this.failure(error, deadline);
-      tx.savepoints.splice(tx.savepoints.indexOf(frame) >>> 0, 1);
+      const depth = tx.savepoints.indexOf(frame) + 1;
+      tx.savepoints.splice(depth - 1, 1);
       try {
         await this.control(() => tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`));
+        tx.rolledBackTo(depth);
       } catch (rollbackError) {
         this.settings.logger.error({ err: rollbackError, cause: failure, unitOfWork: frame.id }, "ROLLBACK TO SAVEPOINT failed");
         throw translateDatabaseError(rollbackError) ?? rollbackError;
