@@ -22,17 +22,26 @@ const TRACED = Symbol("unitwork.analyzer.traced");
  * classes, other DataSources and the global prototype chain are untouched. Returns the undo. @internal
  */
 export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrier): () => void {
+  // One wrapper per original method, shared by every manager: a unit of work creates a manager per
+  // transaction, and wrapping must not cost it a closure per entry point.
+  const wrappers = new WeakMap<Function, Function>();
+  const tracedOf = (original: Function): Function => {
+    let traced = wrappers.get(original);
+    if (!traced) {
+      const wrapper = function (this: unknown, ...args: unknown[]) {
+        return carrier.trace(wrapper, () => (original as (...a: unknown[]) => Promise<unknown>).apply(this, args));
+      };
+      wrappers.set(original, (traced = wrapper));
+    }
+    return traced;
+  };
   const wrap = (manager: EntityManager): EntityManager => {
     const target = manager as unknown as Record<string | symbol, unknown>;
     if (target[TRACED]) return manager;
     target[TRACED] = true;
     for (const name of ENTRY_POINTS) {
       const original = target[name];
-      if (typeof original !== "function") continue;
-      const traced = function (this: unknown, ...args: unknown[]) {
-        return carrier.trace(traced, () => (original as (...a: unknown[]) => Promise<unknown>).apply(this, args));
-      };
-      target[name] = traced;
+      if (typeof original === "function") target[name] = tracedOf(original);
     }
     return manager;
   };
