@@ -243,10 +243,14 @@ export class UnitOfWork {
       throw this.failure(error, deadline);
     }
     try {
-      await this.control(async () => {
-        await queryRunner.startTransaction(options.isolation);
-        if (options.readOnly) await queryRunner.query("SET TRANSACTION READ ONLY");
-      });
+      await this.control(
+        options.readOnly
+          ? async () => {
+              await queryRunner.startTransaction(options.isolation);
+              await queryRunner.query("SET TRANSACTION READ ONLY");
+            }
+          : () => queryRunner.startTransaction(options.isolation),
+      );
     } catch (error) {
       await this.release(tx);
       throw this.failure(error, deadline);
@@ -264,7 +268,7 @@ export class UnitOfWork {
       const failure = this.failure(error, deadline);
       frame.closed = true;
       await this.rollback(tx, frame, failure);
-      if (outermost) await this.notifyEnd(frame, failure);
+      if (outermost) await this.notifyEnd(frame, failure, 0);
       await this.runRollbackHooks(hooks, failure, frame);
       throw failure;
     }
@@ -275,13 +279,13 @@ export class UnitOfWork {
       const failure = translateDatabaseError(error) ?? error;
       if (typeof failure === "object" && failure !== null) commitAttempted.add(failure);
       await this.rollback(tx, frame, failure);
-      if (outermost) await this.notifyEnd(frame, failure);
+      if (outermost) await this.notifyEnd(frame, failure, 0);
       await this.runRollbackHooks(hooks, failure, frame);
       throw failure;
     }
     await this.release(tx);
-    if (outermost) await this.notifyEnd(frame, undefined);
-    await this.runCommitHooks(hooks);
+    if (outermost) await this.notifyEnd(frame, undefined, 0);
+    if (hooks.commitHooks.length) await this.runCommitHooks(hooks);
     return result;
   }
 
@@ -347,8 +351,12 @@ export class UnitOfWork {
     return translated ?? error;
   }
 
-  private async notifyEnd(frame: Frame, error: unknown): Promise<void> {
-    for (const listener of this.listeners) await listener.scopeEnded?.(frame, error);
+  /** Tells the listeners in order, from `from`; waits only for those that return a promise. */
+  private notifyEnd(frame: Frame, error: unknown, from: number): Promise<void> | void {
+    for (let i = from; i < this.listeners.length; i++) {
+      const pending = this.listeners[i]!.scopeEnded?.(frame, error);
+      if (pending) return pending.then(() => this.notifyEnd(frame, error, i + 1));
+    }
   }
 
   private async runCommitHooks(hooks: HookSegment): Promise<void> {
