@@ -59,8 +59,9 @@ async function main(): Promise<void> {
     const version = await admin(url, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
     const pool = (handles.pool = new Pool({ connectionString: url, max: TPCB_WORKERS }));
     const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(TPCB_WORKERS) }), entities: benchEntities };
-    const dataSource = (handles.dataSource = new DataSource(options as never));
-    const uw = (handles.uw = await createUnitwork({ dataSource, logger: quiet }));
+    // TypeORM's paths get a DataSource of their own: no unitwork subscriber or analyzer sees their statements.
+    const dataSource = (handles.dataSource = await new DataSource(options as never).initialize());
+    const uw = (handles.uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet }));
     const uwNoAnalyzer = (handles.uwNoAnalyzer = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode: "off" } }));
     registerTpcbRepositories(uw);
     registerTpcbRepositories(uwNoAnalyzer);
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     await handles.uw?.close().catch(() => undefined);
     await handles.uwNoAnalyzer?.close().catch(() => undefined);
     await handles.pool?.end().catch(() => undefined);
+    if (handles.dataSource?.isInitialized) await handles.dataSource.destroy().catch(() => undefined);
     await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)).catch((e) => process.stderr.write(`could not drop ${dbName}: ${e}\n`));
     await server?.stop();
   }

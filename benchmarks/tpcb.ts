@@ -110,8 +110,8 @@ export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNo
           await m.query("INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", [t.tid, t.bid, t.aid, t.delta]);
         }),
     },
-    { name: "unitwork UnitOfWork + repositories", transaction: viaUnitwork(uw) },
-    { name: "unitwork, analyzer off", transaction: viaUnitwork(uwNoAnalyzer) },
+    { name: "unitwork UnitOfWork + repositories (analyzer log mode, the default outside production)", transaction: viaUnitwork(uw) },
+    { name: "unitwork UnitOfWork + repositories (analyzer off, the production default)", transaction: viaUnitwork(uwNoAnalyzer) },
   ];
 }
 

@@ -1,3 +1,4 @@
+import { InvalidConfigError } from "../errors";
 import type { UnitworkLogger } from "../config";
 import type { AnalysisReport, FindingKind } from "./analysis-report";
 
@@ -15,7 +16,7 @@ export type IgnoreRule =
   | { kind?: FindingKind; fingerprint?: string; sql?: RegExp; callSite?: string | RegExp };
 
 export interface QueryAnalyzerOptions {
-  /** Default `"log"`. */
+  /** Default `"log"`, or `"off"` when `NODE_ENV` is `production`. */
   mode?: AnalyzerMode;
   /** A statement that takes longer is a `"slow"` finding. Default 500 ms. */
   slowQueryMs?: number;
@@ -46,17 +47,26 @@ export interface ResolvedAnalyzerOptions {
 /** @internal */
 export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): ResolvedAnalyzerOptions {
   const resolved: ResolvedAnalyzerOptions = {
-    mode: options.mode ?? "log",
+    mode: options.mode ?? defaultMode(),
     slowQueryMs: options.slowQueryMs ?? 500,
     nPlusOneThreshold: options.nPlusOneThreshold ?? 3,
     explainSlowQueries: options.explainSlowQueries ?? false,
     ignore: options.ignore ?? [],
     maxQueriesPerReport: options.maxQueriesPerReport ?? 1000,
   };
-  if (!["off", "log", "warn", "throw"].includes(resolved.mode)) throw new TypeError(`analyzer mode must be off, log, warn or throw, got ${JSON.stringify(resolved.mode)}`);
-  if (!(resolved.slowQueryMs >= 0)) throw new TypeError(`analyzer slowQueryMs must be a number >= 0, got ${resolved.slowQueryMs}`);
+  if (!["off", "log", "warn", "throw"].includes(resolved.mode)) throw new InvalidConfigError(`analyzer mode must be off, log, warn or throw, got ${JSON.stringify(resolved.mode)}`);
+  if (!(resolved.slowQueryMs >= 0)) throw new InvalidConfigError(`analyzer slowQueryMs must be a number >= 0, got ${resolved.slowQueryMs}`);
   if (!Number.isInteger(resolved.nPlusOneThreshold) || resolved.nPlusOneThreshold < 2) {
-    throw new TypeError(`analyzer nPlusOneThreshold must be an integer >= 2, got ${resolved.nPlusOneThreshold}`);
+    throw new InvalidConfigError(`analyzer nPlusOneThreshold must be an integer >= 2, got ${resolved.nPlusOneThreshold}`);
   }
   return resolved;
+}
+
+/**
+ * `"log"` while developing and testing, `"off"` when `NODE_ENV` is `production`: capturing the call
+ * site of every repository call costs a few microseconds each, which production traffic should not pay
+ * unless asked (`analyzer: { mode: "log" }`). @internal
+ */
+export function defaultMode(env: Record<string, string | undefined> = process.env): AnalyzerMode {
+  return env.NODE_ENV === "production" ? "off" : "log";
 }
