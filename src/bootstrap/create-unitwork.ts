@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { defaultLogger, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
-import { QueryAnalyzer, type QueryAnalyzerOptions } from "../analyzer";
+import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../factory";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
@@ -36,6 +36,7 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   if (dataSource.options.type !== "postgres") {
     throw new InvalidConfigError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
   }
+  resolveAnalyzerOptions(options.analyzer); // bad options throw before any connection is opened
   if (!dataSource.isInitialized) await dataSource.initialize();
   const logger = options.logger ?? defaultLogger();
   const unitOfWork = new UnitOfWork(dataSource, { defaults: options.defaults, logger });
