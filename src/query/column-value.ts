@@ -110,7 +110,12 @@ function checkDate(value: unknown, fail: (expected: string) => never): Date {
 
 function checkJson(value: unknown, path: string, depth: number): void {
   if (depth > 32) throw new InvalidQueryError(`${path}: JSON value nested too deeply`, path);
-  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (typeof value === "string") {
+    // jsonb cannot hold \u0000 ("unsupported Unicode escape sequence"): refuse it before any SQL
+    if (value.includes("\u0000")) throw new InvalidQueryError(`${path}: JSON strings cannot contain NUL characters`, path);
+    return;
+  }
+  if (value === null || typeof value === "boolean") return;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new InvalidQueryError(`${path}: JSON numbers must be finite`, path);
     return;
@@ -120,7 +125,10 @@ function checkJson(value: unknown, path: string, depth: number): void {
     return;
   }
   if (isPlainObject(value)) {
-    for (const item of Object.values(value)) checkJson(item, path, depth + 1);
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes("\u0000")) throw new InvalidQueryError(`${path}: JSON keys cannot contain NUL characters`, path);
+      checkJson(item, path, depth + 1);
+    }
     return;
   }
   throw new InvalidQueryError(`${path} expects a JSON value, got ${describe(value)}`, path);
