@@ -24,8 +24,12 @@ export function makeToText(column: ColumnMetadata, driver: Driver): ToText {
   const prepare = column.transformer || !PLAIN_TYPES.has(column.type) ? (v: unknown) => driver.preparePersistentValue(v, column) : undefined;
   const local = LOCAL_TIMESTAMP_TYPES.has(column.type);
   const tz = TZ_TYPES.has(column.type);
+  const json = column.type === "json" || column.type === "jsonb";
   return (input) => {
     const value = prepare && !(tz && input instanceof Date) ? prepare(input) : input;
+    // TypeORM has already turned a json value into text; "\u0000" in it may be a real NUL (refused)
+    // or an escaped backslash followed by "u0000" (fine): look at the value itself to tell.
+    if (json && typeof value === "string" && value.includes("\\u0000")) JSON.stringify(input, refuseNul);
     return render(value, local);
   };
 }
@@ -34,6 +38,8 @@ function render(value: unknown, localTimestamps: boolean): string | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case "string":
+      // PostgreSQL text cannot hold NUL; refused here so the row is named before anything is written
+      if (value.includes("\u0000")) throw new TypeError("text cannot contain NUL (\\u0000) characters");
       return value;
     case "number":
       if (Number.isNaN(value)) throw new TypeError("NaN is not a value a column can hold");
@@ -49,10 +55,18 @@ function render(value: unknown, localTimestamps: boolean): string | null {
       }
       if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`;
       if (Array.isArray(value)) return `{${value.map((v) => arrayElement(render(v, localTimestamps))).join(",")}}`;
-      return JSON.stringify(value);
+      return JSON.stringify(value, refuseNul);
     default:
       throw new TypeError(`a ${typeof value} is not a value a column can hold`);
   }
+}
+
+/** JSON.stringify replacer: jsonb cannot hold NUL in a key or a string. */
+function refuseNul(key: string, value: unknown): unknown {
+  if (key.includes("\u0000") || (typeof value === "string" && value.includes("\u0000"))) {
+    throw new TypeError("JSON cannot contain NUL (\\u0000) characters");
+  }
+  return value;
 }
 
 function arrayElement(text: string | null): string {

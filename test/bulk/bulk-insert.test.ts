@@ -159,3 +159,23 @@ test("the analyzer sees the chunked statements as unitwork's bulk work, not as a
   expect(report.queryCount).toBeGreaterThanOrEqual(12); // 6 chunks x (reserve keys + insert)
   expect(report.findings).toEqual([]);
 });
+
+test("text or JSON holding NUL characters is refused with ValidationError naming the row, nothing written", async () => {
+  for (const strategy of ["copy", "unnest"] as const) {
+    const bad = [
+      { rows: [{ message: "fine" }, { message: "a\u0000b" }], property: "message" },
+      { rows: [{ message: "fine" }, { message: "fine", metadata: { note: "x\u0000" } }], property: "metadata" },
+      { rows: [{ message: "fine" }, { message: "fine", metadata: { ["k\u0000"]: 1 } }], property: "metadata" },
+    ];
+    for (const { rows, property } of bad) {
+      const error = await logs().bulkInsert(rows.map((r) => ({ functionId, level: "info", ...r })), { strategy }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues[0]).toMatchObject({ row: 1, property });
+    }
+  }
+  expect(await logs().count({ functionId, message: "fine" })).toBe(0);
+  // an escaped backslash followed by "u0000" is ordinary text, not a NUL
+  const ok = await logs().bulkInsert([{ functionId, level: "info", message: "fine", metadata: { note: "\\u0000" } }]);
+  expect(ok.count).toBe(1);
+  await logs().bulkDelete(ok.ids!);
+});
