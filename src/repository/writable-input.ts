@@ -15,7 +15,7 @@ export function writableInputIssues(metadata: EntityMetadata, input: ObjectLiter
   }
   const issues: ValidationIssue[] = [];
   for (const key of Object.keys(input)) {
-    const reason = refusal(metadata, key, mode);
+    const reason = refusal(metadata, key, mode) ?? (holdsNul(input[key], 0) ? `${key} cannot contain NUL (\\u0000) characters: PostgreSQL text and jsonb cannot store them` : undefined);
     if (reason) issues.push({ property: key, value: input[key], constraints: { writable: reason } });
   }
   return issues;
@@ -37,4 +37,12 @@ function refusal(metadata: EntityMetadata, key: string, mode: WriteMode): string
   if (column.isVersion && mode === "create") return `${key} is the version column and starts at 1`;
   if (column.isPrimary && mode === "update") return `${key} is the primary key and cannot be changed`;
   return undefined;
+}
+
+/** Whether a string, or any key or string inside a JSON-like value, holds a NUL character. */
+function holdsNul(value: unknown, depth: number): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (value === null || typeof value !== "object" || value instanceof Date || depth > 32) return false;
+  if (Array.isArray(value)) return value.some((item) => holdsNul(item, depth + 1));
+  return Object.entries(value).some(([k, v]) => k.includes("\u0000") || holdsNul(v, depth + 1));
 }

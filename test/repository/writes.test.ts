@@ -47,6 +47,15 @@ describe("validation before any write", () => {
     }
   });
 
+  test("text and JSON holding NUL characters are a ValidationError, not a server error", async () => {
+    const owner = await users.create({ email: email() });
+    await expect(fns.create({ userId: owner.id, name: "a\u0000b" })).rejects.toThrow(/name cannot contain NUL/);
+    await expect(fns.create({ userId: owner.id, name: "ok", analysisResult: { ["k\u0000"]: 1 } })).rejects.toThrow(ValidationError);
+    const fn = await fns.create({ userId: owner.id, name: "nul-check", analysisResult: { note: "\\u0000 is just text" } });
+    await expect(fns.update(fn.id, { analysisResult: { deep: ["x\u0000"] } })).rejects.toThrow(/analysisResult cannot contain NUL/);
+    expect((await fns.getByIdOrFail(fn.id)).analysisResult).toEqual({ note: "\\u0000 is just text" });
+  });
+
   test("update validates the patch and refuses the primary key and unknown keys", async () => {
     const user = await users.create({ email: email() });
     await expect(users.update(user.id, { email: "nope" })).rejects.toThrow(ValidationError);
