@@ -8,8 +8,9 @@ import { isIntegerColumn, type ColumnPlan, type EntityPlan } from "./entity-plan
 import type { RowLocator } from "./failed-row";
 import { checkRowKeys, prepareColumns, type PreparedColumn } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
-import { arrayLiteral, booleanArrayLiteral, copyField } from "./sql-text";
+import { copyField } from "./sql-text";
 import { runCopy, runStatement } from "./statement";
+import { UnnestSource } from "./unnest-source";
 
 /** Rows per statement by default: big enough to amortise a round trip, small enough to stay lean. */
 export const DEFAULT_INSERT_CHUNK = 10_000;
@@ -84,23 +85,9 @@ function rowLocator(plan: EntityPlan, columns: readonly PreparedColumn[], offset
 
 /** `INSERT … SELECT … FROM unnest($1::type[], …)`: one parameter per column, whatever the row count. */
 async function unnestChunk(manager: EntityManager, plan: EntityPlan, columns: readonly PreparedColumn[], size: number, locator: RowLocator): Promise<void> {
-  const parameters: unknown[] = [];
-  const casts: string[] = [];
-  const aliases: string[] = [];
-  const select: string[] = [];
-  columns.forEach((column, i) => {
-    parameters.push(arrayLiteral(column.texts));
-    casts.push(`$${parameters.length}::${column.plan.arrayType}`);
-    aliases.push(`c${i}`);
-    if (column.set) {
-      parameters.push(booleanArrayLiteral(column.set));
-      casts.push(`$${parameters.length}::boolean[]`);
-      aliases.push(`s${i}`);
-      select.push(`CASE WHEN u.s${i} THEN u.c${i}${column.plan.elementCast} ELSE ${column.plan.defaultSql} END`);
-    } else {
-      select.push(`u.c${i}${column.plan.elementCast}`);
-    }
-  });
+  const source = new UnnestSource();
+  const select = columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
+  const { parameters } = source;
   const targets = columns.map((c) => c.plan.quoted);
   for (const fixed of plan.insertFixed) {
     parameters.push(fixed.text());
@@ -108,9 +95,8 @@ async function unnestChunk(manager: EntityManager, plan: EntityPlan, columns: re
     select.push(`$${parameters.length}::${fixed.plan.type}`);
   }
   const overriding = plan.keyGeneration?.kind === "sequence" && plan.keyGeneration.overriding && columns[0]?.plan === plan.primary ? " OVERRIDING SYSTEM VALUE" : "";
-  parameters.push(size);
-  const from = columns.length ? ` FROM unnest(${casts.join(", ")}) AS u(${aliases.join(", ")})` : ` FROM generate_series(1, $${parameters.length}::int)`;
-  if (columns.length) parameters.pop();
+  // every fixed value comes after the arrays, so unnest's placeholders are unaffected by them
+  const from = columns.length ? ` FROM ${source.from}` : ` FROM generate_series(1, $${parameters.push(size)}::int)`;
   const into = targets.length ? ` (${targets.join(", ")})` : "";
   const sql = `INSERT INTO ${plan.table}${into}${overriding} SELECT ${select.join(", ")}${from}`;
   await runStatement(manager, sql, parameters, locator);

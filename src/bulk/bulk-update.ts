@@ -7,7 +7,7 @@ import type { RowLocator } from "./failed-row";
 import { checkRowKeys, prepareColumns } from "./prepared-columns";
 import { primaryKeyTexts, requirePrimary } from "./primary-keys";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
-import { arrayLiteral, booleanArrayLiteral } from "./sql-text";
+import { UnnestSource } from "./unnest-source";
 import { runStatement } from "./statement";
 
 export const DEFAULT_UPDATE_CHUNK = 10_000;
@@ -33,35 +33,20 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
     const prepared = prepareColumns(plan.metadata, chunk, done, columns);
     const version = plan.version ? prepareColumns(plan.metadata, chunk, done, [plan.version])[0] : undefined;
 
-    const parameters: unknown[] = [arrayLiteral(keys)];
-    const casts = [`$1::${primary.arrayType}`];
-    const aliases = ["k"];
-    const sets: string[] = [];
-    prepared.forEach((column, i) => {
-      parameters.push(arrayLiteral(column.texts));
-      casts.push(`$${parameters.length}::${column.plan.arrayType}`);
-      aliases.push(`c${i}`);
-      if (column.set) {
-        parameters.push(booleanArrayLiteral(column.set));
-        casts.push(`$${parameters.length}::boolean[]`);
-        aliases.push(`s${i}`);
-        sets.push(`${column.plan.quoted} = CASE WHEN u.s${i} THEN u.c${i}${column.plan.elementCast} ELSE t.${column.plan.quoted} END`);
-      } else {
-        sets.push(`${column.plan.quoted} = u.c${i}${column.plan.elementCast}`);
-      }
-    });
-    const where = [`t.${primary.quoted} = u.k`];
+    const source = new UnnestSource();
+    const key = source.add(keys, primary.arrayType, "k");
+    const sets = prepared.map((column, i) => `${column.plan.quoted} = ${source.addColumn(column, i, `t.${column.plan.quoted}`)}`);
+    const where = [`t.${primary.quoted} = ${key}`];
     if (plan.deleteDate) where.push(`t.${plan.deleteDate.quoted} IS NULL`);
     if (version) {
-      parameters.push(arrayLiteral(version.texts));
-      casts.push(`$${parameters.length}::${version.plan.arrayType}`);
-      aliases.push("v");
-      where.push(`(u.v IS NULL OR t.${version.plan.quoted} = u.v)`);
+      const expected = source.add(version.texts, version.plan.arrayType, "v");
+      where.push(`(${expected} IS NULL OR t.${version.plan.quoted} = ${expected})`);
     }
     if (plan.updateDate) sets.push(`${plan.updateDate.quoted} = CURRENT_TIMESTAMP`);
     if (plan.version) sets.push(`${plan.version.quoted} = t.${plan.version.quoted} + 1`);
     if (!sets.length) sets.push(`${primary.quoted} = t.${primary.quoted}`);
-    const sql = `UPDATE ${plan.table} AS t SET ${sets.join(", ")} FROM unnest(${casts.join(", ")}) AS u(${aliases.join(", ")}) WHERE ${where.join(" AND ")}${version ? ` RETURNING t.${primary.quoted}::text AS k` : ""}`;
+    const { parameters } = source;
+    const sql = `UPDATE ${plan.table} AS t SET ${sets.join(", ")} FROM ${source.from} WHERE ${where.join(" AND ")}${version ? ` RETURNING t.${primary.quoted}::text AS k` : ""}`;
     const locator: RowLocator = {
       offset: done,
       columns: new Map([[primary.databaseName, keys], ...prepared.map((c) => [c.plan.databaseName, c.texts] as const)]),

@@ -6,7 +6,7 @@ import type { ColumnPlan, EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
 import { checkRowKeys, prepareColumns, type PreparedColumn } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
-import { arrayLiteral } from "./sql-text";
+import { UnnestSource } from "./unnest-source";
 import { runStatement } from "./statement";
 
 export const DEFAULT_UPSERT_CHUNK = 10_000;
@@ -39,16 +39,10 @@ export async function bulkUpsert<T>(manager: EntityManager, plan: EntityPlan, ro
 }
 
 async function upsertGroup(manager: EntityManager, plan: EntityPlan, group: Group, conflict: ColumnPlan[], updatable: ColumnPlan[] | undefined, offset: number): Promise<{ inserted: number; updated: number }> {
-  const parameters: unknown[] = [];
-  const casts: string[] = [];
-  const targets: string[] = [];
-  const select: string[] = [];
-  group.columns.forEach((column, i) => {
-    parameters.push(arrayLiteral(column.texts));
-    casts.push(`$${parameters.length}::${column.plan.arrayType}`);
-    targets.push(column.plan.quoted);
-    select.push(`c${i}${column.plan.elementCast}`);
-  });
+  const source = new UnnestSource();
+  const { parameters } = source;
+  const targets = group.columns.map((column) => column.plan.quoted);
+  const select = group.columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
   for (const fixed of plan.insertFixed) {
     parameters.push(fixed.text());
     targets.push(fixed.plan.quoted);
@@ -63,7 +57,7 @@ async function upsertGroup(manager: EntityManager, plan: EntityPlan, group: Grou
   const action = sets.length ? `DO UPDATE SET ${sets.join(", ")}` : "DO NOTHING";
   const sql =
     `WITH r AS (INSERT INTO ${plan.table} AS t (${targets.join(", ")}) ` +
-    `SELECT ${select.join(", ")} FROM unnest(${casts.join(", ")}) AS u(${group.columns.map((_, i) => `c${i}`).join(", ")}) ` +
+    `SELECT ${select.join(", ")} FROM ${source.from} ` +
     `ON CONFLICT (${conflict.map((c) => c.quoted).join(", ")}) ${action} RETURNING (xmax = 0) AS inserted) ` +
     `SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM r`;
   const locator: RowLocator = { offset, columns: new Map(group.columns.map((c) => [c.plan.databaseName, c.texts] as const)) };

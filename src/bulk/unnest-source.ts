@@ -1,0 +1,37 @@
+import type { PreparedColumn } from "./prepared-columns";
+import { arrayLiteral, booleanArrayLiteral } from "./sql-text";
+
+/**
+ * Builds `unnest($1::type[], $2::boolean[], …) AS u(c0, s0, …)`: one bind parameter per column (plus
+ * one "is set" mask for columns only some rows set), so no row count nears the parameter limit. @internal
+ */
+export class UnnestSource {
+  readonly parameters: unknown[] = [];
+  private readonly casts: string[] = [];
+  private readonly aliases: string[] = [];
+
+  /** Adds one array parameter as column `alias` of `u`; returns `u.alias`. */
+  add(texts: readonly (string | null)[], arrayType: string, alias: string): string {
+    this.parameters.push(arrayLiteral(texts as (string | null)[]));
+    this.casts.push(`$${this.parameters.length}::${arrayType}`);
+    this.aliases.push(alias);
+    return `u.${alias}`;
+  }
+
+  /**
+   * Adds a prepared column; returns the expression of its value per row: the row's value, or
+   * `otherwise` (the column default, the row's current value) where the row leaves it unset.
+   */
+  addColumn(column: PreparedColumn, index: number, otherwise: string): string {
+    const value = `${this.add(column.texts, column.plan.arrayType, `c${index}`)}${column.plan.elementCast}`;
+    if (!column.set) return value;
+    this.parameters.push(booleanArrayLiteral(column.set));
+    this.casts.push(`$${this.parameters.length}::boolean[]`);
+    this.aliases.push(`s${index}`);
+    return `CASE WHEN u.s${index} THEN ${value} ELSE ${otherwise} END`;
+  }
+
+  get from(): string {
+    return `unnest(${this.casts.join(", ")}) AS u(${this.aliases.join(", ")})`;
+  }
+}
