@@ -13,6 +13,7 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { IsInt, IsOptional, IsString } from "class-validator";
 import { Client } from "pg";
 import { createUnitwork, dataSourceOptionsFromEnv, type Unitwork } from "../src";
+import { openThrowawayDatabase } from "../examples/support/throwaway-database";
 
 @Entity({ name: "analyzer_bench_account" })
 class BenchAccount {
@@ -133,30 +134,19 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
 if (require.main === module) {
   (async () => {
     const quick = process.argv.includes("--quick");
-    let server: { url: string; stop(): Promise<void> } | undefined;
-    let serverUrl = process.env.DATABASE_URL;
-    if (!serverUrl) {
-      process.stderr.write("DATABASE_URL is unset: starting embedded PostgreSQL …\n");
-      const modulePath = "../scripts/embedded-postgres.mjs";
-      const { startEmbeddedPostgres } = (await import(modulePath)) as { startEmbeddedPostgres(o: { durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }> };
-      server = await startEmbeddedPostgres({ durable: !process.argv.includes("--no-fsync") });
-      serverUrl = server.url;
-    }
-    const name = `unitwork_analyzer_bench_${process.pid}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
+    const database = await openThrowawayDatabase({
+      label: "unitwork_analyzer_bench",
+      durable: !process.argv.includes("--no-fsync"),
+      announce: "DATABASE_URL is unset: starting embedded PostgreSQL …",
+    });
+    const { url } = database;
     try {
-      const { rows, ratio } = await runAnalyzerOverhead({ url: url.toString(), quick });
+      const { rows, ratio } = await runAnalyzerOverhead({ url, quick });
       console.table(rows);
       const [offRow, logRow] = rows as { cpuMsPerUnit: number }[];
       console.log(`analyzer overhead (log / off): wall ${ratio.toFixed(3)}x, Node CPU ${(logRow!.cpuMsPerUnit / offRow!.cpuMsPerUnit).toFixed(3)}x`);
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-      await server?.stop();
+      await database.drop();
     }
   })().catch((error) => {
     console.error(error);

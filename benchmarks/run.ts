@@ -12,13 +12,14 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
-import { Client, Pool } from "pg";
+import { Pool } from "pg";
 import { DataSource } from "typeorm";
 import { createUnitwork, dataSourceOptionsFromEnv, type Unitwork } from "../src";
 import { BENCH_SCHEMA, benchEntities } from "./bench-schema";
 import { insertPaths, prepareInput, updatePaths, upsertPaths, verify, type BenchContext, type BulkPath } from "./bulk-paths";
 import { computeRatios, markdownTables, svgChart, type Measurement } from "./report";
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
+import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
@@ -38,25 +39,18 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function main(): Promise<void> {
   const started = new Date();
-  let server: { url: string; stop(): Promise<void> } | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    process.stderr.write("DATABASE_URL is unset: starting embedded PostgreSQL 18 (fsync and synchronous_commit on) …\n");
-    const modulePath = "../scripts/embedded-postgres.mjs";
-    const { startEmbeddedPostgres } = (await import(modulePath)) as { startEmbeddedPostgres(o: { durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }> };
-    const started = await startEmbeddedPostgres({ durable: true });
-    server = started;
-    serverUrl = started.url;
-  }
-  const dbName = `unitwork_bench_${process.pid}`;
-  await admin(serverUrl, (c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const url = withDatabase(serverUrl, dbName);
+  const database = await openThrowawayDatabase({
+    label: "unitwork_bench",
+    durable: true,
+    announce: "DATABASE_URL is unset: starting embedded PostgreSQL 18 (fsync and synchronous_commit on) …",
+  });
+  const { url } = database;
   const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource } = {};
   try {
-    await admin(url, async (c) => {
+    await runAdmin(url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
-    const version = await admin(url, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
+    const version = await runAdmin(url, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
     const pool = (handles.pool = new Pool({ connectionString: url, max: TPCB_WORKERS }));
     const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(TPCB_WORKERS) }), entities: benchEntities };
     // TypeORM's paths get a DataSource of their own: no unitwork subscriber or analyzer sees their statements.
@@ -131,7 +125,7 @@ async function main(): Promise<void> {
 
     const analyzer = ONLY.has("analyzer") ? await analyzerOverhead(url) : undefined;
     computeRatios(measurements);
-    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${server ? " (embedded, fsync on)" : ""}`;
+    const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${database.embedded ? " (embedded, fsync on)" : ""}`;
     const tables = markdownTables(measurements);
     const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert${r.compiled ? ", compiled JS" : ", under @swc/register"}), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
@@ -148,8 +142,7 @@ async function main(): Promise<void> {
     await handles.uwNoAnalyzer?.close().catch(() => undefined);
     await handles.pool?.end().catch(() => undefined);
     if (handles.dataSource?.isInitialized) await handles.dataSource.destroy().catch(() => undefined);
-    await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)).catch((e) => process.stderr.write(`could not drop ${dbName}: ${e}\n`));
-    await server?.stop();
+    await database.drop();
   }
 }
 
@@ -214,21 +207,6 @@ async function analyzerOverhead(url: string): Promise<{ rows: Array<Record<strin
   }
 }
 
-async function admin<R>(url: string, fn: (client: Client) => Promise<R>): Promise<R> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 main().catch((error) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -4,45 +4,20 @@
  * embedded PostgreSQL 18.
  */
 import "reflect-metadata";
-import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "pg";
 import { DataSource } from "typeorm";
 import { domainEntities, domainMigrations } from "../domain";
+import { openThrowawayDatabase } from "../support/throwaway-database";
 import { createUnitwork, dataSourceOptionsFromEnv } from "../../src";
 import { makeTour, type TourSection } from "./tour-kit";
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-  const { startEmbeddedPostgres } = await import("../../scripts/embedded-postgres.mjs");
-  return startEmbeddedPostgres();
-}
-
-async function withAdmin(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
-  const server = await startServer();
-  const database = `unitwork_tour_${randomBytes(4).toString("hex")}`;
-  await withAdmin(server.url, `CREATE DATABASE "${database}"`);
-  const url = new URL(server.url);
-  url.pathname = `/${database}`;
+  const database = await openThrowawayDatabase({ label: "unitwork_tour" });
+  const url = database.url;
   const dataSource = new DataSource({
-    ...dataSourceOptionsFromEnv({ ...process.env, DATABASE_URL: url.toString() }),
+    ...dataSourceOptionsFromEnv({ ...process.env, DATABASE_URL: url }),
     entities: domainEntities,
     migrations: domainMigrations,
     migrationsRun: true,
@@ -50,18 +25,17 @@ async function main(): Promise<void> {
   });
   const uw = await createUnitwork({ dataSource, analyzer: { mode: "off" } });
   const [version] = await dataSource.query("SHOW server_version");
-  process.stdout.write(`unitwork demo tour on PostgreSQL ${version.server_version} (${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded"})\n`);
+  process.stdout.write(`unitwork demo tour on PostgreSQL ${version.server_version} (${database.embedded ? "embedded" : "DATABASE_URL"})\n`);
   try {
     const dir = join(__dirname, "sections");
     for (const file of readdirSync(dir).filter((f) => /^\d+-.*\.ts$/.test(f)).sort()) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- sections are TypeScript, loaded through @swc/register
       const section = (require(join(dir, file)) as { default: TourSection }).default;
-      await section(makeTour(uw, url.toString()));
+      await section(makeTour(uw, url));
     }
   } finally {
     await uw.close();
-    await withAdmin(server.url, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await server.stop();
+    await database.drop();
   }
   process.stdout.write(`\ntour finished in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

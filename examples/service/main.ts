@@ -11,11 +11,7 @@ import { DataSource } from "typeorm";
 import { createUnitwork, dataSourceOptionsFromEnv } from "../../src";
 import { domainEntities, domainMigrations } from "../domain";
 import { createServiceApp } from "./app";
-
-interface EmbeddedPostgres {
-  url: string;
-  stop(): Promise<void>;
-}
+import type { EmbeddedPostgres } from "../../scripts/embedded-postgres.mjs";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -78,11 +74,10 @@ async function serve(env: NodeJS.ProcessEnv, embedded: EmbeddedPostgres | undefi
  * SIGINT/SIGTERM, stop the database and exit at once, which would cut in-flight requests off; this
  * server drains first and stops the database itself, so those two signal listeners are removed.
  */
-async function loadEmbeddedPostgres(): Promise<{ startEmbeddedPostgres(options?: object): Promise<EmbeddedPostgres> }> {
+async function loadEmbeddedPostgres(): Promise<typeof import("../../scripts/embedded-postgres.mjs")> {
   const signals = ["SIGINT", "SIGTERM"] as const;
   const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const modulePath = "../../scripts/embedded-postgres.mjs";
-  const loaded = (await import(modulePath)) as { startEmbeddedPostgres(options?: object): Promise<EmbeddedPostgres> };
+  const loaded = await import("../../scripts/embedded-postgres.mjs");
   for (const signal of signals) {
     for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
   }
