@@ -3,7 +3,7 @@ import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInt
 import type { UnitworkLogger } from "../config";
 import { QueryAnalysisError } from "../errors";
 import type { Frame, UnitOfWork, UnitOfWorkContext } from "../unit-of-work";
-import type { AnalysisReport, CapturedQuery, Finding, FingerprintStats } from "./analysis-report";
+import type { AnalysisReport, CapturedQuery, FingerprintStats } from "./analysis-report";
 import { AnalysisScope, type StatementRecord } from "./analysis-scope";
 import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyzerOptions } from "./analyzer-options";
 import { StackCarrier } from "./call-site-tracer";

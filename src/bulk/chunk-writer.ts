@@ -1,0 +1,149 @@
+import type { EntityManager } from "typeorm";
+import type { EntityId } from "../repository";
+import type { EntityPlan } from "./entity-plan";
+import type { RowLocator } from "./failed-row";
+import type { InsertChunk } from "./insert-chunk";
+import { copyField } from "./sql-text";
+import { runCopy, runStatement } from "./statement";
+import { UnnestSource } from "./unnest-source";
+
+/**
+ * Writes the prepared chunks of one bulk insert in order, by COPY where it can, and keeps the count,
+ * the ids and the progress. @internal
+ */
+export class ChunkWriter {
+  done = 0;
+  readonly ids?: EntityId[];
+
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly plan: EntityPlan,
+    private readonly preferCopy: boolean,
+    private readonly onProgress: ((done: number) => void) | undefined,
+    wantIds: boolean,
+  ) {
+    if (wantIds) this.ids = [];
+  }
+
+  async write(chunks: Iterator<InsertChunk>): Promise<void> {
+    const source = new Lookahead(chunks);
+    for (let chunk = source.take(); chunk; chunk = source.take()) {
+      if (this.preferCopy && chunk.copyable) {
+        await this.copyRun(chunk, source);
+      } else {
+        await unnestChunk(this.manager, this.plan, chunk);
+        this.written(chunk);
+      }
+    }
+  }
+
+  private written(chunk: InsertChunk): void {
+    if (this.ids && chunk.ids) for (const id of chunk.ids) this.ids.push(id);
+    this.done += chunk.size;
+    this.onProgress?.(this.done);
+  }
+
+  /** One COPY for `first` and every following chunk with its columns; each is rendered as the stream asks for it. */
+  private async copyRun(first: InsertChunk, source: Lookahead<InsertChunk>): Promise<void> {
+    const { plan } = this;
+    const targets = [...first.columns.map((c) => c.plan.quoted), ...plan.insertFixed.map((f) => f.plan.quoted)];
+    const fixed = plan.insertFixed.map((f) => `\t${copyField(f.text())}`).join("");
+    const sql = `COPY ${plan.table} (${targets.join(", ")}) FROM STDIN`;
+    const run: InsertChunk[] = [];
+    const self = this;
+    function* text(): Generator<string> {
+      for (let chunk: InsertChunk | undefined = first; chunk; ) {
+        run.push(chunk);
+        yield* copyLines(chunk, fixed);
+        self.written(chunk);
+        const next = source.peek();
+        chunk = next && next.copyable && next.shape === first.shape ? source.take() : undefined;
+      }
+    }
+    await runCopy(this.manager, sql, text(), runLocator(plan, first.offset, run));
+  }
+}
+
+/** An iterator that can look one item ahead. */
+class Lookahead<T> {
+  private next?: IteratorResult<T>;
+
+  constructor(private readonly source: Iterator<T>) {}
+
+  peek(): T | undefined {
+    this.next ??= this.source.next();
+    return this.next.done ? undefined : this.next.value;
+  }
+
+  take(): T | undefined {
+    const value = this.peek();
+    this.next = undefined;
+    return value;
+  }
+}
+
+/** COPY text of a chunk, in ~64 KB pieces. */
+function* copyLines(chunk: InsertChunk, fixed: string): Generator<string> {
+  const { columns, size } = chunk;
+  const count = columns.length;
+  let buffer = "";
+  for (let r = 0; r < size; r++) {
+    let line = "";
+    for (let c = 0; c < count; c++) {
+      const column = columns[c]!;
+      const text = column.set && !column.set[r] ? column.plan.jsDefault!() : column.texts[r]!;
+      line += (c ? "\t" : "") + copyField(text);
+    }
+    buffer += `${line}${fixed}\n`;
+    if (buffer.length >= 65_536) {
+      yield buffer;
+      buffer = "";
+    }
+  }
+  if (buffer) yield buffer;
+}
+
+/** Finds a failed row of a statement covering `chunks` (the column texts are joined only if an error needs them). */
+function runLocator(plan: EntityPlan, offset: number, chunks: readonly InsertChunk[]): RowLocator {
+  let columns: Map<string, (string | null)[]> | undefined;
+  const first = chunks[0];
+  const primary = plan.primary && first?.columns.some((c) => c.plan === plan.primary) ? plan.primary : undefined;
+  return {
+    offset,
+    get columns() {
+      if (!columns) {
+        columns = new Map();
+        for (const chunk of chunks) {
+          for (const column of chunk.columns) {
+            const texts = columns.get(column.plan.databaseName) ?? [];
+            for (let r = 0; r < chunk.size; r++) texts.push(column.set && !column.set[r] ? null : column.texts[r]!);
+            columns.set(column.plan.databaseName, texts);
+          }
+        }
+      }
+      return columns;
+    },
+    primaryKey: primary?.databaseName,
+    primaryKeyPosition: primary?.catalog.position,
+  };
+}
+
+/** `INSERT … SELECT … FROM unnest($1::type[], …)`: one parameter per column, whatever the row count. */
+async function unnestChunk(manager: EntityManager, plan: EntityPlan, chunk: InsertChunk): Promise<void> {
+  const { columns, size } = chunk;
+  const source = new UnnestSource();
+  const select = columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
+  const { parameters } = source;
+  const targets = columns.map((c) => c.plan.quoted);
+  for (const fixed of plan.insertFixed) {
+    parameters.push(fixed.text());
+    targets.push(fixed.plan.quoted);
+    select.push(`$${parameters.length}::${fixed.plan.type}`);
+  }
+  const overriding = plan.keyGeneration?.kind === "sequence" && plan.keyGeneration.overriding && columns[0]?.plan === plan.primary ? " OVERRIDING SYSTEM VALUE" : "";
+  // every fixed value comes after the arrays, so unnest's placeholders are unaffected by them
+  const from = columns.length ? ` FROM ${source.from}` : ` FROM generate_series(1, $${parameters.push(size)}::int)`;
+  const into = targets.length ? ` (${targets.join(", ")})` : "";
+  const sql = `INSERT INTO ${plan.table}${into}${overriding} SELECT ${select.join(", ")}${from}`;
+  await runStatement(manager, sql, parameters, runLocator(plan, chunk.offset, [chunk]));
+}
