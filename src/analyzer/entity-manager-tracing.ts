@@ -13,45 +13,33 @@ const ENTRY_POINTS = [
   "increment", "decrement", "preload",
 ] as const;
 
-const TRACED = Symbol("unitwork.analyzer.traced");
-
 /**
  * Makes the EntityManagers of ONE DataSource (its `manager`, and every manager it creates for a
  * query runner: transactions, units of work; `Repository` objects call into them) capture the
- * caller's stack at entry. Only own properties of those manager instances are set: TypeORM's
- * classes, other DataSources and the global prototype chain are untouched. Returns the undo. @internal
+ * caller's stack at entry. The managers it creates are of a subclass made here, whose entry points
+ * capture and then call TypeORM's; the existing `dataSource.manager` gets that subclass's prototype.
+ * TypeORM's classes, other DataSources and their managers are untouched. Returns the undo. @internal
  */
 export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrier): () => void {
-  // One wrapper per original method, shared by every manager: a unit of work creates a manager per
-  // transaction, and wrapping must not cost it a closure per entry point.
-  const wrappers = new WeakMap<Function, Function>();
-  const tracedOf = (original: Function): Function => {
-    let traced = wrappers.get(original);
-    if (!traced) {
-      const wrapper = function (this: unknown, ...args: unknown[]) {
-        return carrier.trace(wrapper, () => (original as (...a: unknown[]) => Promise<unknown>).apply(this, args));
-      };
-      wrappers.set(original, (traced = wrapper));
-    }
-    return traced;
-  };
-  const wrap = (manager: EntityManager): EntityManager => {
-    const target = manager as unknown as Record<string | symbol, unknown>;
-    if (target[TRACED]) return manager;
-    target[TRACED] = true;
-    for (const name of ENTRY_POINTS) {
-      const original = target[name];
-      if (typeof original === "function") target[name] = tracedOf(original);
-    }
-    return manager;
-  };
+  const base = dataSource.manager.constructor as new (dataSource: DataSource, queryRunner?: QueryRunner) => EntityManager;
+  const traced = class TracedEntityManager extends base {};
+  for (const name of ENTRY_POINTS) {
+    const original = (base.prototype as unknown as Record<string, unknown>)[name];
+    if (typeof original !== "function") continue;
+    const wrapper = function (this: unknown, ...args: unknown[]) {
+      return carrier.trace(wrapper, () => original.apply(this, args) as Promise<unknown>);
+    };
+    Object.defineProperty(traced.prototype, name, { value: wrapper, writable: true, configurable: true });
+  }
   const original = dataSource.createEntityManager;
   const patched = function (this: DataSource, queryRunner?: QueryRunner) {
-    return wrap(original.call(this, queryRunner));
+    return new traced(this, queryRunner);
   };
   dataSource.createEntityManager = patched;
-  wrap(dataSource.manager);
+  const shared = dataSource.manager;
+  if (Object.getPrototypeOf(shared) === base.prototype) Object.setPrototypeOf(shared, traced.prototype);
   return () => {
     if (dataSource.createEntityManager === patched) dataSource.createEntityManager = original;
+    if (Object.getPrototypeOf(shared) === traced.prototype) Object.setPrototypeOf(shared, base.prototype);
   };
 }
