@@ -5,6 +5,7 @@ import { validationIssues } from "../repository/entity-validator";
 import { writableInputIssues } from "../repository/writable-input";
 import type { EntityPlan } from "./entity-plan";
 import { ChunkWriter } from "./chunk-writer";
+import { CollectedIds } from "./collected-ids";
 import { needsReservedKeys, prepareInsertChunk, reserveKeys, type InsertChunk } from "./insert-chunk";
 import { checkRowKeys } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
@@ -32,7 +33,9 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
   }
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_INSERT_CHUNK);
   const small = Array.isArray(rows) && rows.length < COPY_MIN_ROWS;
-  const writer = new ChunkWriter(manager, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, wantIds);
+  // an array's keys are in memory with its rows anyway; an iterable's are kept packed until the end
+  const ids = wantIds ? new CollectedIds(!Array.isArray(rows)) : undefined;
+  const writer = new ChunkWriter(manager, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, ids);
   const reserve = needsReservedKeys(plan, wantIds);
 
   if (Array.isArray(rows)) {
@@ -57,7 +60,7 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
       offset += chunk.length;
     }
   }
-  return writer.ids ? { count: writer.done, ids: writer.ids } : { count: writer.done };
+  return ids ? { count: writer.done, ids: ids.toArray() } : { count: writer.done };
 }
 
 async function validateRows(plan: EntityPlan, rows: readonly ObjectLiteral[], offset: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import type { EntityId } from "../repository";
+import type { CollectedIds } from "./collected-ids";
 import type { EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
 import type { InsertChunk } from "./insert-chunk";
@@ -13,16 +13,17 @@ import { UnnestSource } from "./unnest-source";
  */
 export class ChunkWriter {
   done = 0;
-  readonly ids?: EntityId[];
+  /** The keys written so far, when the caller wants them. */
+  readonly ids?: CollectedIds;
 
   constructor(
     private readonly manager: EntityManager,
     private readonly plan: EntityPlan,
     private readonly preferCopy: boolean,
     private readonly onProgress: ((done: number) => void) | undefined,
-    wantIds: boolean,
+    ids: CollectedIds | undefined,
   ) {
-    if (wantIds) this.ids = [];
+    this.ids = ids;
   }
 
   async write(chunks: Iterator<InsertChunk>): Promise<void> {
@@ -38,7 +39,7 @@ export class ChunkWriter {
   }
 
   private written(chunk: InsertChunk): void {
-    if (this.ids && chunk.ids) for (const id of chunk.ids) this.ids.push(id);
+    if (chunk.ids) this.ids?.add(chunk.ids);
     this.done += chunk.size;
     this.onProgress?.(this.done);
   }

@@ -154,6 +154,19 @@ test("an AsyncIterable is consumed chunk by chunk and progress is reported", asy
   expect(await countTagged("stream")).toBe(2_500);
 });
 
+test("an AsyncIterable returns ids[i] for its i-th row across chunks", async () => {
+  async function* generate() {
+    for (let i = 0; i < 2_345; i++) yield { functionId, level: LogLevel.Info, message: `iterated ${i}` };
+  }
+  const { count, ids } = await logs().bulkInsert(generate(), { chunkSize: 1_000 });
+  expect(count).toBe(2_345);
+  expect(ids).toHaveLength(2_345);
+  expect(ids!.every((id) => typeof id === "string")).toBe(true);
+  const stored = await t.uw.dataSource.query(`SELECT id::text AS id, message FROM function_logs WHERE id = ANY($1::bigint[])`, [ids]);
+  const byId = new Map<string, string>(stored.map((r: { id: string; message: string }) => [r.id, r.message]));
+  expect(ids!.map((id) => byId.get(id as string))).toEqual(Array.from({ length: 2_345 }, (_, i) => `iterated ${i}`));
+});
+
 test("a failed unit of work rolls the bulk insert back", async () => {
   await expect(
     t.uw.unitOfWork.run(async (ctx) => {
