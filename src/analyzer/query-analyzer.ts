@@ -83,7 +83,8 @@ export class QueryAnalyzer {
 
   /** @internal loads the SQL parser; `createUnitwork` awaits it. */
   static async create(dataSource: DataSource, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger): Promise<QueryAnalyzer> {
-    await loadStatementParser();
+    // An analyzer that is off (production) does not load the parser (about 10 MB) until it is needed.
+    if (resolveAnalyzerOptions(options).mode !== "off") await loadStatementParser();
     return new QueryAnalyzer(dataSource, unitOfWork, options, logger);
   }
 
@@ -101,6 +102,10 @@ export class QueryAnalyzer {
   configure(options: QueryAnalyzerOptions): void {
     this.settings = resolveAnalyzerOptions({ ...this.settings, ...options });
     if (options.onReport) this.listeners.push(options.onReport);
+    if (this.settings.mode !== "off") {
+      // Statements seen before the parser is ready get a plain-text fingerprint.
+      loadStatementParser().catch((error: unknown) => this.logger.error({ err: error }, "query analyzer: could not load the SQL parser"));
+    }
   }
 
   /**
@@ -109,6 +114,7 @@ export class QueryAnalyzer {
    * even in `"off"` mode, so the report is always filled.
    */
   async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{ result: R; report: AnalysisReport }> {
+    await loadStatementParser();
     const scope = new AnalysisScope(name, this.innermost());
     this.explicitScopes++;
     let result: R;

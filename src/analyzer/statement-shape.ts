@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { fingerprintSync, loadModule, parseSync } from "libpg-query";
 
 /** Where a value sits in a statement: what the N+1 rule needs to tell loops from pagination and batches. @internal */
 export type SlotRole = "value" | "list" | "range" | "limit" | "offset";
@@ -29,13 +28,18 @@ export interface StatementShape {
   valuesRows: number;
 }
 
+type Parser = Pick<typeof import("libpg-query"), "parseSync" | "fingerprintSync">;
+
 let loading: Promise<void> | undefined;
-let loaded = false;
+let parser: Parser | undefined;
 
 /** Loads the PostgreSQL parser (WebAssembly) once per process. @internal */
 export function loadStatementParser(): Promise<void> {
-  loading ??= loadModule().then(() => {
-    loaded = true;
+  // Required here, not imported at the top: the module instantiates its WebAssembly (about 10 MB) when loaded.
+  loading ??= Promise.resolve().then(async () => {
+    const lib = require("libpg-query") as typeof import("libpg-query");
+    await lib.loadModule();
+    parser = lib;
   });
   return loading;
 }
@@ -54,6 +58,8 @@ export function statementShape(sql: string): StatementShape {
   let shape = cache.get(sql);
   if (!shape) {
     shape = computeShape(sql);
+    // before the parser is loaded (an "off" analyzer switched on) the fallback shape is not kept
+    if (!parser) return shape;
     if (cache.size >= MAX_CACHE) cache.clear();
     cache.set(sql, shape);
   }
@@ -62,12 +68,12 @@ export function statementShape(sql: string): StatementShape {
 
 function computeShape(sql: string): StatementShape {
   if (isTransactionControl(sql)) return { fingerprint: fallbackFingerprint(sql), kind: "control", tables: [], slots: [], hasLimit: false, valuesRows: 0 };
-  if (!loaded) return unparsed(sql);
+  if (!parser) return unparsed(sql);
   let tree: { stmts?: { stmt: Record<string, unknown> }[] };
   let fingerprint: string;
   try {
-    tree = parseSync(sql) as never;
-    fingerprint = fingerprintSync(sql);
+    tree = parser.parseSync(sql) as never;
+    fingerprint = parser.fingerprintSync(sql);
   } catch {
     return unparsed(sql);
   }
