@@ -9,6 +9,7 @@ import { primaryKeyTexts, requirePrimary } from "./primary-keys";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
 import { runStatement } from "./statement";
+import { StatementPipeline } from "./statement-pipeline";
 
 export const DEFAULT_UPDATE_CHUNK = 10_000;
 
@@ -22,51 +23,93 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
   const primary = requirePrimary(plan, "bulkUpdate");
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPDATE_CHUNK);
   const columns = updatableColumns(plan);
-  const allowed = new Set<string>([primary.property, ...(plan.version ? [plan.version.property] : [])]);
-  for (const [key, column] of plan.byKey) if (columns.includes(column)) allowed.add(key);
-  const seen = new Map<string, number>();
+  const target: UpdateTarget = { plan, primary, columns, allowed: allowedKeys(plan, primary, columns), seen: new Map() };
+  const pipeline = new StatementPipeline();
   let count = 0;
   let done = 0;
-  for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-    checkRowKeys(plan.metadata, chunk, done, allowed, (key) => refusal(plan, key));
-    const keys = primaryKeyTexts(plan, chunk, done, seen);
-    const prepared = prepareColumns(plan.metadata, chunk, done, columns);
-    const version = plan.version ? prepareColumns(plan.metadata, chunk, done, [plan.version])[0] : undefined;
-
-    const source = new UnnestSource();
-    const key = source.add(keys, primary.arrayType, "k");
-    const sets = prepared.map((column, i) => `${column.plan.quoted} = ${source.addColumn(column, i, `t.${column.plan.quoted}`)}`);
-    const where = [`t.${primary.quoted} = ${key}`];
-    if (plan.deleteDate) where.push(`t.${plan.deleteDate.quoted} IS NULL`);
-    if (version) {
-      const expected = source.add(version.texts, version.plan.arrayType, "v");
-      where.push(`(${expected} IS NULL OR t.${version.plan.quoted} = ${expected})`);
+  try {
+    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
+      const offset = done;
+      done += chunk.length;
+      const statement = updateStatement(target, chunk, offset);
+      await pipeline.push(async () => {
+        count += await runUpdate(manager, plan, primary, statement);
+        options.onProgress?.(offset + chunk.length);
+      });
     }
-    if (plan.updateDate) sets.push(`${plan.updateDate.quoted} = CURRENT_TIMESTAMP`);
-    if (plan.version) sets.push(`${plan.version.quoted} = t.${plan.version.quoted} + 1`);
-    if (!sets.length) sets.push(`${primary.quoted} = t.${primary.quoted}`);
-    const { parameters } = source;
-    const sql = `UPDATE ${plan.table} AS t SET ${sets.join(", ")} FROM ${source.from} WHERE ${where.join(" AND ")}${version ? ` RETURNING t.${primary.quoted}::text AS k` : ""}`;
-    const locator: RowLocator = {
-      offset: done,
-      columns: new Map([[primary.databaseName, keys], ...prepared.map((c) => [c.plan.databaseName, c.texts] as const)]),
-      primaryKey: primary.databaseName,
-      primaryKeyPosition: primary.catalog.position,
-    };
-    const result = await runStatement(manager, sql, parameters, locator);
-    if (version) {
-      const updated = new Set((result.records as { k: string }[]).map((r) => r.k));
-      const stale: EntityId[] = [];
-      for (let r = 0; r < keys.length; r++) {
-        if (version.texts[r] !== null && !updated.has(keys[r]!)) stale.push(isIntegerColumn(primary) ? Number(keys[r]) : keys[r]!);
-      }
-      if (stale.length) throw new ConcurrencyError(plan.metadata.name, stale);
-    }
-    count += result.affected ?? 0;
-    done += chunk.length;
-    options.onProgress?.(done);
+    await pipeline.drain();
+  } catch (error) {
+    return pipeline.fail(error);
   }
   return { count };
+}
+
+/** What every chunk of one bulkUpdate shares; `seen` finds a key repeated across chunks. */
+interface UpdateTarget {
+  plan: EntityPlan;
+  primary: ColumnPlan;
+  columns: ColumnPlan[];
+  allowed: Set<string>;
+  seen: Map<string, number>;
+}
+
+interface UpdateStatement {
+  sql: string;
+  parameters: unknown[];
+  locator: RowLocator;
+  keys: string[];
+  /** The version each row read, when the entity has a version column. */
+  versions?: (string | null)[];
+}
+
+/** Checks and renders one chunk as `UPDATE … FROM unnest(…)`. */
+function updateStatement({ plan, primary, columns, allowed, seen }: UpdateTarget, chunk: readonly ObjectLiteral[], offset: number): UpdateStatement {
+  checkRowKeys(plan.metadata, chunk, offset, allowed, (key) => refusal(plan, key));
+  const keys = primaryKeyTexts(plan, chunk, offset, seen);
+  const prepared = prepareColumns(plan.metadata, chunk, offset, columns);
+  const version = plan.version ? prepareColumns(plan.metadata, chunk, offset, [plan.version])[0] : undefined;
+
+  const source = new UnnestSource();
+  const key = source.add(keys, primary.arrayType, "k");
+  const sets = prepared.map((column, i) => `${column.plan.quoted} = ${source.addColumn(column, i, `t.${column.plan.quoted}`)}`);
+  const where = [`t.${primary.quoted} = ${key}`];
+  if (plan.deleteDate) where.push(`t.${plan.deleteDate.quoted} IS NULL`);
+  if (version) {
+    const expected = source.add(version.texts, version.plan.arrayType, "v");
+    where.push(`(${expected} IS NULL OR t.${version.plan.quoted} = ${expected})`);
+  }
+  if (plan.updateDate) sets.push(`${plan.updateDate.quoted} = CURRENT_TIMESTAMP`);
+  if (plan.version) sets.push(`${plan.version.quoted} = t.${plan.version.quoted} + 1`);
+  if (!sets.length) sets.push(`${primary.quoted} = t.${primary.quoted}`);
+  const sql = `UPDATE ${plan.table} AS t SET ${sets.join(", ")} FROM ${source.from} WHERE ${where.join(" AND ")}${version ? ` RETURNING t.${primary.quoted}::text AS k` : ""}`;
+  const locator: RowLocator = {
+    offset,
+    columns: new Map([[primary.databaseName, keys], ...prepared.map((c) => [c.plan.databaseName, c.texts] as const)]),
+    primaryKey: primary.databaseName,
+    primaryKeyPosition: primary.catalog.position,
+  };
+  return { sql, parameters: source.parameters, locator, keys, versions: version?.texts };
+}
+
+/** Runs one chunk's UPDATE; rows that carried a version no longer current are a `ConcurrencyError`. */
+async function runUpdate(manager: EntityManager, plan: EntityPlan, primary: ColumnPlan, statement: UpdateStatement): Promise<number> {
+  const result = await runStatement(manager, statement.sql, statement.parameters, statement.locator);
+  const { keys, versions } = statement;
+  if (versions) {
+    const updated = new Set((result.records as { k: string }[]).map((r) => r.k));
+    const stale: EntityId[] = [];
+    for (let r = 0; r < keys.length; r++) {
+      if (versions[r] !== null && !updated.has(keys[r]!)) stale.push(isIntegerColumn(primary) ? Number(keys[r]) : keys[r]!);
+    }
+    if (stale.length) throw new ConcurrencyError(plan.metadata.name, stale);
+  }
+  return result.affected ?? 0;
+}
+
+function allowedKeys(plan: EntityPlan, primary: ColumnPlan, columns: ColumnPlan[]): Set<string> {
+  const allowed = new Set<string>([primary.property, ...(plan.version ? [plan.version.property] : [])]);
+  for (const [key, column] of plan.byKey) if (columns.includes(column)) allowed.add(key);
+  return allowed;
 }
 
 /** Columns an update may set: not the key, not generated, not maintained by unitwork. */

@@ -8,6 +8,7 @@ import { checkRowKeys, prepareColumns, type PreparedColumn } from "./prepared-co
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
 import { runStatement } from "./statement";
+import { StatementPipeline } from "./statement-pipeline";
 
 export const DEFAULT_UPSERT_CHUNK = 10_000;
 
@@ -22,23 +23,41 @@ export async function bulkUpsert<T>(manager: EntityManager, plan: EntityPlan, ro
   const updatable = updateColumns(plan, conflict, options.updateColumns as unknown);
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPSERT_CHUNK);
   const result = { inserted: 0, updated: 0 };
+  const pipeline = new StatementPipeline();
   let done = 0;
-  for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-    checkRowKeys(plan.metadata, chunk, done, plan.insertKeys, (key) => writableInputIssues(plan.metadata, { [key]: null }, "create")[0]?.constraints.writable ?? `${key} cannot be upserted`);
-    const prepared = prepareColumns(plan.metadata, chunk, done, plan.insertColumns);
-    checkConflictKeys(prepared, conflict, chunk.length, done);
-    for (const group of groupsBySetColumns(prepared, chunk.length)) {
-      const counts = await upsertGroup(manager, plan, group, conflict, updatable, done);
-      result.inserted += counts.inserted;
-      result.updated += counts.updated;
+  try {
+    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
+      const offset = done;
+      done += chunk.length;
+      checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => writableInputIssues(plan.metadata, { [key]: null }, "create")[0]?.constraints.writable ?? `${key} cannot be upserted`);
+      const prepared = prepareColumns(plan.metadata, chunk, offset, plan.insertColumns);
+      checkConflictKeys(prepared, conflict, chunk.length, offset);
+      const groups = groupsBySetColumns(prepared, chunk.length);
+      for (const [g, group] of groups.entries()) {
+        const statement = upsertStatement(plan, group, conflict, updatable, offset);
+        await pipeline.push(async () => {
+          const counts = await runUpsert(manager, statement, group, offset);
+          result.inserted += counts.inserted;
+          result.updated += counts.updated;
+          if (g === groups.length - 1) options.onProgress?.(offset + chunk.length);
+        });
+      }
     }
-    done += chunk.length;
-    options.onProgress?.(done);
+    await pipeline.drain();
+  } catch (error) {
+    return pipeline.fail(error);
   }
   return result;
 }
 
-async function upsertGroup(manager: EntityManager, plan: EntityPlan, group: Group, conflict: ColumnPlan[], updatable: ColumnPlan[] | undefined, offset: number): Promise<{ inserted: number; updated: number }> {
+interface UpsertStatement {
+  sql: string;
+  parameters: unknown[];
+  locator: RowLocator;
+}
+
+/** Renders one group of a chunk (rows that set the same columns) as one `INSERT … ON CONFLICT`. */
+function upsertStatement(plan: EntityPlan, group: Group, conflict: ColumnPlan[], updatable: ColumnPlan[] | undefined, offset: number): UpsertStatement {
   const source = new UnnestSource();
   const { parameters } = source;
   const targets = group.columns.map((column) => column.plan.quoted);
@@ -61,8 +80,12 @@ async function upsertGroup(manager: EntityManager, plan: EntityPlan, group: Grou
     `ON CONFLICT (${conflict.map((c) => c.quoted).join(", ")}) ${action} RETURNING (xmax = 0) AS inserted) ` +
     `SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM r`;
   const locator: RowLocator = { offset, columns: new Map(group.columns.map((c) => [c.plan.databaseName, c.texts] as const)) };
+  return { sql, parameters, locator };
+}
+
+async function runUpsert(manager: EntityManager, statement: UpsertStatement, group: Group, offset: number): Promise<{ inserted: number; updated: number }> {
   try {
-    const result = await runStatement(manager, sql, parameters, locator);
+    const result = await runStatement(manager, statement.sql, statement.parameters, statement.locator);
     return result.records[0] as { inserted: number; updated: number };
   } catch (error) {
     // The statement's rows are a subset of the chunk: map the index back to the call.
