@@ -9,9 +9,9 @@ export interface Measurement {
   median: number | null;
   baseline?: boolean;
   reference?: boolean;
-  /** median / the group's hand-written baseline at this size. */
+  /** Median of the per-run ratios to the group's hand-written baseline at this size. */
   ratio?: number;
-  /** insert only: median / hand-written unnest. */
+  /** insert only: median of the per-run ratios to the hand-written unnest. */
   ratioToUnnest?: number;
   error?: string;
   note?: string;
@@ -29,11 +29,22 @@ export function computeRatios(measurements: Measurement[]): void {
   for (const m of measurements) m.median = median(m.runs);
   for (const m of measurements) {
     const peers = measurements.filter((p) => p.group === m.group && p.size === m.size);
-    const base = peers.find((p) => p.baseline)?.median;
-    const reference = peers.find((p) => p.reference)?.median;
-    if (m.median !== null && base) m.ratio = m.median / base;
-    if (m.median !== null && reference && m.group === "insert") m.ratioToUnnest = m.median / reference;
+    const base = peers.find((p) => p.baseline);
+    const reference = peers.find((p) => p.reference);
+    if (base) m.ratio = pairedRatio(m, base);
+    if (reference && m.group === "insert") m.ratioToUnnest = pairedRatio(m, reference);
   }
+}
+
+/**
+ * The median of the per-run ratios: run r of every path is measured in the same round, back to back,
+ * so dividing within a round cancels what the machine did to that round (a busy neighbour, a slow
+ * disk), which a ratio of the two medians would keep. Falls back to the ratio of medians when the
+ * runs do not pair up.
+ */
+function pairedRatio(m: Measurement, base: Measurement): number | undefined {
+  if (m.runs.length && m.runs.length === base.runs.length) return median(m.runs.map((value, r) => value / base.runs[r]!)) ?? undefined;
+  return m.median !== null && base.median ? m.median / base.median : undefined;
 }
 
 const UNIT: Record<Measurement["group"], string> = { insert: "rows/s", update: "rows/s", upsert: "rows/s", tpcb: "tx/s" };
