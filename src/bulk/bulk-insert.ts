@@ -56,8 +56,10 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
       checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => refusal(plan, key));
       if (options.validate) await validateRows(plan, chunk, offset);
       const keys = reserve ? await reserveKeys(manager, plan, chunk.length) : undefined;
-      await writer.write([prepareInsertChunk(plan, chunk, offset, keys, wantIds)][Symbol.iterator]());
+      const prepared = prepareInsertChunk(plan, chunk, offset, keys, wantIds);
       offset += chunk.length;
+      // the rows are not used past this point, so they are not kept alive while the chunk is written
+      await writer.write([prepared][Symbol.iterator]());
     }
   }
   return ids ? { count: writer.done, ids: ids.toArray() } : { count: writer.done };

@@ -3,6 +3,7 @@ import type { CollectedIds } from "./collected-ids";
 import type { EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
 import type { InsertChunk } from "./insert-chunk";
+import { CopyTextEncoder } from "./copy-text-encoder";
 import { copyField } from "./sql-text";
 import { runCopy, runStatement } from "./statement";
 import { UnnestSource } from "./unnest-source";
@@ -52,14 +53,16 @@ export class ChunkWriter {
     const sql = `COPY ${plan.table} (${targets.join(", ")}) FROM STDIN`;
     const run: InsertChunk[] = [];
     const self = this;
-    function* text(): Generator<string> {
+    const encoder = new CopyTextEncoder();
+    function* text(): Generator<Buffer> {
       for (let chunk: InsertChunk | undefined = first; chunk; ) {
         run.push(chunk);
-        yield* copyLines(chunk, fixed);
+        yield* copyPieces(chunk, fixed, encoder);
         self.written(chunk);
         const next = source.peek();
         chunk = next && next.copyable && next.shape === first.shape ? source.take() : undefined;
       }
+      yield* encoder.take(true);
     }
     await runCopy(this.manager, sql, text(), runLocator(plan, first.offset, run));
   }
@@ -83,25 +86,18 @@ class Lookahead<T> {
   }
 }
 
-/** COPY text of a chunk, in ~64 KB pieces. */
-function* copyLines(chunk: InsertChunk, fixed: string): Generator<string> {
+/** COPY text of a chunk, in the encoder's ~64 KB pieces (the last, partly filled one stays in it). */
+function* copyPieces(chunk: InsertChunk, fixed: string, encoder: CopyTextEncoder): Generator<Buffer> {
   const { columns, size } = chunk;
   const count = columns.length;
-  let buffer = "";
   for (let r = 0; r < size; r++) {
-    let line = "";
     for (let c = 0; c < count; c++) {
       const column = columns[c]!;
-      const text = column.set && !column.set[r] ? column.plan.jsDefault!() : column.texts[r]!;
-      line += (c ? "\t" : "") + copyField(text);
+      encoder.field(column.set && !column.set[r] ? column.plan.jsDefault!() : column.texts[r]!, c === 0);
     }
-    buffer += `${line}${fixed}\n`;
-    if (buffer.length >= 65_536) {
-      yield buffer;
-      buffer = "";
-    }
+    encoder.endRow(fixed);
+    if (encoder.hasFull) yield* encoder.take();
   }
-  if (buffer) yield buffer;
 }
 
 /** Finds a failed row of a statement covering `chunks` (the column texts are joined only if an error needs them). */

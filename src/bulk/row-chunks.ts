@@ -15,8 +15,11 @@ export async function* rowChunks<R>(rows: unknown, size: number): AsyncGenerator
     for await (const row of rows as AsyncIterable<R>) {
       chunk.push(row);
       if (chunk.length >= size) {
-        yield chunk;
+        // not held by this generator while the caller writes it: the rows can be collected as soon
+        // as the caller has rendered them
+        const full = chunk;
         chunk = [];
+        yield full;
       }
     }
     if (chunk.length) yield chunk;

@@ -28,7 +28,7 @@ interface CopyClient {
  * Streams COPY FROM STDIN text on the unit of work's own pg connection, with backpressure: `data`
  * is pulled only as fast as the socket drains. Returns the row count PostgreSQL reports. @internal
  */
-export async function runCopy(manager: EntityManager, sql: string, data: Iterable<string> | AsyncIterable<string>, locator?: RowLocator): Promise<number> {
+export async function runCopy(manager: EntityManager, sql: string, data: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, locator?: RowLocator): Promise<number> {
   const runner = manager.queryRunner as unknown as { connect(): Promise<CopyClient> } | undefined;
   if (!runner) throw new IllegalTransactionStateError("COPY needs the query runner of a unit of work");
   const client = await runner.connect();

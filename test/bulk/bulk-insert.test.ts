@@ -76,6 +76,29 @@ describe.each(["copy", "unnest"] as const)("bulkInsert with strategy %s", (strat
   });
 });
 
+test("COPY text round-trips multi-byte text, escapes, NULL and fields larger than one 64 KB piece", async () => {
+  const tag = "encoded";
+  const messages = [
+    `${tag} plain`,
+    `${tag} tab\there, newline\nthere, return\rthere, backslash \\ and \\N`,
+    `${tag} ünïcödé 日本語 🚀🚀 ${"é".repeat(30_000)}`, // ~60 KB of two-byte characters: crosses a piece
+    `${tag} ${"🚀".repeat(40_000)}`, // 160 KB of four-byte characters: larger than a piece
+    `${tag} ${"x".repeat(70_000)}`,
+  ];
+  const rows = Array.from({ length: 1_500 }, (_, i) => ({
+    functionId,
+    level: LogLevel.Info,
+    message: messages[i % messages.length]!,
+    metadata: i % 3 === 0 ? null : { i, text: messages[i % 2]! },
+  }));
+  const { ids } = await logs().bulkInsert(rows, { strategy: "copy" });
+  const stored = await t.uw.dataSource.query(`SELECT id::text AS id, message, metadata FROM function_logs WHERE id = ANY($1::bigint[])`, [ids]);
+  const byId = new Map<string, { message: string; metadata: unknown }>(stored.map((r: { id: string; message: string; metadata: unknown }) => [r.id, r]));
+  expect(ids!.map((id) => byId.get(id as string)!.message)).toEqual(rows.map((r) => r.message));
+  expect(ids!.map((id) => byId.get(id as string)!.metadata)).toEqual(rows.map((r) => r.metadata));
+  await logs().bulkDelete(ids!);
+});
+
 describe("bulkInsert of an array by COPY: consecutive chunks share one COPY", () => {
   test("chunks of different columns are written in order, each with its own column list", async () => {
     const tag = "shapes";
