@@ -342,7 +342,7 @@ export const checkpointState = { refused: false };
  * Flushes the set-up's writes before the timed run, so that no path pays for a checkpoint of the
  * previous one's: the largest source of noise between runs at 100,000 rows.
  */
-async function checkpoint(client: PoolClient): Promise<void> {
+export async function checkpoint(client: Pick<PoolClient, "query">): Promise<void> {
   if (checkpointState.refused) return;
   try {
     await client.query("CHECKPOINT");
