@@ -30,7 +30,7 @@ const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", 
 /** Median of 3 runs, of 7 at 100,000 rows and more (where one run is long enough to be disturbed by the machine). */
 const runsFor = (size: number) => (size >= 100_000 ? 7 : 3);
 const WARM_UP_CALLS = 5;
-const TPCB_SECONDS = QUICK ? 2 : 4;
+const TPCB_SECONDS = QUICK ? 2 : 8;
 /** TPC-B: median of 5 runs of TPCB_SECONDS each, every path once per round. */
 const TPCB_RUNS = 5;
 const TPCB_WORKERS = 8;
