@@ -81,7 +81,7 @@ export class QueryAnalyzer {
     live.add(this);
   }
 
-  /** @internal loads the SQL parser; `createUnitwork` awaits it. */
+  /** @internal loads the SQL parser unless the analyzer is off; `createUnitwork` awaits it. */
   static async create(dataSource: DataSource, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger): Promise<QueryAnalyzer> {
     // An analyzer that is off (production) does not load the parser (about 10 MB) until it is needed.
     if (resolveAnalyzerOptions(options).mode !== "off") await loadStatementParser();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager, ObjectLiteral } from "typeorm";
-import { InvalidQueryError } from "../errors";
+import { InvalidConfigError, InvalidQueryError } from "../errors";
 import type { EntityId } from "../repository";
 import { isIntegerColumn, type EntityPlan } from "./entity-plan";
 import { prepareColumns, type PreparedColumn } from "./prepared-columns";
@@ -48,10 +48,15 @@ export function needsReservedKeys(plan: EntityPlan, wantIds: boolean): boolean {
 /** Reserves `count` keys from the key's sequence in one round trip, in ascending order. @internal */
 export async function reserveKeys(manager: EntityManager, plan: EntityPlan, count: number): Promise<string[]> {
   const generation = plan.keyGeneration;
-  if (generation?.kind !== "sequence") throw new Error(`${plan.metadata.name} has no sequence key`);
+  if (generation?.kind !== "sequence") throw new InvalidConfigError(`${plan.metadata.name} has no sequence key to reserve from`);
   const result = await runStatement(manager, generation.reserveSql, [count]);
   const reserved = (result.records[0] as { ids: string | null }).ids;
-  return reserved ? reserved.split(",") : [];
+  const keys = reserved ? reserved.split(",") : [];
+  // ids[i] belongs to rows[i] only if every row got a key: anything else must stop the insert
+  if (keys.length !== count) {
+    throw new InvalidConfigError(`${plan.metadata.name}: the default of ${plan.primary!.databaseName} gave ${keys.length} non-null keys for ${count} rows`);
+  }
+  return keys;
 }
 
 function keyValues(plan: EntityPlan, keys: PreparedColumn | undefined, size: number, offset: number): EntityId[] {
