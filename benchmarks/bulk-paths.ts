@@ -49,7 +49,7 @@ export function makeRows(n: number, run: number): Row[] {
   }));
 }
 
-async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
+export async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -65,6 +65,18 @@ async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<v
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Chunks of the rows with their keys (`keys[i]` belongs to `rows[i]`). */
+function* keyedChunks({ rows, keys }: PathInput, size: number): Generator<{ rows: Row[]; keys: string[] }> {
+  for (let i = 0; i < rows.length; i += size) yield { rows: rows.slice(i, i + size), keys: keys.slice(i, i + size) };
+}
+
+/** `($1, $2), ($3, $4) …`: a multi-row VALUES list of `records` and its parameters; `casts[c]` follows column c's placeholder. */
+function valuesList(records: readonly unknown[][], casts: readonly string[] = []): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = records.map((record) => `(${record.map((value, c) => `$${params.push(value)}${casts[c] ?? ""}`).join(", ")})`);
+  return { sql: tuples.join(", "), params };
 }
 
 function copyEscape(text: string): string {
@@ -121,13 +133,8 @@ export const insertPaths: BulkPath[] = [
     run: ({ pool }, { rows }) =>
       inTransaction(pool, async (c) => {
         for (const chunk of chunks(rows, 1_000)) {
-          const params: unknown[] = [];
-          const tuples = chunk.map((r) => {
-            params.push(r.functionId, r.level, r.message);
-            const n = params.length;
-            return `($${n - 2}, $${n - 1}, $${n})`;
-          });
-          await c.query(`INSERT INTO bench_logs (function_id, level, message) VALUES ${tuples.join(", ")} RETURNING id`, params);
+          const values = valuesList(chunk.map((r) => [r.functionId, r.level, r.message]));
+          await c.query(`INSERT INTO bench_logs (function_id, level, message) VALUES ${values.sql} RETURNING id`, values.params);
         }
       }),
   },
@@ -191,13 +198,12 @@ export const updatePaths: BulkPath[] = [
     group: "update",
     name: "raw pg UPDATE FROM unnest (10k/stmt)",
     baseline: true,
-    run: ({ pool }, { rows, keys }) =>
+    run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
-        for (let i = 0; i < rows.length; i += 10_000) {
-          const chunk = rows.slice(i, i + 10_000);
+        for (const { rows, keys } of keyedChunks(input, 10_000)) {
           await c.query(
             "UPDATE bench_logs AS t SET level = u.level, message = u.message FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, level, message) WHERE t.id = u.id",
-            [keys.slice(i, i + 10_000), chunk.map((r) => r.level), chunk.map((r) => r.message)],
+            [keys, rows.map((r) => r.level), rows.map((r) => r.message)],
           );
         }
       }),
@@ -205,16 +211,11 @@ export const updatePaths: BulkPath[] = [
   {
     group: "update",
     name: "raw pg UPDATE FROM (VALUES …) (1k/stmt)",
-    run: ({ pool }, { rows, keys }) =>
+    run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
-        for (let i = 0; i < rows.length; i += 1_000) {
-          const params: unknown[] = [];
-          const tuples = rows.slice(i, i + 1_000).map((r, j) => {
-            params.push(keys[i + j], r.level, r.message);
-            const n = params.length;
-            return `($${n - 2}::bigint, $${n - 1}::varchar, $${n}::text)`;
-          });
-          await c.query(`UPDATE bench_logs AS t SET level = v.level, message = v.message FROM (VALUES ${tuples.join(", ")}) AS v(id, level, message) WHERE t.id = v.id`, params);
+        for (const { rows, keys } of keyedChunks(input, 1_000)) {
+          const values = valuesList(rows.map((r, j) => [keys[j], r.level, r.message]), ["::bigint", "::varchar", "::text"]);
+          await c.query(`UPDATE bench_logs AS t SET level = v.level, message = v.message FROM (VALUES ${values.sql}) AS v(id, level, message) WHERE t.id = v.id`, values.params);
         }
       }),
   },
@@ -254,14 +255,13 @@ export const upsertPaths: BulkPath[] = [
     group: "upsert",
     name: "raw pg unnest ON CONFLICT DO UPDATE (10k/stmt)",
     baseline: true,
-    run: ({ pool }, { rows, keys }) =>
+    run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
-        for (let i = 0; i < rows.length; i += 10_000) {
-          const chunk = rows.slice(i, i + 10_000);
+        for (const { rows, keys } of keyedChunks(input, 10_000)) {
           await c.query(
             `INSERT INTO bench_upserts AS t (key, function_id, level, message) SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::text[])
              ON CONFLICT (key) DO UPDATE SET function_id = EXCLUDED.function_id, level = EXCLUDED.level, message = EXCLUDED.message, updated_at = CURRENT_TIMESTAMP`,
-            [keys.slice(i, i + 10_000), chunk.map((r) => r.functionId), chunk.map((r) => r.level), chunk.map((r) => r.message)],
+            [keys, rows.map((r) => r.functionId), rows.map((r) => r.level), rows.map((r) => r.message)],
           );
         }
       }),
@@ -269,19 +269,14 @@ export const upsertPaths: BulkPath[] = [
   {
     group: "upsert",
     name: "raw pg multi-row VALUES ON CONFLICT (1k/stmt)",
-    run: ({ pool }, { rows, keys }) =>
+    run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
-        for (let i = 0; i < rows.length; i += 1_000) {
-          const params: unknown[] = [];
-          const tuples = rows.slice(i, i + 1_000).map((r, j) => {
-            params.push(keys[i + j], r.functionId, r.level, r.message);
-            const n = params.length;
-            return `($${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-          });
+        for (const { rows, keys } of keyedChunks(input, 1_000)) {
+          const values = valuesList(rows.map((r, j) => [keys[j], r.functionId, r.level, r.message]));
           await c.query(
-            `INSERT INTO bench_upserts AS t (key, function_id, level, message) VALUES ${tuples.join(", ")}
+            `INSERT INTO bench_upserts AS t (key, function_id, level, message) VALUES ${values.sql}
              ON CONFLICT (key) DO UPDATE SET function_id = EXCLUDED.function_id, level = EXCLUDED.level, message = EXCLUDED.message, updated_at = CURRENT_TIMESTAMP`,
-            params,
+            values.params,
           );
         }
       }),
@@ -297,10 +292,10 @@ export const upsertPaths: BulkPath[] = [
   {
     group: "upsert",
     name: "TypeORM upsert() (1k/stmt)",
-    run: ({ dataSource }, { rows, keys }) =>
+    run: ({ dataSource }, input) =>
       dataSource.transaction(async (m) => {
-        for (let i = 0; i < rows.length; i += 1_000) {
-          await m.upsert(BenchUpsert, rows.slice(i, i + 1_000).map((r, j) => ({ key: keys[i + j], ...r })), ["key"]);
+        for (const { rows, keys } of keyedChunks(input, 1_000)) {
+          await m.upsert(BenchUpsert, rows.map((r, j) => ({ key: keys[j], ...r })), ["key"]);
         }
       }),
   },

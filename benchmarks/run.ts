@@ -47,13 +47,18 @@ async function main(): Promise<void> {
     announce: "DATABASE_URL is unset: starting embedded PostgreSQL 18 (fsync and synchronous_commit on) …",
   });
   const { url } = database;
-  const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource } = {};
+  const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource; closing?: boolean } = {};
   try {
     await runAdmin(url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
     const version = await runAdmin(url, async (c) => (await c.query("SHOW server_version")).rows[0].server_version as string);
     const pool = (handles.pool = new Pool({ connectionString: url, max: TPCB_WORKERS }));
+    // pg-pool's end() resolves before its sockets have closed, and dropping the database then
+    // terminates them: expected at the end, a real failure (rethrown, as with no listener) before.
+    pool.on("error", (error) => {
+      if (!handles.closing) throw error;
+    });
     const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(TPCB_WORKERS) }), entities: benchEntities };
     // TypeORM's paths get a DataSource of their own: no unitwork subscriber or analyzer sees their statements.
     const dataSource = (handles.dataSource = await new DataSource(options as never).initialize());
@@ -142,11 +147,13 @@ async function main(): Promise<void> {
 
     const dir = join(__dirname, "results");
     await mkdir(dir, { recursive: true });
-    const name = flag("only") || flag("sizes") ? "partial" : "latest";
+    // only a full run replaces the published figures (README chart, docs/bulk.md)
+    const name = QUICK || flag("only") || flag("sizes") ? "partial" : "latest";
     await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, markdown: tables }, null, 2)}\n`);
     await writeFile(join(dir, `${name}.svg`), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
     process.stdout.write(`\nwrote ${join(dir, name)}.json and ${name}.svg\n`);
   } finally {
+    handles.closing = true;
     await handles.uw?.close().catch(() => undefined);
     await handles.uwNoAnalyzer?.close().catch(() => undefined);
     await handles.pool?.end().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { Pool } from "pg";
 import type { DataSource } from "typeorm";
 import { AsyncBaseRepository, type Unitwork } from "../src";
 import { Account, ACCOUNTS, Branch, History, TELLERS, Teller } from "./bench-schema";
+import { inTransaction } from "./bulk-paths";
 
 /** A repository with the one domain statement TPC-B needs that a generic repository lacks: add to a balance. */
 export class AccountRepository extends AsyncBaseRepository<Account> {
@@ -81,23 +82,14 @@ export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNo
     {
       name: "raw pg Pool",
       baseline: true,
-      async transaction(t) {
-        const c = await pool.connect();
-        try {
-          await c.query("BEGIN");
+      transaction: (t) =>
+        inTransaction(pool, async (c) => {
           await c.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [t.aid, t.delta]);
           await c.query("SELECT abalance FROM bench_accounts WHERE aid = $1", [t.aid]);
           await c.query("UPDATE bench_tellers SET tbalance = tbalance + $2 WHERE tid = $1", [t.tid, t.delta]);
           await c.query("UPDATE bench_branches SET bbalance = bbalance + $2 WHERE bid = $1", [t.bid, t.delta]);
           await c.query("INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)", [t.tid, t.bid, t.aid, t.delta]);
-          await c.query("COMMIT");
-        } catch (error) {
-          await c.query("ROLLBACK");
-          throw error;
-        } finally {
-          c.release();
-        }
-      },
+        }),
     },
     {
       name: "TypeORM dataSource.transaction",
