@@ -10,18 +10,6 @@ export interface AnalysisReportLike {
   findings: readonly { kind: string; count?: number; fingerprint?: string; callSite?: string; suggestion?: string }[];
 }
 
-/** @internal */
-export interface AnalyzerLike {
-  scope<R>(name: string, fn: () => Promise<R>): Promise<{ result: R; report: AnalysisReportLike }>;
-}
-
-/** The unitwork's analyzer, when it has one that can open scopes. @internal */
-export function analyzerOf(uw: object): AnalyzerLike | undefined {
-  if (!("analyzer" in uw)) return undefined;
-  const analyzer = (uw as { analyzer?: unknown }).analyzer as Partial<AnalyzerLike> | undefined | null;
-  return analyzer && typeof analyzer.scope === "function" ? (analyzer as AnalyzerLike) : undefined;
-}
-
 /**
  * `Server-Timing` value for a report: DB time and query count, readable in the browser's dev tools.
  * @example serverTiming({ queryCount: 3, totalDurationMs: 4.2, … }) // 'db;dur=4.2;desc="3 queries"'

@@ -1,7 +1,7 @@
 import type { Unitwork } from "../bootstrap";
 import { applicationContainer, createRequestContainer, type DependencyContainer, type InjectionToken } from "../di/request-container";
 import type { UnitOfWorkContext, UnitOfWorkOptions } from "../unit-of-work";
-import { analyzerOf, serverTiming, type AnalysisReportLike } from "./analyzer-port";
+import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
 import { requestIdFrom } from "./request-id";
 
 /** What a wrapped handler gets besides its framework's request: the request's container and unit of work. */
@@ -75,7 +75,8 @@ export function withUnitOfWork<I, R>(
       unitOfWork,
       resolve: (token) => container.resolve(token),
     });
-    const analyzer = analyze ? analyzerOf(uw) : undefined;
+    // An analyzer that is off (the production default) stays off: a scope would capture even then.
+    const analyzer = analyze && uw.analyzer.options.mode !== "off" ? uw.analyzer : undefined;
     const work = async (): Promise<R> =>
       transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name }) : handler(input, scopeOf(undefined));
     try {

@@ -149,3 +149,22 @@ test("the request's analyzer report sets Server-Timing and is logged with the re
   expect(unanalyzed.headers.get("server-timing")).toBeNull();
   expect(t.logger.entries.some((e) => (e.obj as { requestId?: string; queryCount?: number }).requestId === "req-unanalyzed" && "queryCount" in (e.obj as object))).toBe(false);
 });
+
+test("an analyzer that is off stays off for requests: no scope, no report, no Server-Timing, nothing captured", async () => {
+  const reports: unknown[] = [];
+  const unsubscribe = t.uw.analyzer.onReport((r) => reports.push(r));
+  t.uw.analyzer.configure({ mode: "off" });
+  try {
+    const res = await api.call("GET", "/n-plus-one", undefined, { "x-request-id": "req-off" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("server-timing")).toBeNull();
+    expect(reports).toEqual([]);
+    expect(t.logger.entries.some((e) => (e.obj as { requestId?: string }).requestId === "req-off" && "queryCount" in (e.obj as object))).toBe(false);
+  } finally {
+    t.uw.analyzer.configure({ mode: "log" });
+  }
+  const on = await api.call("GET", "/n-plus-one", undefined, { "x-request-id": "req-on-again" });
+  unsubscribe();
+  expect(on.headers.get("server-timing")).toMatch(/^db;dur=/);
+  expect(reports.length).toBeGreaterThan(0);
+});
