@@ -34,10 +34,16 @@ export async function paginateByCursor<T extends ObjectLiteral>(repository: Asyn
   const after = options.after === undefined || options.after === null ? undefined : codec.decode(plan.keys, options.after);
   return withOperationTag({ kind: "pagination", label: `paginateByCursor ${repository.metadata.name}` }, async () => {
     const { entities, sortValues, hasMore } = await runList(repository, plan, { after, extraRow: true, sortValues: true });
-    const cursors = sortValues.map((values) => codec.encode(plan.keys, values));
+    // only the page's ends get a cursor: one signature each, not one per row
+    const firstValues = sortValues[0];
+    const lastValues = sortValues[sortValues.length - 1];
     return {
       items: entities,
-      pageInfo: { startCursor: cursors[0] ?? null, endCursor: cursors[cursors.length - 1] ?? null, hasNextPage: hasMore },
+      pageInfo: {
+        startCursor: firstValues ? codec.encode(plan.keys, firstValues) : null,
+        endCursor: lastValues ? codec.encode(plan.keys, lastValues) : null,
+        hasNextPage: hasMore,
+      },
     };
   });
 }

@@ -110,7 +110,6 @@ describe("eager loading", () => {
     await expect(fns.findMany({ relations: ["user.nope"] as never })).rejects.toThrow(/unknown relation "nope" on User/);
     await expect(fns.findMany({ relations: { user: "yes" } as never })).rejects.toThrow(/relations.user must be true or an object/);
     await expect(fns.findMany({ relations: { user: true }, relationStrategy: "lazy" as never })).rejects.toThrow(InvalidQueryError);
-    await expect(fns.loadRelations([], { __proto__: true } as never)).resolves.toEqual([]);
     await expect(fns.loadRelations([], JSON.parse('{"__proto__": true}'))).rejects.toThrow(/unknown relation "__proto__"/);
   });
 });
