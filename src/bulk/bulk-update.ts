@@ -24,6 +24,7 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPDATE_CHUNK);
   const columns = updatableColumns(plan);
   const target: UpdateTarget = { plan, primary, columns, allowed: allowedKeys(plan, primary, columns), seen: new Map() };
+  const stale: EntityId[] = [];
   const pipeline = new StatementPipeline();
   let count = 0;
   let done = 0;
@@ -33,7 +34,7 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
       done += chunk.length;
       const statement = updateStatement(target, chunk, offset);
       await pipeline.push(async () => {
-        count += await runUpdate(manager, plan, primary, statement);
+        count += await runUpdate(manager, primary, statement, stale);
         options.onProgress?.(offset + chunk.length);
       });
     }
@@ -41,6 +42,8 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
   } catch (error) {
     return pipeline.fail(error);
   }
+  // every chunk ran, so the error names every stale row; the call's savepoint undoes the rest
+  if (stale.length) throw new ConcurrencyError(plan.metadata.name, stale);
   return { count };
 }
 
@@ -91,17 +94,15 @@ function updateStatement({ plan, primary, columns, allowed, seen }: UpdateTarget
   return { sql, parameters: source.parameters, locator, keys, versions: version?.texts };
 }
 
-/** Runs one chunk's UPDATE; rows that carried a version no longer current are a `ConcurrencyError`. */
-async function runUpdate(manager: EntityManager, plan: EntityPlan, primary: ColumnPlan, statement: UpdateStatement): Promise<number> {
+/** Runs one chunk's UPDATE; adds the rows that carried a version no longer current to `stale`. */
+async function runUpdate(manager: EntityManager, primary: ColumnPlan, statement: UpdateStatement, stale: EntityId[]): Promise<number> {
   const result = await runStatement(manager, statement.sql, statement.parameters, statement.locator);
   const { keys, versions } = statement;
   if (versions) {
     const updated = new Set((result.records as { k: string }[]).map((r) => r.k));
-    const stale: EntityId[] = [];
     for (let r = 0; r < keys.length; r++) {
       if (versions[r] !== null && !updated.has(keys[r]!)) stale.push(isIntegerColumn(primary) ? Number(keys[r]) : keys[r]!);
     }
-    if (stale.length) throw new ConcurrencyError(plan.metadata.name, stale);
   }
   return result.affected ?? 0;
 }

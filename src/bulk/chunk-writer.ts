@@ -14,18 +14,15 @@ import { UnnestSource } from "./unnest-source";
  */
 export class ChunkWriter {
   done = 0;
-  /** The keys written so far, when the caller wants them. */
-  readonly ids?: CollectedIds;
 
   constructor(
     private readonly manager: EntityManager,
     private readonly plan: EntityPlan,
     private readonly preferCopy: boolean,
     private readonly onProgress: ((done: number) => void) | undefined,
-    ids: CollectedIds | undefined,
-  ) {
-    this.ids = ids;
-  }
+    /** Collects the keys written, when the caller wants them. */
+    private readonly ids: CollectedIds | undefined,
+  ) {}
 
   async write(chunks: Iterator<InsertChunk>): Promise<void> {
     const source = new Lookahead(chunks);

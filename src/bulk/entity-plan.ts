@@ -34,7 +34,7 @@ export interface ColumnPlan {
 
 /** How new primary keys are made before the rows are written, so `ids[i]` belongs to `rows[i]`. */
 export type KeyGeneration =
-  | { kind: "sequence"; reserveSql: string; numeric: boolean; overriding: boolean }
+  | { kind: "sequence"; reserveSql: string; overriding: boolean }
   | { kind: "uuid" }
   | { kind: "input" };
 
@@ -161,14 +161,12 @@ function keyGeneration(primary: ColumnPlan, table: string): KeyGeneration {
   const { column, catalog } = primary;
   if (!column.isGenerated) return { kind: "input" };
   if (column.generationStrategy === "uuid") return { kind: "uuid" };
-  const numeric = INTEGER_TYPES.has(column.type);
   const expression = catalog.sequence
     ? `nextval(${quoteLiteral(catalog.sequence)}::regclass)`
     : catalog.defaultExpression;
   if (!expression) throw new InvalidConfigError(`${table}.${primary.databaseName} is generated but has neither a sequence nor a default`);
   return {
     kind: "sequence",
-    numeric,
     overriding: catalog.identity === "a",
     reserveSql: `SELECT string_agg(v::text, ',' ORDER BY v) AS ids FROM (SELECT ${expression} AS v FROM generate_series(1, $1::int)) AS reserved`,
   };

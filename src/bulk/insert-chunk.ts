@@ -35,7 +35,8 @@ export function prepareInsertChunk(plan: EntityPlan, rows: readonly ObjectLitera
     size: rows.length,
     columns,
     ids: wantIds ? keyValues(plan, generated ? columns[0] : columns.find((c) => c.plan === plan.primary), rows.length, offset) : undefined,
-    copyable: !overriding && columns.every((c) => !c.set || c.plan.jsDefault),
+    // COPY needs a column list: rows that set nothing (and no maintained column) go through unnest's generate_series
+    copyable: !overriding && columns.length + plan.insertFixed.length > 0 && columns.every((c) => !c.set || c.plan.jsDefault),
     shape: columns.map((c) => c.plan.databaseName).join(","),
   };
 }

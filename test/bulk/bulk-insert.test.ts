@@ -144,6 +144,13 @@ describe("bulkInsert of an array by COPY: consecutive chunks share one COPY", ()
   });
 });
 
+test("rows that set no column (returning none) are written by unnest, not an empty COPY column list", async () => {
+  const error = await logs().bulkInsert(Array.from({ length: 1_500 }, () => ({})), { strategy: "copy", returning: "none" }).catch((e: unknown) => e);
+  // function_id has no default: PostgreSQL's own NOT NULL error, not a syntax error about "COPY … ()"
+  expect(error).toBeInstanceOf(NotNullViolationError);
+  expect((error as NotNullViolationError).column).toBe("function_id");
+});
+
 test("a statement with more than 65,535 values (unnest binds one array per column)", async () => {
   const rows = logRows(functionId, 12_000, "wide");
   // 12,000 rows x 5 columns (+ reserved ids) = 72,000 values in ONE statement.

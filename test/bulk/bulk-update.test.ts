@@ -52,6 +52,21 @@ test("rows carrying a stale version fail with ConcurrencyError naming them, and 
   expect(reread.runtime).toBe(current[0]!.runtime);
   expect(reread.version).toBe(current[0]!.version);
 
+  // stale rows in different chunks: all of them are named, and still nothing is written
+  const chunked = await functions()
+    .bulkUpdate(
+      [
+        { id: current[1]!.id, version: current[1]!.version + 7, runtime: "rust" },
+        { id: current[0]!.id, version: current[0]!.version, runtime: "rust" },
+        { id: current[2]!.id, version: current[2]!.version - 1, runtime: "rust" },
+      ],
+      { chunkSize: 1 },
+    )
+    .catch((e: unknown) => e);
+  expect(chunked).toBeInstanceOf(ConcurrencyError);
+  expect((chunked as ConcurrencyError).ids).toEqual([current[1]!.id, current[2]!.id]);
+  expect((await functions().getByIdOrFail(current[0]!.id)).version).toBe(current[0]!.version);
+
   const ok = await functions().bulkUpdate([{ id: current[0]!.id, version: current[0]!.version, runtime: "rust" }]);
   expect(ok.count).toBe(1);
   expect((await functions().getByIdOrFail(current[0]!.id)).version).toBe(current[0]!.version + 1);
