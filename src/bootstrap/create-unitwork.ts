@@ -36,7 +36,9 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   if (dataSource.options.type !== "postgres") {
     throw new InvalidConfigError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
   }
-  resolveAnalyzerOptions(options.analyzer); // bad options throw before any connection is opened
+  // bad options throw before any connection is opened
+  resolveAnalyzerOptions(options.analyzer);
+  UnitOfWork.checkOptions(options.defaults ?? {});
   if (!dataSource.isInitialized) await dataSource.initialize();
   const logger = options.logger ?? defaultLogger();
   const unitOfWork = new UnitOfWork(dataSource, { defaults: options.defaults, logger });

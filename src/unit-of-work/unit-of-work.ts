@@ -59,7 +59,13 @@ export class UnitOfWork {
   private idleWaiters: (() => void)[] = [];
 
   constructor(readonly dataSource: DataSource, private readonly settings: UnitOfWorkSettings) {
+    UnitOfWork.checkOptions(settings.defaults ?? {});
     new StatementGate(this.storage).install(dataSource);
+  }
+
+  /** @internal `InvalidConfigError` for an option no unit of work can run with (also for `defaults`). */
+  static checkOptions(options: UnitOfWorkOptions): void {
+    checkOptions(options);
   }
 
   /** The active context of this async call chain, or `undefined` outside any unit of work. */

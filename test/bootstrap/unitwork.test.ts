@@ -17,10 +17,9 @@ test("health reports the server version, latency and pool", async () => {
   expect(health.pool.total).toBeGreaterThanOrEqual(1);
 });
 
-test("health never throws: an unreachable server is ok: false with the reason", async () => {
+test("health never throws: a unitwork whose DataSource is gone reports ok: false with the reason", async () => {
   const dataSource = new DataSource({ ...dataSourceOptionsFromEnv({ DATABASE_URL: t.db.url }), entities: domainEntities });
   const uw = await createUnitwork({ dataSource, logger: memoryLogger(), analyzer: { mode: "off" } });
-  await dataSource.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
   await uw.close();
   const health = await uw.health();
   expect(health.ok).toBe(false);
@@ -64,9 +63,18 @@ test("strict mode refuses writes outside a unit of work, allows reads, and write
   }
 });
 
-test("createUnitwork refuses a DataSource that is not PostgreSQL", async () => {
+test("createUnitwork refuses a DataSource that is not PostgreSQL, before connecting", async () => {
   // no driver package is needed to check the guard: only `options.type` is read before it refuses
-  const dataSource = { options: { type: "mysql" }, isInitialized: false } as unknown as DataSource;
+  let initialized = false;
+  const dataSource = { options: { type: "mysql" }, isInitialized: false, initialize: async () => void (initialized = true) } as unknown as DataSource;
   await expect(createUnitwork({ dataSource })).rejects.toThrow(InvalidConfigError);
+  expect(initialized).toBe(false);
+});
+
+test("createUnitwork refuses bad unit-of-work defaults before connecting (a bad default propagation once skipped the work)", async () => {
+  const dataSource = new DataSource({ ...dataSourceOptionsFromEnv({ DATABASE_URL: t.db.url }), entities: domainEntities });
+  for (const defaults of [{ propagation: "REQUIRED" }, { timeoutMs: -1 }, { isolation: "SNAPSHOT" }, { retry: { attempts: 0 } }]) {
+    await expect(createUnitwork({ dataSource, defaults: defaults as never })).rejects.toThrow(InvalidConfigError);
+  }
   expect(dataSource.isInitialized).toBe(false);
 });
