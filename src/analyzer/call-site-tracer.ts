@@ -16,9 +16,16 @@ export class StackCarrier implements CallSiteTracer {
     return this.storage.getStore();
   }
 
+  /**
+   * Whether `trace` would capture here: not inside a traced call (nested calls, update → existsById or
+   * a repository → EntityManager, keep the outer, application-level site) and capturing is on.
+   */
+  get wouldCapture(): boolean {
+    return !this.storage.getStore() && this.enabled();
+  }
+
   trace<R>(boundary: Function, operation: () => Promise<R>): Promise<R> {
-    // Nested calls (update → existsById, a repository → EntityManager) keep the outer, application-level site.
-    if (this.storage.getStore() || !this.enabled()) return operation();
+    if (!this.wouldCapture) return operation();
     const stack = captureStack(boundary);
     return stack ? this.storage.run(stack, operation) : operation();
   }

@@ -26,7 +26,10 @@ export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrie
   for (const name of ENTRY_POINTS) {
     const original = (base.prototype as unknown as Record<string, unknown>)[name];
     if (typeof original !== "function") continue;
-    const wrapper = function (this: unknown, ...args: unknown[]) {
+    const wrapper = function (this: unknown) {
+      // `arguments`, not a rest array, and no closure on the common path (nothing to capture)
+      const args = arguments;
+      if (!carrier.wouldCapture) return original.apply(this, args);
       return carrier.trace(wrapper, () => original.apply(this, args) as Promise<unknown>);
     };
     Object.defineProperty(traced.prototype, name, { value: wrapper, writable: true, configurable: true });
@@ -37,7 +40,7 @@ export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrie
   };
   dataSource.createEntityManager = patched;
   const shared = dataSource.manager;
-  if (Object.getPrototypeOf(shared) === base.prototype) Object.setPrototypeOf(shared, traced.prototype);
+  Object.setPrototypeOf(shared, traced.prototype);
   return () => {
     if (dataSource.createEntityManager === patched) dataSource.createEntityManager = original;
     if (Object.getPrototypeOf(shared) === traced.prototype) Object.setPrototypeOf(shared, base.prototype);

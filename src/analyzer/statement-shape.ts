@@ -33,6 +33,11 @@ type Parser = Pick<typeof import("libpg-query"), "parseSync" | "fingerprintSync"
 let loading: Promise<void> | undefined;
 let parser: Parser | undefined;
 
+/** Whether the PostgreSQL parser has been loaded in this process. @internal */
+export function isStatementParserLoaded(): boolean {
+  return parser !== undefined;
+}
+
 /** Loads the PostgreSQL parser (WebAssembly) once per process. @internal */
 export function loadStatementParser(): Promise<void> {
   // Required here, not imported at the top: the module instantiates its WebAssembly (about 10 MB) when loaded.
