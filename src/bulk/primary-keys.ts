@@ -19,8 +19,7 @@ export function primaryKeyTexts(plan: EntityPlan, rows: readonly ObjectLiteral[]
   for (let r = 0; r < rows.length; r++) {
     const id = primary.read(rows[r]!);
     if (id === undefined || id === null) throw new InvalidQueryError(`row ${offset + r} has no ${primary.property}; every row needs its primary key`, primary.property);
-    checkId(plan.metadata, primary.property, primary.column.type, id);
-    const text = String(id);
+    const text = keyText(plan, id);
     const first = seen.get(text);
     if (first !== undefined) throw new InvalidQueryError(`rows ${first} and ${offset + r} have the same ${primary.property} ${JSON.stringify(id)}`, primary.property);
     seen.set(text, offset + r);
@@ -29,11 +28,17 @@ export function primaryKeyTexts(plan: EntityPlan, rows: readonly ObjectLiteral[]
   return texts;
 }
 
-/** Checked primary keys of a bulk delete: `[text, value]` pairs. @internal */
+/** Checked primary keys of a bulk delete, as texts. @internal */
 export function idTexts(plan: EntityPlan, ids: readonly unknown[]): string[] {
+  return ids.map((id) => keyText(plan, id));
+}
+
+/**
+ * A checked key in PostgreSQL's own spelling (`"007"` → `"7"`, upper-case uuids lower-cased), so that
+ * keys compare with what the server returns and a key given twice in two spellings is seen. @internal
+ */
+function keyText(plan: EntityPlan, id: unknown): string {
   const primary = plan.primary!;
-  return ids.map((id) => {
-    checkId(plan.metadata, primary.property, primary.column.type, id);
-    return String(id);
-  });
+  const text = String(checkId(plan.metadata, primary.column, id));
+  return primary.column.type === "uuid" ? text.toLowerCase() : text;
 }

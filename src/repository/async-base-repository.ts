@@ -1,4 +1,5 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import {
   ConcurrencyError,
   IllegalTransactionStateError,
@@ -7,7 +8,7 @@ import {
   NotFoundError,
   translateDatabaseError,
 } from "../errors";
-import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import { applyFilter, checkColumnValue, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
 import { withOperationTag } from "../analyzer/operation-tag";
 import type { Frame, UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
@@ -64,7 +65,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk.propertyName, pk.type, id);
+    checkId(metadata, pk, id);
     checkOptions(options, "getById");
     if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
       throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
@@ -93,7 +94,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async existsById(id: EntityId): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk.propertyName, pk.type, id);
+    checkId(metadata, pk, id);
     return this.exists({ [pk.propertyName]: id } as Filter<T>);
   }
 
@@ -221,7 +222,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
     const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
-    checkId(metadata, pk.propertyName, pk.type, id);
+    checkId(metadata, pk, id);
     assertWritable(metadata, patch as ObjectLiteral, "update");
     const versionColumn = metadata.versionColumn;
     const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
@@ -229,10 +230,10 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const candidate = this.runtime.dataSource.manager.create(this.target, values as DeepPartial<T>);
     await assertValid(metadata, candidate, true);
     const manager = this.manager(true);
-    const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quote(pk.databaseName)} = :id`, { id });
-    if (metadata.deleteDateColumn) qb.andWhere(`${quote(metadata.deleteDateColumn.databaseName)} IS NULL`);
+    const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
+    if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
     if (versionColumn && expectedVersion !== undefined) {
-      qb.andWhere(`${quote(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
+      qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
     }
     const result = await this.execute(() => qb.returning("*").execute());
     const rows = result.raw as Record<string, unknown>[];
@@ -249,7 +250,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async delete(id: EntityId): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk.propertyName, pk.type, id);
+    checkId(metadata, pk, id);
     const manager = this.manager(true);
     const result = await this.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
     return (result.affected ?? 0) > 0;
@@ -271,14 +272,14 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   private async softDeleteOrRestore(id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk.propertyName, pk.type, id);
+    checkId(metadata, pk, id);
     const deleteDate = metadata.deleteDateColumn;
     if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
     const manager = this.manager(true);
     const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
       .from(this.target)
-      .where(`${quote(pk.databaseName)} = :id`, { id })
-      .andWhere(`${quote(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
+      .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
+      .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
     const result = await this.execute(() => qb.execute());
     return (result.affected ?? 0) > 0;
   }
@@ -364,19 +365,11 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const INTEGER_TYPES = new Set<unknown>(["int", "int2", "int4", "int8", "integer", "smallint", "bigint", Number]);
-
-/** Checks a primary key value against its column type before any SQL is built. @internal */
-export function checkId(metadata: EntityMetadata, property: string, type: unknown, id: unknown): void {
-  const ok = type === "uuid"
-    ? typeof id === "string" && UUID.test(id)
-    : INTEGER_TYPES.has(type)
-      ? (typeof id === "number" && Number.isSafeInteger(id)) || (typeof id === "string" && /^-?\d{1,19}$/.test(id))
-      : typeof id === "string" || typeof id === "number";
-  if (!ok) throw new InvalidQueryError(`${metadata.name}.${property} must be a valid ${String(typeof type === "function" ? type.name : type)} id, got ${JSON.stringify(id)}`, property);
+/**
+ * Checks a primary key value against its column with the filters' own rule (`checkColumnValue`), so
+ * every id method accepts the same values; returns the value as it is bound. @internal
+ */
+export function checkId(metadata: EntityMetadata, column: ColumnMetadata, id: unknown): unknown {
+  return checkColumnValue(column, id, `${metadata.name}.${column.propertyName}`);
 }
 
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}

@@ -97,6 +97,9 @@ test("soft-deleted rows are not updated; unknown ids are not counted", async () 
 test("bad input: missing or repeated keys, read-only columns, a violated constraint names its row", async () => {
   await expect(functions().bulkUpdate([{ runtime: "x" }])).rejects.toBeInstanceOf(InvalidQueryError);
   await expect(functions().bulkUpdate([{ id: functionIds[0], runtime: "x" }, { id: functionIds[0], runtime: "y" }])).rejects.toThrow(/rows 0 and 1 have the same id/);
+  // a bigint key in two spellings is the same key to PostgreSQL, and so to the check
+  const [logId] = (await t.uw.repositories.create(FunctionLog).bulkInsert(logRows(functionIds[0]!, 1, "spelled"))).ids!;
+  await expect(t.uw.repositories.create(FunctionLog).bulkUpdate([{ id: String(logId), message: "a" }, { id: `00${String(logId)}`, message: "b" }])).rejects.toThrow(/rows 0 and 1 have the same id/);
   const readOnly = await functions().bulkUpdate([{ id: functionIds[0], createdAt: new Date() }]).catch((e: unknown) => e);
   expect(readOnly).toBeInstanceOf(ValidationError);
 

@@ -97,6 +97,18 @@ describe("update, delete, soft delete, reload", () => {
     await expect(users.delete("1; drop table users" as never)).rejects.toThrow(InvalidQueryError);
   });
 
+  test("every id method checks ids by the key column's rule: what getById refuses, delete, update and softDelete refuse too", async () => {
+    const user = await users.create({ email: email() });
+    for (const id of [String(user.id), 2 ** 31, 1.5]) {
+      // an integer key: a digit string or a value outside int4 is refused before any SQL, by every method
+      await expect(users.getById(id as never)).rejects.toThrow(InvalidQueryError);
+      await expect(users.delete(id as never)).rejects.toThrow(InvalidQueryError);
+      await expect(users.update(id as never, { isActive: false })).rejects.toThrow(InvalidQueryError);
+      await expect(users.softDelete(id as never)).rejects.toThrow(InvalidQueryError);
+    }
+    expect(await users.getById(user.id)).not.toBeNull();
+  });
+
   test("softDelete hides the row, withDeleted shows it, restore brings it back", async () => {
     const user = await users.create({ email: email() });
     expect(await users.softDelete(user.id)).toBe(true);
