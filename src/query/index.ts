@@ -4,7 +4,7 @@ export { SqlScope } from "./sql-scope";
 export { columnKind, checkColumnValue, type ColumnKind } from "./column-value";
 export { entityFields, isPlainObject, quoteIdentifier, columnRef, tableRef, type EntityFields } from "./entity-fields";
 export { isToMany, relationCondition, relationKeyPairs, relatedMetadata } from "./relation-join";
-export { parseSort, sortExpression, orderByClauses, MAX_SORT_KEYS, type Sort, type SortDirection, type SortSpec, type SortKey } from "./sort";
+export { parseSort, sortExpression, MAX_SORT_KEYS, type Sort, type SortDirection, type SortSpec, type SortKey } from "./sort";
 export { parseRelations, hasToMany, MAX_RELATION_DEPTH, type Relations, type RelationNode } from "./relations";
 export { checkPageSize, checkOffset, pageOffset, type Page, type CursorPage, type PageLimits } from "./page";
 export { CursorCodec, type CursorValues } from "./cursor";

@@ -135,21 +135,20 @@ function isSortable(column: ColumnMetadata): boolean {
 
 /**
  * The SQL expression of a sort key on `alias`: the column itself, or a scalar subquery walking the
- * to-one relations (which can never multiply the root rows). @internal
+ * to-one relations (which can never multiply the root rows). A soft-deleted related row counts as no
+ * row (NULL), as it does for filters and loaded relations, unless `withDeleted`. @internal
  */
-export function sortExpression(key: SortKey, alias: string, scope: SqlScope): string {
-  return walk(key.relations, 0, alias, key.column, scope);
+export function sortExpression(key: SortKey, alias: string, scope: SqlScope, withDeleted = false): string {
+  return walk(key.relations, 0, alias, key.column, scope, withDeleted);
 }
 
-function walk(relations: RelationMetadata[], index: number, alias: string, column: ColumnMetadata, scope: SqlScope): string {
+function walk(relations: RelationMetadata[], index: number, alias: string, column: ColumnMetadata, scope: SqlScope, withDeleted: boolean): string {
   if (index === relations.length) return columnRef(alias, column);
   const relation = relations[index]!;
+  const related = relatedMetadata(relation);
   const child = scope.alias();
-  const value = walk(relations, index + 1, child, column, scope);
-  return `(SELECT ${value} FROM ${tableRef(relatedMetadata(relation))} ${quoteIdentifier(child)} WHERE ${relationCondition(relation, alias, child)})`;
+  const value = walk(relations, index + 1, child, column, scope, withDeleted);
+  const live = related.deleteDateColumn && !withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
+  return `(SELECT ${value} FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${relationCondition(relation, alias, child)}${live})`;
 }
 
-/** `expr ASC NULLS LAST` parts for a list of keys. @internal */
-export function orderByClauses(keys: SortKey[], alias: string, scope: SqlScope): { expression: string; key: SortKey }[] {
-  return keys.map((key) => ({ expression: sortExpression(key, alias, scope), key }));
-}

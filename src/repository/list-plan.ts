@@ -111,7 +111,7 @@ export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepo
   if (plan.withDeleted) qb.withDeleted();
   const filter = compileFilter(metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
   if (filter.sql) qb.andWhere(filter.sql);
-  const expressions = plan.keys.map((key) => sortExpression(key, "e", scope));
+  const expressions = plan.keys.map((key) => sortExpression(key, "e", scope, plan.withDeleted));
   if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, scope));
   plan.keys.forEach((key, i) => {
     qb.addOrderBy(expressions[i]!, key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");

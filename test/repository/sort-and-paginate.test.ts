@@ -28,6 +28,24 @@ describe("Sort", () => {
     expect(tags).toEqual(["beta:v1", "alpha:v3", "alpha:v2", "alpha:v1", "gamma:v2", "gamma:v1", "epsilon:v1"]);
   });
 
+  test("a soft-deleted related row sorts as no row (NULL), as it filters and loads; withDeleted sorts by it", async () => {
+    const byEmail = { user: { email: "ASC" as const }, name: "ASC" as const };
+    // zeta's user is soft-deleted in the fixture: its NULL email sorts last
+    expect(names(await fns.findMany({ orderBy: byEmail }))).toEqual(["alpha", "beta", "delta_1", "gamma", "epsilon", "zeta"]);
+    await expect(
+      t.uw.unitOfWork.run(async (ctx) => {
+        const functions = ctx.repository(FunctionEntity);
+        const [first] = await functions.findMany({ orderBy: byEmail, limit: 1 });
+        await ctx.repository(User).softDelete(first!.userId);
+        // alpha and beta's user is now deleted too: they join zeta among the NULLs, in name order
+        expect(names(await functions.findMany({ orderBy: byEmail }))).toEqual(["delta_1", "gamma", "epsilon", "alpha", "beta", "zeta"]);
+        const withDeleted = names(await functions.findMany({ orderBy: byEmail, withDeleted: true }));
+        expect(withDeleted.slice(0, 2)).toEqual(["alpha", "beta"]);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+  });
+
   test("the primary key makes the order stable", async () => {
     expect((await fns.findMany({ orderBy: "runtime" })).map((f) => f.id)).toEqual([2, 3, 1, 5, 6, 4]);
   });
