@@ -14,7 +14,7 @@ export class Transaction {
   abortedAtDepth: number | undefined;
   /** Frames of the savepoints open now, innermost last. */
   readonly savepoints: Frame[] = [];
-  /** The cancel request sent at the deadline, if any. */
+  /** The cancel request on its way after a deadline, if any. */
   cancelling?: Promise<void>;
 
   constructor(

@@ -311,14 +311,25 @@ export class UnitOfWork {
     }
   }
 
-  /** Cancels the statement in flight, once per transaction; `release` waits for it. */
+  /**
+   * Cancels the statement in flight; `release` waits for a cancel still on its way. Deadlines that
+   * pass together share one cancel; a later one (an outer unit's, after it caught an inner unit's
+   * timeout) sends its own.
+   */
   private cancelInFlight(tx: Transaction): Promise<void> {
     const pid = tx.backendPid;
     if (pid === undefined) return Promise.resolve();
-    tx.cancelling ??= cancelBackendStatement(this.dataSource, pid).catch((error: unknown) => {
-      // The deadline error is what the caller gets; the failed cancel is worth a log line.
-      this.settings.logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
-    });
+    if (!tx.cancelling) {
+      const cancelling: Promise<void> = cancelBackendStatement(this.dataSource, pid)
+        .catch((error: unknown) => {
+          // The deadline error is what the caller gets; the failed cancel is worth a log line.
+          this.settings.logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
+        })
+        .finally(() => {
+          if (tx.cancelling === cancelling) tx.cancelling = undefined;
+        });
+      tx.cancelling = cancelling;
+    }
     return tx.cancelling;
   }
 

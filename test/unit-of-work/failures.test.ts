@@ -63,6 +63,20 @@ describe("timeoutMs", () => {
     expect((await t.uw.health()).pool.waiting).toBe(0);
   });
 
+  test("an outer deadline after a caught inner timeout still cancels its own statement", async () => {
+    const started = performance.now();
+    const error = await run(async () => {
+      const inner = await run((ctx) => ctx.manager.query("SELECT pg_sleep(10)"), { propagation: "nested", timeoutMs: 100 }).catch((e: unknown) => e);
+      expect(inner).toBeInstanceOf(UnitOfWorkTimeoutError);
+      await users().create({ email: "after-inner@acme.co" }); // the unit goes on after the savepoint's rollback
+      await run((ctx) => ctx.manager.query("SELECT pg_sleep(10)"), { propagation: "required" });
+    }, { timeoutMs: 800 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnitOfWorkTimeoutError);
+    // settled at the outer deadline, not when the 10 s statement would have ended
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(await countUsers()).toBe(0);
+  });
+
   test("inner units inherit the deadline", async () => {
     const error = await run(async () => {
       await run((ctx) => ctx.manager.query("SELECT pg_sleep(10)"), { propagation: "nested" });
