@@ -41,15 +41,24 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
 }
 
 /**
- * A Koa route handler running `handler` in one unit of work (joining the middleware's one when
- * `koaUnitOfWork` is in use); the result (a body or `reply(status, body, headers)`) becomes the response.
+ * A Koa route handler running `handler` in one unit of work; the result (a body or
+ * `reply(status, body, headers)`) becomes the response. Behind `koaUnitOfWork` it runs in the
+ * middleware's request scope (its unit of work, container and analyzer scope) instead of opening its
+ * own, unless the middleware runs without a unit of work (`transactional: false`).
  */
 export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions): Middleware {
   const run = withUnitOfWork<Context, R>(uw, handler, options);
   return async (ctx) => {
-    const outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}` });
-    if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
-    const { status, body, headers } = toReply(outcome.result);
+    const scope = (ctx.state as { unitwork?: RequestScope }).unitwork;
+    let result: R;
+    if (scope?.unitOfWork) {
+      result = await handler(ctx, scope);
+    } else {
+      const outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}` });
+      if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
+      result = outcome.result;
+    }
+    const { status, body, headers } = toReply(result);
     ctx.set(headers);
     ctx.status = status;
     if (body !== undefined) ctx.body = body;

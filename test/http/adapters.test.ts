@@ -83,7 +83,7 @@ function koaApp(uw: Unitwork): Server {
   return createServer(app.callback());
 }
 
-/** The middleware form: the whole downstream chain runs in the request's unit of work. */
+/** The middleware form: the whole downstream chain runs in the request's unit of work; the routes use koaHandler inside it. */
 function koaMiddlewareApp(uw: Unitwork): Server {
   const app = new Koa();
   const router = new Router();
@@ -91,12 +91,11 @@ function koaMiddlewareApp(uw: Unitwork): Server {
   app.use(jsonBody);
   app.use(koaUnitOfWork(uw));
   for (const { method, path, handler } of handlers) {
-    router[method === "GET" ? "get" : "post"](path, async (ctx) => {
-      const result = await handler({ params: ctx.params, body: (ctx.request as { body?: unknown }).body }, ctx.state.unitwork as RequestScope);
-      const { status, body } = result instanceof Object && "status" in result && "body" in result ? (result as { status: number; body: unknown }) : { status: 200, body: result };
-      ctx.status = status;
-      ctx.body = body;
-    });
+    router[method === "GET" ? "get" : "post"](path, koaHandler(uw, (ctx, scope) => {
+      // the handler runs in the middleware's request scope, not in a second one of its own
+      if (scope !== ctx.state.unitwork) throw new Error("koaHandler opened a second request scope");
+      return handler({ params: ctx.params, body: (ctx.request as { body?: unknown }).body }, scope);
+    }));
   }
   app.use(router.routes());
   return createServer(app.callback());
