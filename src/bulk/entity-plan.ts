@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource, EntityMetadata, ObjectLiteral } from "typeorm";
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { ColumnMetadata } from "../query/column-metadata";
 import { InvalidConfigError } from "../errors";
 import { quoteIdentifier } from "./sql-text";
 import type { CatalogColumn, TableCatalog } from "./table-catalog";

@@ -2,7 +2,7 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { from as copyFrom } from "pg-copy-streams";
 import type { EntityManager } from "typeorm";
-import type { QueryResult } from "typeorm/query-runner/QueryResult";
+import type { QueryResult } from "typeorm";
 import { IllegalTransactionStateError } from "../errors";
 import { translateWithRow, type RowLocator } from "./failed-row";
 

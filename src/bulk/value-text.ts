@@ -1,6 +1,6 @@
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { ColumnMetadata } from "../query/column-metadata";
 import type { Driver } from "typeorm";
-import { DateUtils } from "typeorm/util/DateUtils";
+import { DateUtils } from "typeorm";
 
 /** Converts one input value to the text PostgreSQL parses for the column; `null` is SQL NULL. @internal */
 export type ToText = (value: unknown) => string | null;

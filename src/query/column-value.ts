@@ -1,4 +1,4 @@
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 import { isPlainObject, printable } from "./entity-fields";
 

@@ -1,5 +1,5 @@
 import type { EntityMetadata, RelationMetadata } from "typeorm";
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 
 /**

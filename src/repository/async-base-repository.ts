@@ -1,5 +1,5 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import type { ColumnMetadata } from "../query/column-metadata";
 import {
   ConcurrencyError,
   IllegalTransactionStateError,
