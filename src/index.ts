@@ -43,6 +43,7 @@ export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationS
 // --- analyzer (issue 5 adds its exports below this line)
 export {
   QueryAnalyzer,
+  QueryAnalysisError,
   type AnalyzerMode,
   type IgnoreRule,
   type QueryAnalyzerOptions,

@@ -16,13 +16,11 @@ export interface StatementRecord {
   opaque?: boolean;
 }
 
-let nextSeq = 0;
 /** Statements a scope keeps for analysis; beyond it only the counts grow (a runaway loop must not eat memory). */
 const MAX_RECORDS = 100_000;
 
 /** A unit of work, `analyzer.scope()` or request: collects its statements until it ends. @internal */
 export class AnalysisScope {
-  readonly seq = ++nextSeq;
   readonly records: StatementRecord[] = [];
   queryCount = 0;
   totalDurationMs = 0;

@@ -1,19 +1,23 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-import type { CallSiteTracer } from "../repository/repository-runtime";
+import type { ContextStore } from "../unit-of-work";
 import { captureStack, type CapturedStack } from "./stack-frames";
 
 /**
  * Captures the application's call site where it calls into a repository (synchronously, so the
- * application frames are on the stack) and carries it to every statement the call issues. @internal
+ * application frames are on the stack) and carries it, in the execution context, to every
+ * statement the call issues. @internal
  */
-export class StackCarrier implements CallSiteTracer {
-  private readonly storage = new AsyncLocalStorage<CapturedStack>();
+export class CallSiteTracer {
+  readonly #context: ContextStore;
+  readonly #enabled: () => boolean;
 
-  constructor(private readonly enabled: () => boolean) {}
+  constructor(context: ContextStore, enabled: () => boolean) {
+    this.#context = context;
+    this.#enabled = enabled;
+  }
 
   /** The call site carried by the current call chain, if any. */
   get current(): CapturedStack | undefined {
-    return this.storage.getStore();
+    return this.#context.current.callSite;
   }
 
   /**
@@ -21,12 +25,13 @@ export class StackCarrier implements CallSiteTracer {
    * a repository → EntityManager, keep the outer, application-level site) and capturing is on.
    */
   get wouldCapture(): boolean {
-    return !this.storage.getStore() && this.enabled();
+    return !this.#context.current.callSite && this.#enabled();
   }
 
+  /** Runs `operation` with the call site of the caller of `boundary` (whose own frames are skipped). */
   trace<R>(boundary: Function, operation: () => Promise<R>): Promise<R> {
     if (!this.wouldCapture) return operation();
-    const stack = captureStack(boundary);
-    return stack ? this.storage.run(stack, operation) : operation();
+    const callSite = captureStack(boundary);
+    return callSite ? this.#context.with({ callSite }, operation) : operation();
   }
 }

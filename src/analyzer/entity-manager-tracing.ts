@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
-import type { StackCarrier } from "./call-site-tracer";
+import type { CallSiteTracer } from "./call-site-tracer";
 
 /**
  * EntityManager methods that return a promise without awaiting the query they start (`return
@@ -20,7 +20,7 @@ const ENTRY_POINTS = [
  * capture and then call TypeORM's; the existing `dataSource.manager` gets that subclass's prototype.
  * TypeORM's classes, other DataSources and their managers are untouched. Returns the undo. @internal
  */
-export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrier): () => void {
+export function traceEntityManagers(dataSource: DataSource, tracer: CallSiteTracer): () => void {
   const base = dataSource.manager.constructor as new (dataSource: DataSource, queryRunner?: QueryRunner) => EntityManager;
   const traced = class TracedEntityManager extends base {};
   for (const name of ENTRY_POINTS) {
@@ -29,8 +29,8 @@ export function traceEntityManagers(dataSource: DataSource, carrier: StackCarrie
     const wrapper = function (this: unknown) {
       // `arguments`, not a rest array, and no closure on the common path (nothing to capture)
       const args = arguments;
-      if (!carrier.wouldCapture) return original.apply(this, args);
-      return carrier.trace(wrapper, () => original.apply(this, args) as Promise<unknown>);
+      if (!tracer.wouldCapture) return original.apply(this, args);
+      return tracer.trace(wrapper, () => original.apply(this, args) as Promise<unknown>);
     };
     Object.defineProperty(traced.prototype, name, { value: wrapper, writable: true, configurable: true });
   }

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { ContextStore } from "../unit-of-work";
 
 /**
  * What unitwork itself is doing when it issues a statement, so the analyzer can tell its own
@@ -10,14 +10,7 @@ export interface OperationTag {
   label?: string;
 }
 
-const storage = new AsyncLocalStorage<OperationTag>();
-
 /** Runs `fn` with every statement it issues tagged. @internal */
-export function withOperationTag<R>(tag: OperationTag, fn: () => R): R {
-  return storage.run(tag, fn);
-}
-
-/** The tag of the statement being issued now, if any. @internal */
-export function currentOperationTag(): OperationTag | undefined {
-  return storage.getStore();
+export function withOperationTag<R>(context: ContextStore, tag: OperationTag, fn: () => R): R {
+  return context.with({ operation: tag }, fn);
 }

@@ -1,15 +1,15 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { channel } from "node:diagnostics_channel";
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface } from "typeorm";
 import type { UnitworkLogger } from "../config";
-import { QueryAnalysisError } from "../errors";
-import type { Frame, UnitOfWork, UnitOfWorkContext } from "../unit-of-work";
+import type { ContextStore, Frame, UnitOfWork } from "../unit-of-work";
 import type { AnalysisReport, CapturedQuery, FingerprintStats } from "./analysis-report";
 import { AnalysisScope, type StatementRecord } from "./analysis-scope";
 import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyzerOptions } from "./analyzer-options";
-import { StackCarrier } from "./call-site-tracer";
+import { CallSiteTracer } from "./call-site-tracer";
 import { buildFindings } from "./build-findings";
 import { traceEntityManagers } from "./entity-manager-tracing";
-import { currentOperationTag, type OperationTag } from "./operation-tag";
+import type { OperationTag } from "./operation-tag";
+import { QueryAnalysisError } from "./query-analysis-error";
 import { captureStack, type CapturedStack } from "./stack-frames";
 import { formatFrame } from "./source-position";
 import { isTransactionControl, loadStatementParser, statementShape } from "./statement-shape";
@@ -30,7 +30,12 @@ interface Totals {
   maxMs: number;
 }
 
-const live = new Set<QueryAnalyzer>();
+/**
+ * Where analyzers announce that they were created or disposed (`{ event, analyzer }`), so that test
+ * tooling (`unitwork/testing`) can find them without a registry in the library.
+ */
+export const ANALYZER_CHANNEL = "unitwork:analyzer";
+const lifecycle = channel(ANALYZER_CHANNEL);
 /** Statements with more bound values are kept without them (and never compared). */
 const MAX_KEPT_PARAMETERS = 2000;
 const OMITTED: readonly unknown[] = Object.freeze([]);
@@ -48,9 +53,8 @@ const OMITTED: readonly unknown[] = Object.freeze([]);
 export class QueryAnalyzer {
   private settings: ResolvedAnalyzerOptions;
   private readonly logger: UnitworkLogger;
-  private readonly scopes = new AsyncLocalStorage<AnalysisScope>();
-  private readonly internal = new AsyncLocalStorage<true>();
-  private readonly frameScopes = new WeakMap<Frame, AnalysisScope>();
+  readonly #context: ContextStore;
+  readonly #unitScopes = new WeakMap<Frame, AnalysisScope>();
   private readonly pending = new WeakMap<object, Pending[]>();
   private readonly totals = new Map<string, Totals>();
   private readonly listeners: ((report: AnalysisReport) => void)[] = [];
@@ -60,14 +64,15 @@ export class QueryAnalyzer {
   private explicitScopes = 0;
   private disposed = false;
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
-  readonly callSites: StackCarrier;
+  readonly callSites: CallSiteTracer;
 
   /** @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance. */
-  constructor(readonly dataSource: DataSource, private readonly unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
+  constructor(readonly dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
+    this.#context = context;
     this.settings = resolveAnalyzerOptions(options);
     this.logger = options.logger ?? logger;
     if (options.onReport) this.listeners.push(options.onReport);
-    this.callSites = new StackCarrier(() => this.capturing);
+    this.callSites = new CallSiteTracer(context, () => this.capturing);
     this.subscriber = {
       beforeQuery: (event: BeforeQueryEvent) => this.before(event),
       afterQuery: (event: AfterQueryEvent) => this.after(event),
@@ -75,22 +80,17 @@ export class QueryAnalyzer {
     dataSource.subscribers.push(this.subscriber);
     this.untraceManagers = traceEntityManagers(dataSource, this.callSites);
     this.detachUnitOfWork = unitOfWork.addListener({
-      scopeStarted: (context) => this.unitStarted(context),
-      scopeEnded: (context, error) => this.unitEnded(context, error),
+      unitStarted: (frame) => this.unitStarted(frame),
+      unitEnded: (frame, error) => this.unitEnded(frame, error),
     });
-    live.add(this);
+    if (lifecycle.hasSubscribers) lifecycle.publish({ event: "created", analyzer: this });
   }
 
   /** @internal loads the SQL parser unless the analyzer is off; `createUnitwork` awaits it. */
-  static async create(dataSource: DataSource, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger): Promise<QueryAnalyzer> {
+  static async create(dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger): Promise<QueryAnalyzer> {
     // An analyzer that is off (production) does not load the parser (about 10 MB) until it is needed.
     if (resolveAnalyzerOptions(options).mode !== "off") await loadStatementParser();
-    return new QueryAnalyzer(dataSource, unitOfWork, options, logger);
-  }
-
-  /** @internal every analyzer alive in this process (the `unitwork/testing` helpers use them). */
-  static get live(): readonly QueryAnalyzer[] {
-    return [...live];
+    return new QueryAnalyzer(dataSource, context, unitOfWork, options, logger);
   }
 
   /** The options in effect. */
@@ -119,7 +119,7 @@ export class QueryAnalyzer {
     this.explicitScopes++;
     let result: R;
     try {
-      result = await this.scopes.run(scope, fn);
+      result = await this.#context.with({ analysis: scope }, fn);
     } catch (error) {
       await this.finish(scope, false);
       throw error;
@@ -159,7 +159,7 @@ export class QueryAnalyzer {
     if (at >= 0) this.dataSource.subscribers.splice(at, 1);
     this.detachUnitOfWork();
     this.untraceManagers();
-    live.delete(this);
+    if (lifecycle.hasSubscribers) lifecycle.publish({ event: "disposed", analyzer: this });
   }
 
   // ---------------------------------------------------------------- capture (hot path)
@@ -169,17 +169,16 @@ export class QueryAnalyzer {
   }
 
   private innermost(): AnalysisScope | undefined {
-    const own = this.scopes.getStore();
-    const frame = this.unitOfWork.currentFrame;
-    const unit = frame ? this.frameScopes.get(frame.scope) : undefined;
-    const scope = own && unit ? (own.seq > unit.seq ? own : unit) : (own ?? unit);
+    const scope = this.#context.current.analysis;
     return scope && !scope.ended ? scope : undefined;
   }
 
   private before(event: BeforeQueryEvent): void {
-    if (!this.capturing || this.internal.getStore() || isTransactionControl(event.query)) return;
-    const scope = this.innermost();
-    const tag = currentOperationTag();
+    if (!this.capturing) return;
+    const context = this.#context.current;
+    if (context.internal || isTransactionControl(event.query)) return;
+    const scope = context.analysis && !context.analysis.ended ? context.analysis : undefined;
+    const tag = context.operation;
     const parameters = (event.parameters ?? []) as readonly unknown[];
     const pending: Pending = {
       sql: event.query,
@@ -188,7 +187,7 @@ export class QueryAnalyzer {
       scope,
       // A repository call carries its site; a direct TypeORM call is traced here, where the chain
       // of awaits still leads back to the application (V8 async stack traces).
-      stack: this.callSites.current ?? (scope ? captureStack(this.before) : undefined),
+      stack: context.callSite ?? (scope ? captureStack(this.before) : undefined),
       tag,
       started: performance.now(),
     };
@@ -229,16 +228,18 @@ export class QueryAnalyzer {
 
   // ---------------------------------------------------------------- scopes
 
-  private unitStarted(context: UnitOfWorkContext): void {
-    if (this.settings.mode === "off") return;
-    const frame = context as Frame;
-    this.frameScopes.set(frame, new AnalysisScope(context.name ?? `unit of work ${context.id}`, this.innermost()));
+  /** An outermost unit of work is a scope of its own: its statements go to it. */
+  private unitStarted(frame: Frame): { analysis: AnalysisScope } | undefined {
+    if (this.settings.mode === "off") return undefined;
+    const analysis = new AnalysisScope(frame.name ?? `unit of work ${frame.id}`, this.innermost());
+    this.#unitScopes.set(frame, analysis);
+    return { analysis };
   }
 
-  private unitEnded(context: UnitOfWorkContext, error: unknown): Promise<void> | void {
-    const scope = this.frameScopes.get(context as Frame);
+  private unitEnded(frame: Frame, error: unknown): Promise<void> | void {
+    const scope = this.#unitScopes.get(frame);
     if (!scope) return;
-    this.frameScopes.delete(context as Frame);
+    this.#unitScopes.delete(frame);
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
     if (this.listeners.length === 0 && !mayHaveFindings(scope.records, this.settings.slowQueryMs)) {
       scope.ended = true;
@@ -259,7 +260,7 @@ export class QueryAnalyzer {
     scope.ended = true;
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
     const findings = mayHaveFindings(scope.records, this.settings.slowQueryMs)
-      ? await this.internal.run(true, () => buildFindings(this.dataSource, scope.records, this.settings))
+      ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.settings))
       : [];
     const report: AnalysisReport = {
       scope: scope.name,

@@ -5,7 +5,7 @@ import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from
 import { RepositoryFactory } from "../factory";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
-import { setTransactionalLocator, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
+import { checkUnitOfWorkOptions, createContextStore, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
 import { Unitwork } from "./unitwork";
 
 export interface CreateUnitworkOptions {
@@ -38,20 +38,21 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   }
   // bad options throw before any connection is opened
   resolveAnalyzerOptions(options.analyzer);
-  UnitOfWork.checkOptions(options.defaults ?? {});
+  checkUnitOfWorkOptions(options.defaults ?? {});
   if (!dataSource.isInitialized) await dataSource.initialize();
   const logger = options.logger ?? defaultLogger();
-  const unitOfWork = new UnitOfWork(dataSource, { defaults: options.defaults, logger });
-  const analyzer = await QueryAnalyzer.create(dataSource, unitOfWork, options.analyzer ?? {}, logger);
+  // The one execution context of this instance: nothing is shared with another createUnitwork().
+  const context = createContextStore();
+  const unitOfWork = new UnitOfWork(dataSource, { context, defaults: options.defaults, logger });
+  const analyzer = await QueryAnalyzer.create(dataSource, context, unitOfWork, options.analyzer ?? {}, logger);
   const repositories = new RepositoryFactory({
     dataSource,
     unitOfWork,
+    context,
     strict: options.strict ?? false,
     logger,
     settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories },
     callSites: analyzer.callSites,
   }, new SetBasedBulkEngine());
-  const uw = new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);
-  setTransactionalLocator(() => unitOfWork);
-  return uw;
+  return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);
 }

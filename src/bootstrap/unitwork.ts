@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { QueryAnalyzer } from "../analyzer";
 import type { UnitworkLogger } from "../config";
 import type { RepositoryFactory } from "../factory";
-import type { UnitOfWork } from "../unit-of-work";
+import { OWN_UNIT_OF_WORK, type UnitOfWork } from "../unit-of-work";
 
 export interface HealthReport {
   ok: boolean;
@@ -34,6 +34,11 @@ export class Unitwork {
     /** Sees every statement of this DataSource: N+1, duplicate and slow findings per scope. */
     readonly analyzer: QueryAnalyzer,
   ) {}
+
+  /** @internal the unit of work `@Transactional` finds on a service holding this instance. */
+  get [OWN_UNIT_OF_WORK](): UnitOfWork {
+    return this.unitOfWork;
+  }
 
   /** Round-trips to the server. Never throws: a failure is `ok: false` with the error's message. */
   async health(): Promise<HealthReport> {

@@ -66,7 +66,7 @@ export class SetBasedBulkEngine implements BulkEngine {
     repository.manager(true); // strict mode: a write outside a unit of work throws here
     const metadata = repository.metadata;
     return repository.execute(() =>
-      withOperationTag({ kind: "bulk", label: `${operation} ${metadata.name}` }, () =>
+      withOperationTag(repository.runtime.context, { kind: "bulk", label: `${operation} ${metadata.name}` }, () =>
         repository.runtime.unitOfWork.run(async (ctx) => work(ctx.manager, await this.plan(ctx.manager, repository)), { propagation: "nested" }),
       ),
     );

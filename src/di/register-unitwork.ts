@@ -2,13 +2,12 @@ import type { DependencyContainer } from "tsyringe";
 import { DataSource } from "typeorm";
 import { Unitwork } from "../bootstrap";
 import { RepositoryFactory } from "../factory";
-import { setTransactionalLocator, UnitOfWork } from "../unit-of-work";
+import { UnitOfWork } from "../unit-of-work";
 import { RepositoryTransform } from "./tokens";
 
 /**
  * Registers a unitwork instance in a tsyringe container: `Unitwork`, `UnitOfWork`, `RepositoryFactory`,
- * `QueryAnalyzer` (when present) and `DataSource` resolve to it, `@InjectRepository(Entity)` works, and
- * `@Transactional` uses this container's unit of work.
+ * `QueryAnalyzer` (when present) and `DataSource` resolve to it, and `@InjectRepository(Entity)` works.
  *
  * @example
  * registerUnitwork(container, uw);
@@ -22,6 +21,5 @@ export function registerUnitwork(container: DependencyContainer, uw: Unitwork): 
   container.registerSingleton(RepositoryTransform);
   const analyzer = (uw as unknown as { analyzer?: object }).analyzer;
   if (analyzer) container.registerInstance(analyzer.constructor as new () => object, analyzer);
-  setTransactionalLocator(() => container.resolve(UnitOfWork));
   return container;
 }

@@ -1,4 +1,3 @@
-import type { AnalysisReport } from "../analyzer/analysis-report";
 import { UnitworkError, type ErrorDetails } from "./unitwork-error";
 
 /** `getByIdOrFail` and friends found no row. */
@@ -93,15 +92,4 @@ export class TransactionAbortedError extends UnitworkError {
 /** A configuration value (environment variable or option) that cannot be used. */
 export class InvalidConfigError extends UnitworkError {
   override readonly code = "INVALID_CONFIG";
-}
-
-/**
- * The query analyzer in `"throw"` mode found N+1, duplicate or slow queries in a scope; `report`
- * holds the findings (call sites, SQL, suggestions).
- */
-export class QueryAnalysisError extends UnitworkError {
-  override readonly code = "QUERY_ANALYSIS_FAILED";
-  constructor(readonly report: AnalysisReport, message?: string) {
-    super(message ?? `query analysis of "${report.scope}" found ${report.findings.length} problem(s):\n${report.findings.map((f) => `  - ${f.kind} x${f.count} at ${f.callSite}: ${f.suggestion}`).join("\n")}`);
-  }
 }

@@ -2,7 +2,8 @@ import type { EntityTarget, ObjectLiteral } from "typeorm";
 import { InvalidConfigError } from "../errors";
 import type { AsyncBaseRepository, BulkEngine, RepositoryRuntime } from "../repository";
 import { AsyncBaseRepository as BaseRepository } from "../repository";
-import type { Frame, RepositoryClass, RepositoryOf } from "../unit-of-work";
+import { OWN_UNIT_OF_WORK, type Frame, type UnitOfWork } from "../unit-of-work";
+import type { RepositoryClass, RepositoryOf } from "../repository";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRepository = AsyncBaseRepository<any>;
@@ -29,6 +30,11 @@ export class RepositoryFactory {
   /** @internal */
   constructor(private readonly runtime: RepositoryRuntime, private readonly bulk?: BulkEngine) {
     runtime.unitOfWork.setRepositoryResolver((target, frame) => this.build(target, frame));
+  }
+
+  /** @internal the unit of work `@Transactional` finds on a service holding this factory. */
+  get [OWN_UNIT_OF_WORK](): UnitOfWork {
+    return this.runtime.unitOfWork;
   }
 
   /** Uses `repositoryClass` for `entity` from now on (in `create`, `ctx.repository` and DI). */

@@ -10,7 +10,7 @@ import {
 } from "../errors";
 import { applyFilter, checkColumnValue, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
 import { withOperationTag } from "../analyzer/operation-tag";
-import type { Frame, UnitOfWorkContext } from "../unit-of-work";
+import { OWN_UNIT_OF_WORK, type Frame, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
 import { assertValid } from "./entity-validator";
 import type { CursorPaginateOptions, FindManyOptions, PaginateOptions } from "./find-options";
@@ -54,6 +54,11 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.runtime.dataSource.getMetadata(this.target);
   }
 
+  /** @internal the unit of work `@Transactional` finds on a service holding this repository. */
+  get [OWN_UNIT_OF_WORK](): UnitOfWork {
+    return this.runtime.unitOfWork;
+  }
+
   /** The unit of work this repository works in now (bound one, else the call chain's), if any. */
   get context(): UnitOfWorkContext | undefined {
     return this.frame();
@@ -79,7 +84,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
       if (plan.strategy === "join") plan.strategy = "query"; // FOR UPDATE cannot lock the nullable side of a join
     }
     const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `getById ${metadata.name}` }, run) : await run();
+    const { entities } = plan.relations.length ? await withOperationTag(this.runtime.context, { kind: "internal", label: `getById ${metadata.name}` }, run) : await run();
     return entities[0] ?? null;
   }
 
@@ -124,7 +129,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     checkOptions(options, "findMany");
     const plan = planList(this, options as never);
     const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
+    const { entities } = plan.relations.length ? await withOperationTag(this.runtime.context, { kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
     return entities;
   }
 
@@ -172,7 +177,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const nodes = parseRelations(metadata, relations);
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
-    await withOperationTag({ kind: "internal", label: `loadRelations ${metadata.name}` }, () => loadRelationTree(this as never, metadata, list, nodes, options.withDeleted === true));
+    await withOperationTag(this.runtime.context, { kind: "internal", label: `loadRelations ${metadata.name}` }, () => loadRelationTree(this as never, metadata, list, nodes, options.withDeleted === true));
     return list;
   }
 
@@ -326,7 +331,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
       }
       return this.boundTo;
     }
-    return this.runtime.unitOfWork.currentFrame;
+    return this.runtime.context.current.frame;
   }
 
   /** The EntityManager to run on: the unit of work's, else the DataSource's (auto-commit). @internal */

@@ -13,7 +13,7 @@ export async function paginate<T extends ObjectLiteral>(repository: AsyncBaseRep
   const count = options.count ?? "exact";
   if (count !== "exact" && count !== "none") throw new InvalidQueryError(`count must be "exact" or "none"`, "count", ["exact", "none"]);
   const plan = planList(repository as never, { ...options, limit: pageSize, offset });
-  return withOperationTag({ kind: "pagination", label: `paginate ${repository.metadata.name}` }, async () => {
+  return withOperationTag(repository.runtime.context, { kind: "pagination", label: `paginate ${repository.metadata.name}` }, async () => {
     if (count === "none") {
       const { entities, hasMore } = await runList(repository, plan, { extraRow: true });
       return { items: entities, total: null, page, pageSize, totalPages: null, hasNext: hasMore, hasPrevious: page > 1 };
@@ -32,7 +32,7 @@ export async function paginateByCursor<T extends ObjectLiteral>(repository: Asyn
   const plan = planList(repository as never, { ...options, limit: first });
   const codec = new CursorCodec(repository.runtime.settings.cursorSecret, repository.metadata.name);
   const after = options.after === undefined || options.after === null ? undefined : codec.decode(plan.keys, options.after);
-  return withOperationTag({ kind: "pagination", label: `paginateByCursor ${repository.metadata.name}` }, async () => {
+  return withOperationTag(repository.runtime.context, { kind: "pagination", label: `paginateByCursor ${repository.metadata.name}` }, async () => {
     const { entities, sortValues, hasMore } = await runList(repository, plan, { after, extraRow: true, sortValues: true });
     // only the page's ends get a cursor: one signature each, not one per row
     const firstValues = sortValues[0];

@@ -1,4 +1,4 @@
-import { QueryAnalysisError } from "../errors";
+import { QueryAnalysisError } from "../analyzer";
 import { inScopes, resolveAnalyzers, type AnalyzerSource } from "./resolve-analyzers";
 
 export interface QueryCountExpectation {

@@ -3,7 +3,12 @@ import { UnitOfWorkTimeoutError } from "../errors";
 /** The wall-clock deadline of a unit of work, shared by the scopes inside it. @internal */
 export class Deadline {
   readonly at: number;
-  private expiredFlag = false;
+  #expired = false;
+
+  /** The deadline of a scope: its own `timeoutMs` (never later than the enclosing one), else the enclosing one. */
+  static derive(timeoutMs: number | undefined, parent: Deadline | undefined): Deadline | undefined {
+    return timeoutMs ? new Deadline(timeoutMs, parent) : parent;
+  }
 
   constructor(readonly timeoutMs: number, parent?: Deadline) {
     const own = Date.now() + timeoutMs;
@@ -12,7 +17,7 @@ export class Deadline {
   }
 
   get expired(): boolean {
-    return this.expiredFlag || Date.now() >= this.at;
+    return this.#expired || Date.now() >= this.at;
   }
 
   error(cause?: unknown): UnitOfWorkTimeoutError {
@@ -23,14 +28,14 @@ export class Deadline {
   race<T>(promise: Promise<T>): Promise<T> {
     const remaining = this.at - Date.now();
     if (remaining <= 0) {
-      this.expiredFlag = true;
+      this.#expired = true;
       promise.catch(() => undefined); // settles after the deadline; its outcome is superseded by the timeout
       return Promise.reject(this.error());
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.expiredFlag = true;
+        this.#expired = true;
         reject(this.error());
       }, remaining);
     });

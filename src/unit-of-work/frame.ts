@@ -12,11 +12,11 @@ export type RepositoryResolver = (target: unknown, frame: Frame) => unknown;
  * its hooks go. A joined scope gets its own frame that shares the transaction of its parent. @internal
  */
 export class Frame implements UnitOfWorkContext {
-  private repositories?: Map<unknown, unknown>;
+  #repositories?: Map<unknown, unknown>;
   /** Set once this scope's work is over (returned, failed or timed out): its statements are refused. */
   closed = false;
-  /** The outermost frame of this call chain: the analyzer's scope. */
-  readonly scope: Frame;
+  /** The outermost frame of this call chain. */
+  readonly root: Frame;
 
   constructor(
     readonly id: string,
@@ -30,7 +30,7 @@ export class Frame implements UnitOfWorkContext {
     readonly parent: Frame | undefined,
     private readonly resolver: RepositoryResolver,
   ) {
-    this.scope = parent ? parent.scope : this;
+    this.root = parent ? parent.root : this;
   }
 
   /** Whether this scope, or an enclosing one in the same transaction, has ended. */
@@ -47,11 +47,11 @@ export class Frame implements UnitOfWorkContext {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   repository(target: EntityTarget<ObjectLiteral> | (abstract new (...args: any[]) => unknown)): any {
-    this.repositories ??= new Map();
-    let repository = this.repositories.get(target);
+    this.#repositories ??= new Map();
+    let repository = this.#repositories.get(target);
     if (!repository) {
       repository = this.resolver(target, this);
-      this.repositories.set(target, repository);
+      this.#repositories.set(target, repository);
     }
     return repository;
   }

@@ -1,6 +1,6 @@
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface } from "typeorm";
 import { IllegalTransactionStateError } from "../errors";
-import type { ContextStorage } from "./context-storage";
+import type { ContextStore } from "./execution-context";
 
 /**
  * A TypeORM subscriber that stops a unit of work's statements once its work is over (deadline passed,
@@ -8,14 +8,18 @@ import type { ContextStorage } from "./context-storage";
  * of each transaction. It runs in the caller's async context, so it sees the frame. @internal
  */
 export class StatementGate implements EntitySubscriberInterface {
-  constructor(private readonly storage: ContextStorage) {}
+  readonly #context: ContextStore;
+
+  constructor(context: ContextStore) {
+    this.#context = context;
+  }
 
   install(dataSource: DataSource): void {
     if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
   }
 
   beforeQuery(event: BeforeQueryEvent): void {
-    const frame = this.storage.current;
+    const frame = this.#context.current.frame;
     const tx = frame?.transaction;
     if (!tx || tx.queryRunner !== event.queryRunner || !frame!.ended) return;
     if (frame!.deadline?.expired) throw frame!.deadline.error();
@@ -27,7 +31,7 @@ export class StatementGate implements EntitySubscriberInterface {
 
   afterQuery(event: AfterQueryEvent): void {
     if (event.success) return;
-    const tx = this.storage.current?.transaction;
+    const tx = this.#context.current.frame?.transaction;
     if (tx && tx.queryRunner === event.queryRunner) tx.statementFailed(event.error);
   }
 }

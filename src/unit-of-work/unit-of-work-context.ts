@@ -1,28 +1,13 @@
-import type { EntityManager, EntitySchema, EntityTarget, ObjectLiteral } from "typeorm";
-import type { AsyncBaseRepository } from "../repository/async-base-repository";
+import type { EntityManager } from "typeorm";
 
 /** A hook run after the outermost COMMIT (awaited, in registration order). */
 export type CommitHook = () => unknown;
 /** A hook run after a rollback, with the error that caused it. */
 export type RollbackHook = (error: unknown) => unknown;
 
-/** A class extending `AsyncBaseRepository`, as given to `RepositoryFactory.register`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RepositoryClass<R extends AsyncBaseRepository<any>> = abstract new (...args: any[]) => R;
-
 /**
- * The repository type for a target: a custom repository class gives itself, an entity class its
- * `AsyncBaseRepository`, an `EntitySchema` or entity name the untyped one.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RepositoryOf<X> = X extends abstract new (...args: any[]) => infer I
-  ? // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    I extends AsyncBaseRepository<any> ? I : I extends ObjectLiteral ? AsyncBaseRepository<I> : never
-  : X extends EntitySchema<infer S> ? AsyncBaseRepository<S extends ObjectLiteral ? S : ObjectLiteral>
-  : AsyncBaseRepository<ObjectLiteral>;
-
-/**
- * What `run(work)` hands to `work`: the active unit of work of this call chain.
+ * What `run(work)` hands to `work`: the active unit of work of this call chain. Its `repository()`
+ * method is declared by the repository layer (`src/repository/repository-of.ts`).
  *
  * @example
  * await uw.unitOfWork.run(async (ctx) => {
@@ -39,12 +24,6 @@ export interface UnitOfWorkContext {
   readonly manager: EntityManager;
   /** Whether this scope runs inside a database transaction. */
   readonly transactional: boolean;
-  /**
-   * The entity's repository (or its registered custom class), or a registered custom repository
-   * class, bound to this unit of work.
-   */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  repository<X extends EntityTarget<any> | RepositoryClass<AsyncBaseRepository<any>>>(target: X): RepositoryOf<X>;
   /** Runs after the outermost COMMIT; awaited before `run()` resolves. */
   onCommit(hook: CommitHook): void;
   /** Runs after a rollback of this unit (or of the savepoint it was registered in). */

@@ -1,3 +1,5 @@
+import { IllegalTransactionStateError, InvalidConfigError } from "../errors";
+
 /**
  * How a unit of work relates to one already active in the call chain.
  * - `required`: join the active one, else begin (default)
@@ -35,3 +37,34 @@ export interface UnitOfWorkOptions {
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
+
+/** `InvalidConfigError` for an option no unit of work can run with (also for `defaults`). @internal */
+export function checkUnitOfWorkOptions(options: UnitOfWorkOptions): void {
+  if (options.propagation !== undefined && !PROPAGATIONS.includes(options.propagation)) {
+    throw new InvalidConfigError(`unknown propagation ${JSON.stringify(options.propagation)}; use one of ${PROPAGATIONS.join(", ")}`);
+  }
+  if (options.isolation !== undefined && !ISOLATION_LEVELS.includes(options.isolation)) {
+    throw new InvalidConfigError(`unknown isolation ${JSON.stringify(options.isolation)}; use one of ${ISOLATION_LEVELS.join(", ")}`);
+  }
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new InvalidConfigError(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
+  }
+  const retry = options.retry;
+  if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {
+    throw new InvalidConfigError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
+  }
+}
+
+/**
+ * `IllegalTransactionStateError` when a unit of work with `options` cannot run inside the transaction
+ * `tx` (joined or as a savepoint): another isolation, or `readOnly: false` inside a read-only one. @internal
+ */
+export function checkJoinable(tx: { readonly isolation?: IsolationLevel; readonly readOnly: boolean }, options: UnitOfWorkOptions): void {
+  const active = tx.isolation ?? "READ COMMITTED";
+  if (options.isolation && options.isolation !== active) {
+    throw new IllegalTransactionStateError(`cannot join a ${active} unit of work with isolation ${options.isolation}`);
+  }
+  if (options.readOnly === false && tx.readOnly) {
+    throw new IllegalTransactionStateError("cannot join a read-only unit of work with readOnly: false");
+  }
+}

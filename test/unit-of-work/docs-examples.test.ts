@@ -307,8 +307,7 @@ test("pitfall: a swallowed database error aborts the transaction", async () => {
   expect(await versionsOf(fn.id)).toEqual([]);
 });
 
-// These create unitworks of their own; each createUnitwork() re-points @Transactional at itself, so
-// they come after the @Transactional test.
+// These create unitworks of their own.
 describe("examples with a unitwork of their own", () => {
   test("strict mode refuses writes outside a unit of work", () => withTestDatabaseEnv(async () => {
     const strictUw = await createUnitwork({ dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities: domainEntities }), strict: true });

@@ -1,0 +1,47 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Frame } from "./frame";
+
+/**
+ * What one async call chain carries, as one immutable object: a change is a new object for the code
+ * it runs (`ContextStore.with`). The unit of work sets `frame`; the analyzer adds its own fields by
+ * declaration merging (`src/analyzer/analysis-context.ts`), so this layer never imports it. @internal
+ */
+export interface ExecutionContext {
+  /** The unit-of-work scope of this call chain, if any. */
+  readonly frame?: Frame;
+}
+
+const EMPTY: ExecutionContext = Object.freeze({});
+
+/**
+ * The one AsyncLocalStorage of a unitwork instance. One storage for everything (not one per concern):
+ * Node 20 calls a promise hook per enabled storage on every promise of the application. @internal
+ */
+export class ContextStore {
+  readonly #storage = new AsyncLocalStorage<ExecutionContext>();
+
+  /** The context of the caller's call chain (an empty one outside any). */
+  get current(): ExecutionContext {
+    return this.#storage.getStore() ?? EMPTY;
+  }
+
+  /** Runs `fn` with `context` as the current context. */
+  run<R>(context: ExecutionContext, fn: () => R): R {
+    return this.#storage.run(context, fn);
+  }
+
+  /** Runs `fn` outside any context: the unit of work's own control statements. */
+  outside<R>(fn: () => R): R {
+    return this.#storage.run(EMPTY, fn);
+  }
+
+  /** Runs `fn` with the current context changed by `patch`. */
+  with<R>(patch: ExecutionContext, fn: () => R): R {
+    return this.#storage.run({ ...this.current, ...patch }, fn);
+  }
+}
+
+/** Makes the context store of one unitwork instance; two instances never share one. @internal */
+export function createContextStore(): ContextStore {
+  return new ContextStore();
+}

@@ -1,0 +1,124 @@
+import type { DataSource } from "typeorm";
+import { toUnitworkError } from "../errors";
+import type { UnitworkLogger } from "../config";
+import { cancelBackendStatement } from "./cancel-backend-statement";
+import type { Deadline } from "./deadline";
+import type { ContextStore } from "./execution-context";
+import { Transaction } from "./transaction";
+import type { UnitOfWorkOptions } from "./unit-of-work-options";
+
+/**
+ * The SQL side of a unit of work: connect, BEGIN, SAVEPOINT, COMMIT, ROLLBACK, release and cancel.
+ * Its statements run outside any frame (so the statement gate never refuses them), and their errors
+ * leave it translated to the unitwork hierarchy. @internal
+ */
+export class TransactionRunner {
+  readonly #dataSource: DataSource;
+  readonly #context: ContextStore;
+  readonly #logger: UnitworkLogger;
+
+  constructor(dataSource: DataSource, context: ContextStore, logger: UnitworkLogger) {
+    this.#dataSource = dataSource;
+    this.#context = context;
+    this.#logger = logger;
+  }
+
+  /** A pooled connection with an open transaction; at the deadline the wait for the pool is given up. */
+  async begin(options: UnitOfWorkOptions, deadline: Deadline | undefined): Promise<Transaction> {
+    const queryRunner = this.#dataSource.createQueryRunner();
+    const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline);
+    const connecting = this.#control(() => queryRunner.connect());
+    try {
+      await (deadline ? deadline.race(connecting) : connecting);
+    } catch (error) {
+      // The deadline passed while waiting for the pool: hand the connection back once it arrives.
+      connecting.then(() => this.release(tx), () => undefined).catch((e: unknown) => this.#logger.error({ err: e }, "releasing a late connection failed"));
+      throw error;
+    }
+    try {
+      await this.#control(
+        options.readOnly
+          ? async () => {
+              await queryRunner.startTransaction(options.isolation);
+              await queryRunner.query("SET TRANSACTION READ ONLY");
+            }
+          : () => queryRunner.startTransaction(options.isolation),
+      );
+    } catch (error) {
+      await this.release(tx);
+      throw error;
+    }
+    return tx;
+  }
+
+  savepoint(tx: Transaction, name: string): Promise<void> {
+    return this.#control(() => tx.queryRunner.query(`SAVEPOINT ${name}`));
+  }
+
+  releaseSavepoint(tx: Transaction, name: string): Promise<void> {
+    return this.#control(() => tx.queryRunner.query(`RELEASE SAVEPOINT ${name}`));
+  }
+
+  async rollbackToSavepoint(tx: Transaction, name: string, depth: number): Promise<void> {
+    await this.#control(() => tx.queryRunner.query(`ROLLBACK TO SAVEPOINT ${name}`));
+    tx.rolledBackTo(depth);
+  }
+
+  commit(tx: Transaction): Promise<void> {
+    return this.#control(() => tx.queryRunner.commitTransaction());
+  }
+
+  /** ROLLBACK (a plain one ends the transaction whatever savepoints are open), then release. */
+  async rollback(tx: Transaction, cause: unknown, unitOfWork: string): Promise<void> {
+    try {
+      if (!tx.queryRunner.isReleased) await this.#control(() => tx.queryRunner.query("ROLLBACK"));
+    } catch (rollbackError) {
+      // The connection is unusable: destroy it rather than return it to the pool.
+      this.#logger.warn({ err: rollbackError, cause, unitOfWork }, "ROLLBACK failed; the connection is discarded");
+      await this.release(tx, rollbackError);
+      return;
+    }
+    await this.release(tx);
+  }
+
+  /** Returns the connection to the pool, or destroys it when `brokenBy` is given. */
+  async release(tx: Transaction, brokenBy?: unknown): Promise<void> {
+    const runner = tx.queryRunner as unknown as { releasePostgresConnection?: (err?: unknown) => Promise<void> };
+    if (tx.queryRunner.isReleased) return;
+    // A cancel request still on its way must not reach the next user of this connection.
+    if (tx.cancelling) await tx.cancelling;
+    if (brokenBy && runner.releasePostgresConnection) await runner.releasePostgresConnection(brokenBy);
+    else await tx.queryRunner.release();
+  }
+
+  /**
+   * Cancels the statement in flight; `release` waits for a cancel still on its way. Deadlines that
+   * pass together share one cancel; a later one (an outer unit's, after it caught an inner unit's
+   * timeout) sends its own.
+   */
+  cancelInFlight(tx: Transaction): Promise<void> {
+    const pid = tx.backendPid;
+    if (pid === undefined) return Promise.resolve();
+    if (!tx.cancelling) {
+      const cancelling: Promise<void> = cancelBackendStatement(this.#dataSource, pid)
+        .catch((error: unknown) => {
+          // The deadline error is what the caller gets; the failed cancel is worth a log line.
+          this.#logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
+        })
+        .finally(() => {
+          if (tx.cancelling === cancelling) tx.cancelling = undefined;
+        });
+      tx.cancelling = cancelling;
+    }
+    return tx.cancelling;
+  }
+
+  /** Runs one of the runner's own statements outside any frame; its error leaves translated. */
+  async #control<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await this.#context.outside(fn);
+    } catch (error) {
+      throw toUnitworkError(error);
+    }
+  }
+}

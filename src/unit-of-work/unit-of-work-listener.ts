@@ -1,0 +1,41 @@
+import type { ExecutionContext } from "./execution-context";
+import type { Frame } from "./frame";
+
+/** Told when an outermost unit of work starts and ends (the analyzer is one). @internal */
+export interface UnitOfWorkListener {
+  /** Before the work runs; what it returns is added to the work's execution context. */
+  unitStarted?(frame: Frame): ExecutionContext | void;
+  /** After COMMIT or ROLLBACK, before the hooks run. May throw to fail `run()`. */
+  unitEnded?(frame: Frame, error: unknown): void | Promise<void>;
+}
+
+/** The listeners of one unit of work, told in registration order. @internal */
+export class UnitOfWorkListeners {
+  readonly #listeners: UnitOfWorkListener[] = [];
+
+  add(listener: UnitOfWorkListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
+    };
+  }
+
+  /** The context the listeners add for the work of `frame` (`undefined` when none adds any). */
+  started(frame: Frame): ExecutionContext | undefined {
+    let patch: ExecutionContext | undefined;
+    for (const listener of this.#listeners) {
+      const added = listener.unitStarted?.(frame);
+      if (added) patch = { ...patch, ...added };
+    }
+    return patch;
+  }
+
+  /** Tells the listeners in order, from `from`; waits only for those that return a promise. */
+  ended(frame: Frame, error: unknown, from = 0): Promise<void> | void {
+    for (let i = from; i < this.#listeners.length; i++) {
+      const pending = this.#listeners[i]!.unitEnded?.(frame, error);
+      if (pending) return pending.then(() => this.ended(frame, error, i + 1));
+    }
+  }
+}
