@@ -1,7 +1,7 @@
 import { injectWithTransform } from "tsyringe";
 import type { EntityTarget, ObjectLiteral } from "typeorm";
 import { RepositoryFactory } from "../factory";
-import { RepositoryTransform } from "./tokens";
+import { RepositoryTransform } from "./repository-transform";
 
 /**
  * Constructor-parameter decorator: injects the entity's repository (its registered custom class, if any).

@@ -3,7 +3,7 @@ import { DataSource } from "typeorm";
 import { Unitwork } from "../bootstrap";
 import { RepositoryFactory } from "../factory";
 import { UnitOfWork } from "../unit-of-work";
-import { RepositoryTransform } from "./tokens";
+import { RepositoryTransform } from "./repository-transform";
 
 /**
  * Registers a unitwork instance in a tsyringe container: `Unitwork`, `UnitOfWork`, `RepositoryFactory`,
