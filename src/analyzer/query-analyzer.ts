@@ -51,37 +51,37 @@ const OMITTED: readonly unknown[] = Object.freeze([]);
  * uw.analyzer.onReport((r) => metrics.histogram("queries_per_scope", r.queryCount));
  */
 export class QueryAnalyzer {
-  private settings: ResolvedAnalyzerOptions;
-  private readonly logger: UnitworkLogger;
+  #settings: ResolvedAnalyzerOptions;
+  readonly #logger: UnitworkLogger;
   readonly #context: ContextStore;
   readonly #unitScopes = new WeakMap<Frame, AnalysisScope>();
-  private readonly pending = new WeakMap<object, Pending[]>();
-  private readonly totals = new Map<string, Totals>();
-  private readonly listeners: ((report: AnalysisReport) => void)[] = [];
-  private readonly subscriber: EntitySubscriberInterface;
-  private readonly detachUnitOfWork: () => void;
-  private readonly untraceManagers: () => void;
-  private explicitScopes = 0;
-  private disposed = false;
+  readonly #pending = new WeakMap<object, Pending[]>();
+  readonly #totals = new Map<string, Totals>();
+  readonly #listeners: ((report: AnalysisReport) => void)[] = [];
+  readonly #subscriber: EntitySubscriberInterface;
+  readonly #detachUnitOfWork: () => void;
+  readonly #untraceManagers: () => void;
+  #explicitScopes = 0;
+  #disposed = false;
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
   readonly callSites: CallSiteTracer;
 
   /** @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance. */
   constructor(readonly dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
     this.#context = context;
-    this.settings = resolveAnalyzerOptions(options);
-    this.logger = options.logger ?? logger;
-    if (options.onReport) this.listeners.push(options.onReport);
-    this.callSites = new CallSiteTracer(context, () => this.capturing);
-    this.subscriber = {
-      beforeQuery: (event: BeforeQueryEvent) => this.before(event),
-      afterQuery: (event: AfterQueryEvent) => this.after(event),
+    this.#settings = resolveAnalyzerOptions(options);
+    this.#logger = options.logger ?? logger;
+    if (options.onReport) this.#listeners.push(options.onReport);
+    this.callSites = new CallSiteTracer(context, () => this.#capturing);
+    this.#subscriber = {
+      beforeQuery: (event: BeforeQueryEvent) => this.#before(event),
+      afterQuery: (event: AfterQueryEvent) => this.#after(event),
     };
-    dataSource.subscribers.push(this.subscriber);
-    this.untraceManagers = traceEntityManagers(dataSource, this.callSites);
-    this.detachUnitOfWork = unitOfWork.addListener({
-      unitStarted: (frame) => this.unitStarted(frame),
-      unitEnded: (frame, error) => this.unitEnded(frame, error),
+    dataSource.subscribers.push(this.#subscriber);
+    this.#untraceManagers = traceEntityManagers(dataSource, this.callSites);
+    this.#detachUnitOfWork = unitOfWork.addListener({
+      unitStarted: (frame) => this.#unitStarted(frame),
+      unitEnded: (frame, error) => this.#unitEnded(frame, error),
     });
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "created", analyzer: this });
   }
@@ -95,16 +95,16 @@ export class QueryAnalyzer {
 
   /** The options in effect. */
   get options(): Readonly<ResolvedAnalyzerOptions> {
-    return this.settings;
+    return this.#settings;
   }
 
   /** Changes options at run time (e.g. `{ mode: "throw" }` in a test). */
   configure(options: QueryAnalyzerOptions): void {
-    this.settings = resolveAnalyzerOptions({ ...this.settings, ...options });
-    if (options.onReport) this.listeners.push(options.onReport);
-    if (this.settings.mode !== "off") {
+    this.#settings = resolveAnalyzerOptions({ ...this.#settings, ...options });
+    if (options.onReport) this.#listeners.push(options.onReport);
+    if (this.#settings.mode !== "off") {
       // Statements seen before the parser is ready get a plain-text fingerprint.
-      loadStatementParser().catch((error: unknown) => this.logger.error({ err: error }, "query analyzer: could not load the SQL parser"));
+      loadStatementParser().catch((error: unknown) => this.#logger.error({ err: error }, "query analyzer: could not load the SQL parser"));
     }
   }
 
@@ -115,66 +115,66 @@ export class QueryAnalyzer {
    */
   async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{ result: R; report: AnalysisReport }> {
     await loadStatementParser();
-    const scope = new AnalysisScope(name, this.innermost());
-    this.explicitScopes++;
+    const scope = new AnalysisScope(name, this.#innermost());
+    this.#explicitScopes++;
     let result: R;
     try {
       result = await this.#context.with({ analysis: scope }, fn);
     } catch (error) {
-      await this.finish(scope, false);
+      await this.#finish(scope, false);
       throw error;
     } finally {
-      this.explicitScopes--;
+      this.#explicitScopes--;
     }
-    const report = await this.finish(scope, true);
+    const report = await this.#finish(scope, true);
     return { result, report };
   }
 
   /** Calls `listener` with the report of every scope (also those without findings); returns an unsubscribe function. */
   onReport(listener: (report: AnalysisReport) => void): () => void {
-    this.listeners.push(listener);
+    this.#listeners.push(listener);
     return () => {
-      const at = this.listeners.indexOf(listener);
-      if (at >= 0) this.listeners.splice(at, 1);
+      const at = this.#listeners.indexOf(listener);
+      if (at >= 0) this.#listeners.splice(at, 1);
     };
   }
 
   /** Totals per statement shape across all statements seen (slowest total first). */
   stats(): FingerprintStats[] {
-    return [...this.totals.entries()]
+    return [...this.#totals.entries()]
       .map(([fingerprint, t]) => ({ fingerprint, sql: t.sql, calls: t.calls, totalMs: t.totalMs, meanMs: t.totalMs / t.calls, maxMs: t.maxMs }))
       .sort((a, b) => b.totalMs - a.totalMs);
   }
 
   /** Forgets the totals of `stats()`. */
   resetStats(): void {
-    this.totals.clear();
+    this.#totals.clear();
   }
 
   /** @internal detaches from the DataSource and the unit of work (`uw.close()` calls it). */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    const at = this.dataSource.subscribers.indexOf(this.subscriber);
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const at = this.dataSource.subscribers.indexOf(this.#subscriber);
     if (at >= 0) this.dataSource.subscribers.splice(at, 1);
-    this.detachUnitOfWork();
-    this.untraceManagers();
+    this.#detachUnitOfWork();
+    this.#untraceManagers();
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "disposed", analyzer: this });
   }
 
   // ---------------------------------------------------------------- capture (hot path)
 
-  private get capturing(): boolean {
-    return !this.disposed && (this.settings.mode !== "off" || this.explicitScopes > 0);
+  get #capturing(): boolean {
+    return !this.#disposed && (this.#settings.mode !== "off" || this.#explicitScopes > 0);
   }
 
-  private innermost(): AnalysisScope | undefined {
+  #innermost(): AnalysisScope | undefined {
     const scope = this.#context.current.analysis;
     return scope && !scope.ended ? scope : undefined;
   }
 
-  private before(event: BeforeQueryEvent): void {
-    if (!this.capturing) return;
+  #before(event: BeforeQueryEvent): void {
+    if (!this.#capturing) return;
     const context = this.#context.current;
     if (context.internal || isTransactionControl(event.query)) return;
     const scope = context.analysis && !context.analysis.ended ? context.analysis : undefined;
@@ -187,17 +187,17 @@ export class QueryAnalyzer {
       scope,
       // A repository call carries its site; a direct TypeORM call is traced here, where the chain
       // of awaits still leads back to the application (V8 async stack traces).
-      stack: context.callSite ?? (scope ? captureStack(this.before) : undefined),
+      stack: context.callSite ?? (scope ? captureStack(this.#before) : undefined),
       tag,
       started: performance.now(),
     };
-    const queue = this.pending.get(event.queryRunner);
+    const queue = this.#pending.get(event.queryRunner);
     if (queue) queue.push(pending);
-    else this.pending.set(event.queryRunner, [pending]);
+    else this.#pending.set(event.queryRunner, [pending]);
   }
 
-  private after(event: AfterQueryEvent): void {
-    const queue = this.pending.get(event.queryRunner);
+  #after(event: AfterQueryEvent): void {
+    const queue = this.#pending.get(event.queryRunner);
     if (!queue?.length) return;
     let at = 0;
     while (at < queue.length && (queue[at]!.sql !== event.query || (queue[at]!.parameters !== OMITTED && event.parameters !== undefined && queue[at]!.parameters !== event.parameters))) at++;
@@ -205,8 +205,8 @@ export class QueryAnalyzer {
     const pending = queue.splice(at, 1)[0]!;
     const durationMs = performance.now() - pending.started;
     const shape = statementShape(pending.sql);
-    let totals = this.totals.get(shape.fingerprint);
-    if (!totals) this.totals.set(shape.fingerprint, (totals = { sql: pending.sql, calls: 0, totalMs: 0, maxMs: 0 }));
+    let totals = this.#totals.get(shape.fingerprint);
+    if (!totals) this.#totals.set(shape.fingerprint, (totals = { sql: pending.sql, calls: 0, totalMs: 0, maxMs: 0 }));
     totals.calls++;
     totals.totalMs += durationMs;
     if (durationMs > totals.maxMs) totals.maxMs = durationMs;
@@ -223,65 +223,65 @@ export class QueryAnalyzer {
       opaque: pending.parameters === OMITTED && !!event.parameters?.length,
     };
     if (pending.scope) pending.scope.add(record);
-    else if (durationMs > this.settings.slowQueryMs && this.settings.mode !== "off") this.reportLoose(record);
+    else if (durationMs > this.#settings.slowQueryMs && this.#settings.mode !== "off") this.#reportLoose(record);
   }
 
   // ---------------------------------------------------------------- scopes
 
   /** An outermost unit of work is a scope of its own: its statements go to it. */
-  private unitStarted(frame: Frame): { analysis: AnalysisScope } | undefined {
-    if (this.settings.mode === "off") return undefined;
-    const analysis = new AnalysisScope(frame.name ?? `unit of work ${frame.id}`, this.innermost());
+  #unitStarted(frame: Frame): { analysis: AnalysisScope } | undefined {
+    if (this.#settings.mode === "off") return undefined;
+    const analysis = new AnalysisScope(frame.name ?? `unit of work ${frame.id}`, this.#innermost());
     this.#unitScopes.set(frame, analysis);
     return { analysis };
   }
 
-  private unitEnded(frame: Frame, error: unknown): Promise<void> | void {
+  #unitEnded(frame: Frame, error: unknown): Promise<void> | void {
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
-    if (this.listeners.length === 0 && !mayHaveFindings(scope.records, this.settings.slowQueryMs)) {
+    if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings.slowQueryMs)) {
       scope.ended = true;
       return;
     }
     // A failed unit of work keeps its own error; its report is still delivered and logged.
-    return this.finish(scope, error === undefined).then(() => undefined);
+    return this.#finish(scope, error === undefined).then(() => undefined);
   }
 
   /** A slow statement outside any scope is reported on its own. */
-  private reportLoose(record: StatementRecord): void {
+  #reportLoose(record: StatementRecord): void {
     const scope = new AnalysisScope("(no scope)", undefined);
     scope.add(record);
-    this.finish(scope, false).catch((error) => this.logger.error({ err: error }, "query analyzer: could not report a slow statement"));
+    this.#finish(scope, false).catch((error) => this.#logger.error({ err: error }, "query analyzer: could not report a slow statement"));
   }
 
-  private async finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
+  async #finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
     scope.ended = true;
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
-    const findings = mayHaveFindings(scope.records, this.settings.slowQueryMs)
-      ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.settings))
+    const findings = mayHaveFindings(scope.records, this.#settings.slowQueryMs)
+      ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.#settings))
       : [];
     const report: AnalysisReport = {
       scope: scope.name,
       queryCount: scope.queryCount,
       totalDurationMs: scope.totalDurationMs,
-      queries: scope.records.slice(0, this.settings.maxQueriesPerReport).map(toCaptured),
+      queries: scope.records.slice(0, this.#settings.maxQueriesPerReport).map(toCaptured),
       findings,
     };
-    for (const listener of this.listeners) {
+    for (const listener of this.#listeners) {
       try {
         listener(report);
       } catch (error) {
-        this.logger.error({ err: error, scope: scope.name }, "query analyzer: an onReport listener threw");
+        this.#logger.error({ err: error, scope: scope.name }, "query analyzer: an onReport listener threw");
       }
     }
-    if (findings.length === 0 || scope.nested || this.settings.mode === "off") return report;
-    if (this.settings.mode === "throw" && mayThrow) throw new QueryAnalysisError(report);
-    const level = this.settings.mode === "log" ? "info" : "warn";
+    if (findings.length === 0 || scope.nested || this.#settings.mode === "off") return report;
+    if (this.#settings.mode === "throw" && mayThrow) throw new QueryAnalysisError(report);
+    const level = this.#settings.mode === "log" ? "info" : "warn";
     for (const finding of findings) {
       const { plan, parameters: _parameters, ...rest } = finding;
-      this.logger[level](
+      this.#logger[level](
         { scope: scope.name, ...rest, plan: plan && { ...plan, plan: undefined } },
         `query analyzer: ${finding.kind} (x${finding.count}) at ${finding.callSite}: ${finding.suggestion}`,
       );

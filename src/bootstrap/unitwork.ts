@@ -23,7 +23,7 @@ interface PoolLike {
  * Made by `createUnitwork`.
  */
 export class Unitwork {
-  private closing?: Promise<void>;
+  #closing?: Promise<void>;
 
   /** @internal */
   constructor(
@@ -45,23 +45,23 @@ export class Unitwork {
     const started = performance.now();
     try {
       const rows: { server_version: string }[] = await this.dataSource.query("SHOW server_version");
-      return { ok: true, latencyMs: performance.now() - started, serverVersion: rows[0]?.server_version ?? null, pool: this.poolStats() };
+      return { ok: true, latencyMs: performance.now() - started, serverVersion: rows[0]?.server_version ?? null, pool: this.#poolStats() };
     } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, serverVersion: null, pool: this.poolStats(), error: error instanceof Error ? error.message : String(error) };
+      return { ok: false, latencyMs: performance.now() - started, serverVersion: null, pool: this.#poolStats(), error: error instanceof Error ? error.message : String(error) };
     }
   }
 
   /** Waits for running units of work to finish, then destroys the DataSource (idempotent). */
   close(): Promise<void> {
-    this.closing ??= (async () => {
+    this.#closing ??= (async () => {
       await this.unitOfWork.whenIdle();
       this.analyzer.dispose();
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     })();
-    return this.closing;
+    return this.#closing;
   }
 
-  private poolStats(): HealthReport["pool"] {
+  #poolStats(): HealthReport["pool"] {
     const pool = (this.dataSource.driver as unknown as { master?: PoolLike }).master;
     return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
   }

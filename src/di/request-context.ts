@@ -12,14 +12,19 @@ import type { UnitOfWorkContext } from "../unit-of-work";
  * }
  */
 export class RequestContext {
+  readonly #currentUnitOfWork: () => UnitOfWorkContext | undefined;
+
+  /** @internal made by `createRequestContainer` for each request. */
   constructor(
     /** The request id (the `X-Request-Id` header when the client sent one, else a fresh uuid). */
     readonly id: string,
-    private readonly currentUnitOfWork: () => UnitOfWorkContext | undefined,
-  ) {}
+    currentUnitOfWork: () => UnitOfWorkContext | undefined,
+  ) {
+    this.#currentUnitOfWork = currentUnitOfWork;
+  }
 
   /** The unit of work of this request, or `undefined` for a route that opted out of one. */
   get unitOfWork(): UnitOfWorkContext | undefined {
-    return this.currentUnitOfWork();
+    return this.#currentUnitOfWork();
   }
 }

@@ -12,6 +12,7 @@ export type RepositoryResolver = (target: unknown, frame: Frame) => unknown;
  * its hooks go. A joined scope gets its own frame that shares the transaction of its parent. @internal
  */
 export class Frame implements UnitOfWorkContext {
+  readonly #resolver: RepositoryResolver;
   #repositories?: Map<unknown, unknown>;
   /** Set once this scope's work is over (returned, failed or timed out): its statements are refused. */
   closed = false;
@@ -28,8 +29,9 @@ export class Frame implements UnitOfWorkContext {
     readonly hooks: HookSegment,
     readonly deadline: Deadline | undefined,
     readonly parent: Frame | undefined,
-    private readonly resolver: RepositoryResolver,
+    resolver: RepositoryResolver,
   ) {
+    this.#resolver = resolver;
     this.root = parent ? parent.root : this;
   }
 
@@ -50,7 +52,7 @@ export class Frame implements UnitOfWorkContext {
     this.#repositories ??= new Map();
     let repository = this.#repositories.get(target);
     if (!repository) {
-      repository = this.resolver(target, this);
+      repository = this.#resolver(target, this);
       this.#repositories.set(target, repository);
     }
     return repository;
