@@ -5,6 +5,7 @@
 export * from "./errors/unitwork-error";
 export * from "./errors/usage-errors";
 export * from "./errors/database-errors";
+export * from "./errors/connection-errors";
 export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions, type UnitworkLogger } from "./config";
 export type { Filter, FieldOperators } from "./query";
 export {

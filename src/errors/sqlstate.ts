@@ -10,6 +10,7 @@ import {
   UniqueViolationError,
   type DatabaseErrorDetails,
 } from "./database-errors";
+import { ConnectionError } from "./connection-errors";
 import { UnitworkError } from "./unitwork-error";
 
 type DatabaseErrorClass = new (message: string, details?: DatabaseErrorDetails) => DatabaseError;
@@ -37,7 +38,11 @@ const CONNECTION_LOST = [
   /Client was closed and is not queryable/i,
   /ECONNRESET|ECONNREFUSED|EPIPE/,
   /Query runner already released/i,
+  /connection provided by a query runner was already released/i,
 ];
+
+/** TypeORM's errors for a query runner whose connection was dropped under it. */
+const RELEASED_RUNNER = new Set(["QueryRunnerAlreadyReleasedError", "QueryRunnerProviderAlreadyReleasedError"]);
 
 interface DriverErrorShape {
   code?: unknown;
@@ -82,7 +87,10 @@ export function translateDatabaseError(error: unknown, statement?: { sql?: strin
     const ErrorClass = BY_SQLSTATE[sqlState] ?? (sqlState.startsWith("08") ? ConnectionLostError : DatabaseError);
     return new ErrorClass(message, details);
   }
-  if (shape.name === "QueryRunnerAlreadyReleasedError" || CONNECTION_LOST.some((re) => re.test(message))) {
+  if (/timeout exceeded when trying to connect/i.test(message)) {
+    return new ConnectionError("no pooled connection became free in time (pg-pool's connectionTimeoutMillis)", "the pool size (DB_POOL_MAX) or DB_CONNECT_TIMEOUT_MS", details);
+  }
+  if (RELEASED_RUNNER.has(String(shape.name)) || CONNECTION_LOST.some((re) => re.test(message))) {
     return new ConnectionLostError(message, details);
   }
   if (shape.name === "QueryFailedError") return new DatabaseError(message, details);

@@ -1,9 +1,16 @@
-import { DeadlockError, SerializationFailureError } from "../errors";
-import type { RetryOptions } from "./unit-of-work-options";
+import { ConnectionError, ConnectionLostError, DeadlockError, SerializationFailureError } from "../errors";
+import type { RetryCondition, RetryOptions } from "./unit-of-work-options";
 
-/** Whether a failed attempt may be re-run: 40001 or 40P01, and no COMMIT was sent. @internal */
-export function isRetryable(error: unknown, commitAttempted: boolean): boolean {
-  return !commitAttempted && (error instanceof SerializationFailureError || error instanceof DeadlockError);
+const DEFAULT_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock"];
+
+/** Whether a failed attempt may be re-run: a failure `retry.on` names, and no COMMIT was sent. @internal */
+export function isRetryable(error: unknown, commitAttempted: boolean, retry: RetryOptions): boolean {
+  if (commitAttempted) return false;
+  const on = retry.on ?? DEFAULT_CONDITIONS;
+  if (error instanceof SerializationFailureError) return on.includes("serialization");
+  if (error instanceof DeadlockError) return on.includes("deadlock");
+  if (error instanceof ConnectionLostError || error instanceof ConnectionError) return on.includes("connection");
+  return false;
 }
 
 /** Full-jitter exponential backoff: random in [0, min(max, base * 2^(attempt-1))]. @internal */

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { toUnitworkError } from "../errors";
+import { ConnectionLostError, toUnitworkError } from "../errors";
 import type { UnitworkLogger } from "../config";
 import { cancelBackendStatement } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
@@ -35,6 +35,7 @@ export class TransactionRunner {
       connecting.then(() => this.release(tx), () => undefined).catch((e: unknown) => this.#logger.error({ err: e }, "releasing a late connection failed"));
       throw error;
     }
+    this.#watchLateErrors(tx);
     try {
       await this.#control(
         options.readOnly
@@ -64,8 +65,17 @@ export class TransactionRunner {
     tx.rolledBackTo(depth);
   }
 
-  commit(tx: Transaction): Promise<void> {
-    return this.#control(() => tx.queryRunner.commitTransaction());
+  /**
+   * COMMIT. A connection that was lost before COMMIT could be sent is a `ConnectionLostError` (the
+   * server rolled the transaction back); `sending` is called just before COMMIT goes out, so the
+   * caller can tell a connection lost after it (the outcome is unknown).
+   */
+  async commit(tx: Transaction, sending: () => void): Promise<void> {
+    if (tx.queryRunner.isReleased) {
+      throw new ConnectionLostError("the connection was lost during the unit of work; nothing was committed", { cause: tx.lastError });
+    }
+    sending();
+    await this.#control(() => tx.queryRunner.commitTransaction());
   }
 
   /** ROLLBACK (a plain one ends the transaction whatever savepoints are open), then release. */
@@ -84,11 +94,29 @@ export class TransactionRunner {
   /** Returns the connection to the pool, or destroys it when `brokenBy` is given. */
   async release(tx: Transaction, brokenBy?: unknown): Promise<void> {
     const runner = tx.queryRunner as unknown as { releasePostgresConnection?: (err?: unknown) => Promise<void> };
+    // Released by TypeORM after a connection error: the client is being destroyed; the late-error
+    // listener stays on it until then.
     if (tx.queryRunner.isReleased) return;
     // A cancel request still on its way must not reach the next user of this connection.
     if (tx.cancelling) await tx.cancelling;
-    if (brokenBy && runner.releasePostgresConnection) await runner.releasePostgresConnection(brokenBy);
-    else await tx.queryRunner.release();
+    if (brokenBy && runner.releasePostgresConnection) {
+      await runner.releasePostgresConnection(brokenBy);
+      return;
+    }
+    if (tx.lateErrorListener) tx.connection?.removeListener("error", tx.lateErrorListener);
+    await tx.queryRunner.release();
+  }
+
+  /**
+   * A backend killed under a transaction makes pg emit 'error' more than once, and TypeORM removes its
+   * listener after the first: the rest would crash the process. They say nothing the failing statement
+   * does not, so they are logged at debug level.
+   */
+  #watchLateErrors(tx: Transaction): void {
+    const connection = tx.connection;
+    if (!connection) return;
+    tx.lateErrorListener = (error) => this.#logger.debug({ err: error, pid: tx.backendPid }, "connection error after the unit of work's statement failed");
+    connection.on("error", tx.lateErrorListener);
   }
 
   /**

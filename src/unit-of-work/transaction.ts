@@ -3,6 +3,14 @@ import type { Deadline } from "./deadline";
 import type { Frame } from "./frame";
 import type { IsolationLevel } from "./unit-of-work-options";
 
+/** The parts of pg's `Client` a transaction uses. @internal */
+export interface PgConnection {
+  processID?: number;
+  getTransactionStatus?: () => string | null;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
+}
+
 /** One physical database transaction on one pooled connection, shared by the scopes that joined it. @internal */
 export class Transaction {
   /** The error of the last statement that failed in it (PostgreSQL aborts the transaction then). */
@@ -16,6 +24,11 @@ export class Transaction {
   readonly savepoints: Frame[] = [];
   /** The cancel request on its way after a deadline, if any. */
   cancelling?: Promise<void>;
+  /**
+   * Listens for errors the connection emits after TypeORM dropped its own listener (a killed backend
+   * emits more than one): without a listener, an 'error' event crashes the process.
+   */
+  lateErrorListener?: (error: Error) => void;
 
   constructor(
     readonly queryRunner: QueryRunner,
@@ -29,8 +42,7 @@ export class Transaction {
     if (this.abortedAtDepth !== undefined) return true;
     // The server's own word, for failures that bypassed TypeORM (pg's status may lag the error a little,
     // hence the bookkeeping above).
-    const client = (this.queryRunner as unknown as { databaseConnection?: { getTransactionStatus?: () => string | null } }).databaseConnection;
-    return client?.getTransactionStatus?.() === "E";
+    return this.connection?.getTransactionStatus?.() === "E";
   }
 
   /** Records a failed statement of this transaction. */
@@ -46,6 +58,11 @@ export class Transaction {
 
   /** The server process id of the connection, used to cancel the statement in flight. */
   get backendPid(): number | undefined {
-    return (this.queryRunner as unknown as { databaseConnection?: { processID?: number } }).databaseConnection?.processID ?? undefined;
+    return this.connection?.processID ?? undefined;
+  }
+
+  /** pg's client under the query runner (once connected). */
+  get connection(): PgConnection | undefined {
+    return (this.queryRunner as unknown as { databaseConnection?: PgConnection }).databaseConnection;
   }
 }

@@ -14,9 +14,20 @@ export type Propagation = "required" | "requiresNew" | "nested" | "mandatory" | 
 
 export type IsolationLevel = "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABLE";
 
+/**
+ * Failures after which a whole outermost unit of work may be re-run:
+ * - `serialization`: 40001 (`SerializationFailureError`)
+ * - `deadlock`: 40P01 (`DeadlockError`)
+ * - `connection`: the connection was lost before COMMIT was sent (`ConnectionLostError`), or none
+ *   could be had in time (`ConnectionError`). Never after COMMIT was sent (`CommitOutcomeUnknownError`).
+ */
+export type RetryCondition = "serialization" | "deadlock" | "connection";
+
 export interface RetryOptions {
   /** Total attempts including the first (>= 1). */
   attempts: number;
+  /** What to retry on; default `["serialization", "deadlock"]`. */
+  on?: readonly RetryCondition[];
   /** First backoff in ms (default 10); doubles each attempt, with full jitter. */
   baseDelayMs?: number;
   /** Cap on one backoff (default 1000). */
@@ -36,6 +47,7 @@ export interface UnitOfWorkOptions {
 }
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
+export const RETRY_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock", "connection"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
 
 /** `InvalidConfigError` for an option no unit of work can run with (also for `defaults`). @internal */
@@ -52,6 +64,9 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions): void {
   const retry = options.retry;
   if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {
     throw new InvalidConfigError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
+  }
+  if (retry?.on !== undefined && !(Array.isArray(retry.on) && retry.on.every((c) => RETRY_CONDITIONS.includes(c)))) {
+    throw new InvalidConfigError(`retry.on must list some of ${RETRY_CONDITIONS.join(", ")}, got ${JSON.stringify(retry.on)}`);
   }
 }
 

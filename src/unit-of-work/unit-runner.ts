@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { AfterCommitHookError, IllegalTransactionStateError, TransactionAbortedError, UnitOfWorkTimeoutError, toUnitworkError, translateDatabaseError } from "../errors";
+import { AfterCommitHookError, CommitOutcomeUnknownError, ConnectionLostError, IllegalTransactionStateError, TransactionAbortedError, UnitOfWorkTimeoutError, toUnitworkError, translateDatabaseError } from "../errors";
 import type { UnitworkLogger } from "../config";
 import { Deadline } from "./deadline";
 import type { ContextStore, ExecutionContext } from "./execution-context";
@@ -147,9 +147,9 @@ export class UnitRunner {
         try {
           return await this.#attempt(work, merged, parent, deadline);
         } catch (error) {
-          const retry = merged.retry && attempt < attempts && isRetryable(error, this.#commitFailures.has(error as object));
+          const retry = merged.retry && attempt < attempts && isRetryable(error, this.#commitFailures.has(error as object), merged.retry);
           if (!retry || deadline?.expired) throw error;
-          this.#deps.logger.debug({ err: error, attempt, name: merged.name }, "unit of work retried after a serialization failure or deadlock");
+          this.#deps.logger.debug({ err: error, attempt, name: merged.name }, `unit of work retried after ${(error as Error).name}`);
           await sleep(backoffMs(merged.retry!, attempt));
         }
       }
@@ -186,12 +186,18 @@ export class UnitRunner {
       throw cause;
     }
     frame.closed = true;
+    let commitSent = false;
     try {
-      await transactions.commit(tx);
+      await transactions.commit(tx, () => (commitSent = true));
     } catch (error) {
-      if (typeof error === "object" && error !== null) this.#commitFailures.add(error);
-      await this.#rollback(tx, frame, error, outermost);
-      throw error;
+      // A connection lost with COMMIT on its way leaves the outcome unknown: never reported as a
+      // rollback, never retried.
+      const failed = commitSent && error instanceof ConnectionLostError
+        ? new CommitOutcomeUnknownError("the connection was lost after COMMIT was sent: the unit of work may or may not have committed", { cause: error })
+        : error;
+      if (commitSent && typeof failed === "object" && failed !== null) this.#commitFailures.add(failed);
+      await this.#rollback(tx, frame, failed, outermost);
+      throw failed;
     }
     await transactions.release(tx);
     if (outermost) await listeners.ended(frame, undefined);
