@@ -198,7 +198,10 @@ export function scan(source: string): Scanned {
   return { tokens, comments };
 }
 
-const is = (token: Token | undefined, kind: TokenKind, value?: string): token is Token =>
+/** A token that passed a check; the brand keeps a failed check from narrowing the token away. */
+export type Checked = Token & { readonly __checked: true };
+
+const is = (token: Token | undefined, kind: TokenKind, value?: string): token is Checked =>
   token !== undefined && token.kind === kind && (value === undefined || token.value === value);
 const punct = (token: Token | undefined, value: string) => is(token, "punct", value);
 const name = (token: Token | undefined, value?: string) => is(token, "name", value);
