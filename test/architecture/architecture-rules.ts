@@ -391,6 +391,20 @@ export interface StateDeclaration {
   what: string;
 }
 
+/**
+ * Files whose tokens do not nest back to zero: the scanner lost its way (a regular expression taken
+ * for a division, say), so what the rules read from that file cannot be trusted.
+ */
+export function unbalancedFiles(graph: SourceGraph): string[] {
+  return [...graph.files.values()]
+    .filter((file) => {
+      let depth = 0;
+      for (const token of file.scanned.tokens) if ((depth += depthChange(token)) < 0) return true;
+      return depth !== 0;
+    })
+    .map((file) => file.path);
+}
+
 /** Net nesting change of a token: brackets, braces, parentheses and template substitutions. */
 function depthChange(token: Token): number {
   if (token.kind === "punct") return "([{".includes(token.value) ? 1 : ")]}".includes(token.value) ? -1 : 0;

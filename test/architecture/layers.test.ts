@@ -12,6 +12,7 @@ import {
   layerRule,
   mutableStateRule,
   thirdPartyRule,
+  unbalancedFiles,
   type PureCache,
   type UpwardTypeImport,
 } from "./architecture-rules";
@@ -90,6 +91,7 @@ describe("architecture of src/", () => {
     expect(graph.files.size).toBeGreaterThan(50);
     expect(graph.edges.length).toBeGreaterThan(100);
     expect(graph.packages.some((p) => p.packageName === "typeorm")).toBe(true);
+    expect(unbalancedFiles(graph)).toEqual([]);
   });
 
   test("1. layers import one way: runtime imports only from the same or a lower layer", () => {
