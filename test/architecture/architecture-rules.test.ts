@@ -177,17 +177,23 @@ describe("module-level mutable state rule", () => {
       `const registry = new Map<string, number>();`,
       `const pending: string[] = [];`,
       `const byKey: Record<string, number> = {};`,
+      `const dict = Object.create(null) as Record<string, number>;`,
+      `const copied = Array.from(ORDER);`,
       `export function use(k: string) {`,
       `  if (LOOKUP.has(k)) registry.set(k, TABLE[k] ?? ORDER.indexOf(k));`,
       `  pending.push(k);`,
       `  byKey[k] = NAMES.length;`,
+      `  dict[k] ??= copied.length;`,
+      `  copied.length = 0;`,
       `  return [...ORDER].sort();`,
       `}`,
     ].join("\n");
     expect(declared(source)).toEqual([
-      "src/low/m.ts:5 registry: top-level new Map, mutated: registry.set() (line 9)",
-      "src/low/m.ts:6 pending: top-level array literal, mutated: pending.push() (line 10)",
-      "src/low/m.ts:7 byKey: top-level object literal, mutated: byKey[…] = (line 11)",
+      "src/low/m.ts:5 registry: top-level new Map, mutated: registry.set() (line 11)",
+      "src/low/m.ts:6 pending: top-level array literal, mutated: pending.push() (line 12)",
+      "src/low/m.ts:7 byKey: top-level object literal, mutated: byKey[…] = (line 13)",
+      "src/low/m.ts:8 dict: top-level Object.create(), mutated: dict[…] ??= (line 14)",
+      "src/low/m.ts:9 copied: top-level Array.from(), mutated: copied.length = (line 15)",
     ]);
   });
 

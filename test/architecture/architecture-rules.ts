@@ -498,10 +498,18 @@ function constState(file: SourceFile, graph: SourceGraph, k: number, depths: num
   const readonlyTyped = annotation.some((t) => isName(t, "readonly") || (t.kind === "name" && t.value.startsWith("Readonly")));
   const init = tokens[eq + 1];
   let kind: StateKind | undefined;
+  let origin: string | undefined;
   if (isName(init, "new") && isName(tokens[eq + 2]) && COLLECTIONS.has(tokens[eq + 2]!.value)) kind = tokens[eq + 2]!.value as StateKind;
   else if (isName(init, "new") && isName(tokens[eq + 2], "Array")) kind = "array";
   else if (isPunct(init, "[")) kind = "array";
   else if (isPunct(init, "{")) kind = "object";
+  else if (isName(init, "Array") && isPunct(tokens[eq + 2], ".") && (isName(tokens[eq + 3], "from") || isName(tokens[eq + 3], "of"))) {
+    kind = "array";
+    origin = `Array.${tokens[eq + 3]!.value}()`;
+  } else if (isName(init, "Object") && isPunct(tokens[eq + 2], ".") && isName(tokens[eq + 3], "create")) {
+    kind = "object";
+    origin = "Object.create()";
+  }
   if (!kind) return undefined;
   if (kind === "array" || kind === "object") {
     // `[…] as const` is immutable.
@@ -513,7 +521,7 @@ function constState(file: SourceFile, graph: SourceGraph, k: number, depths: num
     if (isName(tokens[close + 1], "as") && isName(tokens[close + 2], "const")) return undefined;
   }
   const base = { file: file.path, name: nameToken.value, line: nameToken.line };
-  const newKind = kind === "array" || kind === "object" ? `${kind} literal` : `new ${kind}`;
+  const newKind = origin ?? (kind === "array" || kind === "object" ? `${kind} literal` : `new ${kind}`);
   if (kind === "AsyncLocalStorage") return { ...base, what: `top-level ${newKind}` };
   const mutations = mutationsOf(file, nameToken.value, kind, k + 1);
   if (isName(tokens[k - 1], "export") && !readonlyTyped) {
