@@ -7,17 +7,26 @@ export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: "post
 type Env = Record<string, string | undefined>;
 
 /**
- * Builds TypeORM PostgreSQL options from the environment.
+ * Builds TypeORM PostgreSQL options from the environment (`process.env` unless `env` is given).
  *
  * - `DATABASE_URL` (`postgres://user:pass@host:port/db?sslmode=require`), else `PGHOST`, `PGPORT`,
- *   `PGUSER`, `PGPASSWORD`, `PGDATABASE`;
- * - `DB_POOL_MIN`, `DB_POOL_MAX` (default 10);
- * - `DB_CONNECT_TIMEOUT_MS`, `DB_IDLE_TIMEOUT_MS`, `DB_STATEMENT_TIMEOUT_MS`;
+ *   `PGUSER`, `PGPASSWORD`, `PGDATABASE` (defaults: `localhost`, 5432, `postgres`, none, the user name);
+ * - `DB_POOL_MIN` (default 0), `DB_POOL_MAX` (default 10);
+ * - `DB_CONNECT_TIMEOUT_MS` (default 10 000), `DB_IDLE_TIMEOUT_MS` (default 30 000),
+ *   `DB_STATEMENT_TIMEOUT_MS` (default none);
  * - `DB_SSL`: `true`/`require` (verify the certificate), `no-verify`, or `false`.
  *
- * Entities, migrations and the rest are yours to add:
+ * A value that cannot be used throws `InvalidConfigError` naming the variable. Entities, migrations
+ * and the rest are yours to add.
+ *
  * @example
+ * ```ts
+ * import { DataSource } from "typeorm";
+ * import { createUnitwork, dataSourceOptionsFromEnv } from "unitwork";
+ *
  * const dataSource = new DataSource({ ...dataSourceOptionsFromEnv(), entities: [User] });
+ * const uw = await createUnitwork({ dataSource });
+ * ```
  */
 export function dataSourceOptionsFromEnv(env: Env = process.env): PostgresDataSourceOptions {
   const pool = {

@@ -1,6 +1,9 @@
 import pino from "pino";
 
-/** The logger shape unitwork writes to: pino's, so pino, bunyan-style and console wrappers fit. */
+/**
+ * The logger shape unitwork writes to (`createUnitwork({ logger })`): pino's, so pino, bunyan-style
+ * and console wrappers fit. Each method takes a context object (or a message) and an optional message.
+ */
 export interface UnitworkLogger {
   debug(obj: object | string, msg?: string): void;
   info(obj: object | string, msg?: string): void;

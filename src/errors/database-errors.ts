@@ -11,7 +11,21 @@ export interface DatabaseErrorDetails extends ErrorDetails {
   rowIndex?: number;
 }
 
-/** Any error the server returned. Subclasses name the ones callers handle. */
+/**
+ * Any error the server returned, with its SQLSTATE and the fields PostgreSQL reports (`constraint`,
+ * `table`, `column`, `detail`); the driver's error is the `cause`. Subclasses name the ones callers handle.
+ *
+ * @example
+ * ```ts
+ * import { DatabaseError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT 1 / 0"));
+ * } catch (error) {
+ *   if (error instanceof DatabaseError) console.log(error.sqlState, error.message); // "22012" "division by zero"
+ * }
+ * ```
+ */
 export class DatabaseError extends UnitworkError {
   override readonly code: string = "DATABASE_ERROR";
   readonly sqlState?: string;
@@ -32,7 +46,20 @@ export class DatabaseError extends UnitworkError {
   }
 }
 
-/** 23505: a unique constraint; `constraint` and `columns` say which. */
+/**
+ * 23505: a unique constraint; `constraint` and `columns` say which (`mapError` answers 409).
+ *
+ * @example
+ * ```ts
+ * import { UniqueViolationError } from "unitwork";
+ *
+ * try {
+ *   await users.create({ email: "ada@example.com" }); // taken
+ * } catch (error) {
+ *   if (error instanceof UniqueViolationError) console.log(error.constraint, error.columns); // "uq_users_email" ["email"]
+ * }
+ * ```
+ */
 export class UniqueViolationError extends DatabaseError {
   override readonly code = "UNIQUE_VIOLATION";
   /** Columns of the violated key, parsed from the server's detail (`Key (a, b)=(…) already exists.`). */
@@ -43,9 +70,24 @@ export class UniqueViolationError extends DatabaseError {
   }
 }
 
-/** 23503 (or 23001, ON DELETE RESTRICT): a foreign key; `constraint` and `columns` say which. */
+/**
+ * 23503 (or 23001, ON DELETE RESTRICT): a foreign key; `constraint` and `columns` say which. A missing
+ * referenced row and a row that is still referenced both land here; `detail` tells them apart.
+ *
+ * @example
+ * ```ts
+ * import { ForeignKeyViolationError } from "unitwork";
+ *
+ * try {
+ *   await functions.create({ userId: 999_999, name: "resize-image" }); // no such user
+ * } catch (error) {
+ *   if (error instanceof ForeignKeyViolationError) console.log(error.constraint, error.columns); // "fk_functions_user" ["user_id"]
+ * }
+ * ```
+ */
 export class ForeignKeyViolationError extends DatabaseError {
   override readonly code = "FOREIGN_KEY_VIOLATION";
+  /** Columns of the foreign key, parsed from the server's detail (`Key (a)=(…) is not present …`). */
   readonly columns: string[];
   constructor(message: string, details: DatabaseErrorDetails = {}) {
     super(message, details);
@@ -53,32 +95,122 @@ export class ForeignKeyViolationError extends DatabaseError {
   }
 }
 
-/** 23502: a NOT NULL column got null. */
+/**
+ * 23502: a NOT NULL column got null; `table` and `column` say which.
+ *
+ * @example
+ * ```ts
+ * import { NotNullViolationError } from "unitwork";
+ *
+ * await uw.unitOfWork
+ *   .run((ctx) => ctx.manager.query("UPDATE users SET email = NULL WHERE id = $1", [1]))
+ *   .catch((error: unknown) => {
+ *     if (error instanceof NotNullViolationError) console.log(error.table, error.column); // "users" "email"
+ *     else throw error;
+ *   });
+ * ```
+ */
 export class NotNullViolationError extends DatabaseError {
   override readonly code = "NOT_NULL_VIOLATION";
 }
 
-/** 23514: a CHECK constraint. */
+/**
+ * 23514: a CHECK constraint; `constraint` names it.
+ *
+ * @example
+ * ```ts
+ * import { CheckViolationError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run(async (ctx) => {
+ *     await ctx.manager.query("CREATE TEMP TABLE t (n int CHECK (n > 0))");
+ *     await ctx.manager.query("INSERT INTO t VALUES (-1)");
+ *   });
+ * } catch (error) {
+ *   if (error instanceof CheckViolationError) console.log(error.constraint); // "t_n_check"
+ * }
+ * ```
+ */
 export class CheckViolationError extends DatabaseError {
   override readonly code = "CHECK_VIOLATION";
 }
 
-/** 40001: retried by units of work with `retry`; thrown when attempts run out. */
+/**
+ * 40001: retried by units of work with `retry`; thrown when attempts run out (or without `retry`).
+ *
+ * @example
+ * ```ts
+ * import { SerializationFailureError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run(
+ *     (ctx) => ctx.repository(FunctionEntity).update(1, { name: "resize-image-v2" }),
+ *     { isolation: "SERIALIZABLE", retry: { attempts: 5 } },
+ *   );
+ * } catch (error) {
+ *   if (error instanceof SerializationFailureError) console.warn("still conflicting after 5 attempts");
+ * }
+ * ```
+ */
 export class SerializationFailureError extends DatabaseError {
   override readonly code = "SERIALIZATION_FAILURE";
 }
 
-/** 40P01: retried like a serialization failure. */
+/**
+ * 40P01: the server broke a deadlock by failing this transaction; retried like a serialization failure.
+ *
+ * @example
+ * ```ts
+ * import { DeadlockError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run(async (ctx) => {
+ *     await ctx.repository(User).update(1, { isActive: false });
+ *     await ctx.repository(User).update(2, { isActive: false });
+ *   }, { retry: { attempts: 3 } });
+ * } catch (error) {
+ *   if (error instanceof DeadlockError) console.warn("deadlocked 3 times: lock rows in one order, e.g. by id");
+ * }
+ * ```
+ */
 export class DeadlockError extends DatabaseError {
   override readonly code = "DEADLOCK";
 }
 
-/** 57014: statement_timeout or a cancel request. */
+/**
+ * 57014: `statement_timeout` (or a cancel request) stopped the statement.
+ *
+ * @example
+ * ```ts
+ * import { StatementTimeoutError } from "unitwork";
+ *
+ * await uw.unitOfWork.run(async (ctx) => {
+ *   await ctx.manager.query("SET LOCAL statement_timeout = 100");
+ *   await ctx.manager.query("SELECT pg_sleep(1)"); // rejects with StatementTimeoutError
+ * }).catch((error: unknown) => {
+ *   if (!(error instanceof StatementTimeoutError)) throw error;
+ * });
+ * ```
+ */
 export class StatementTimeoutError extends DatabaseError {
   override readonly code = "STATEMENT_TIMEOUT";
 }
 
-/** The server or network dropped the connection (57P01, 08xxx, a released query runner after a kill). */
+/**
+ * The server or network dropped the connection (57P01, 08xxx, a released query runner after a kill).
+ * The unit of work did not commit; its connection is released.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionLostError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_terminate_backend(pg_backend_pid())"));
+ * } catch (error) {
+ *   if (error instanceof ConnectionLostError) console.warn("connection lost; nothing was committed");
+ * }
+ * ```
+ */
 export class ConnectionLostError extends DatabaseError {
   override readonly code = "CONNECTION_LOST";
 }

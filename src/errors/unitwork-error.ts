@@ -10,12 +10,23 @@ export interface ErrorDetails {
  * original (driver or application) error; `sql` and `parameters` say what was running.
  *
  * @example
- * try { await users.create({ email: "taken@x.co" }); }
- * catch (e) { if (e instanceof UnitworkError && e.code === "UNIQUE_VIOLATION") ... }
+ * ```ts
+ * import { UnitworkError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run((ctx) => ctx.repository(User).create({ email: "ada@example.com" }));
+ * } catch (error) {
+ *   if (!(error instanceof UnitworkError)) throw error;
+ *   uw.logger.warn({ code: error.code, sql: error.sql, cause: error.cause }, error.message);
+ * }
+ * ```
  */
 export class UnitworkError extends Error {
+  /** Stable machine-readable code, e.g. `"NOT_FOUND"`, `"UNIQUE_VIOLATION"`; each subclass has its own. */
   readonly code: string = "UNITWORK_ERROR";
+  /** The SQL of the statement that failed, when a statement failed. */
   readonly sql?: string;
+  /** The statement's bound parameters, when known. */
   readonly parameters?: readonly unknown[];
 
   constructor(message: string, details: ErrorDetails = {}) {

@@ -1,6 +1,6 @@
 /**
- * The slice of the QueryAnalyzer that request handling uses, typed structurally so that http does not
- * depend on the analyzer's implementation. @internal
+ * The analyzer report as request handling sees it (`ScopedOutcome.report`): an `AnalysisReport`,
+ * typed structurally so that http does not depend on the analyzer's implementation.
  */
 export interface AnalysisReportLike {
   scope: string;
@@ -11,8 +11,16 @@ export interface AnalysisReportLike {
 }
 
 /**
- * `Server-Timing` value for a report: DB time and query count, readable in the browser's dev tools.
- * @example serverTiming({ queryCount: 3, totalDurationMs: 4.2, … }) // 'db;dur=4.2;desc="3 queries"'
+ * `Server-Timing` value for a report: DB time (ms, one decimal) and statement count, readable in the
+ * browser's dev tools. The adapters set it for you; this is for a handler or framework of your own.
+ *
+ * @example
+ * ```ts
+ * import { serverTiming } from "unitwork";
+ *
+ * const { report } = await uw.analyzer.scope("GET /users", () => users.findMany({ limit: 20 }));
+ * const header = serverTiming(report); // e.g. 'db;dur=4.2;desc="1 query"'
+ * ```
  */
 export function serverTiming(report: Pick<AnalysisReportLike, "queryCount" | "totalDurationMs">): string {
   const ms = Math.round(report.totalDurationMs * 10) / 10;

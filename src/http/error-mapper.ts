@@ -13,11 +13,12 @@ import {
   type ValidationIssue,
 } from "../errors";
 
-/** The JSON body of an error response: a stable `code`, a message safe to show, optional details. */
+/** The JSON body of an error response: a stable `code`, a message safe to show, optional details and the request id. */
 export interface HttpErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
+/** What {@link mapError} answers: the status, the JSON body and extra headers to send. */
 export interface HttpErrorResponse {
   status: number;
   body: HttpErrorBody;
@@ -43,7 +44,13 @@ export interface HttpErrorResponse {
  * | anything else | 500 `INTERNAL_ERROR` |
  *
  * @example
- * const { status, body, headers } = mapError(error, requestId);
+ * ```ts
+ * import { mapError, NotFoundError } from "unitwork";
+ *
+ * const { status, body, headers } = mapError(new NotFoundError("User", 42), "r-1");
+ * // status 404, headers {}, body:
+ * // { error: { code: "NOT_FOUND", message: "User with id 42 was not found", details: { entity: "User", id: 42 }, requestId: "r-1" } }
+ * ```
  */
 export function mapError(error: unknown, requestId?: string): HttpErrorResponse {
   const mapped = classify(error);

@@ -3,9 +3,12 @@
  * its types only.
  *
  * @example
- * import { expressHandler, expressErrorHandler } from "unitwork/express";
+ * ```ts
+ * import { expressErrorHandler, expressHandler } from "unitwork/express";
+ *
  * app.post("/users", expressHandler(uw, (req, _res, scope) => scope.resolve(UserService).create(req.body)));
  * app.use(expressErrorHandler(uw));
+ * ```
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import type { Unitwork } from "../bootstrap";
@@ -14,6 +17,7 @@ import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
+/** A route handler for {@link expressHandler}: Express's `req` and `res` plus the {@link RequestScope}; returns the body. */
 export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: RequestScope) => R | Promise<R>;
 
 /**
@@ -21,6 +25,21 @@ export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: Reque
  * handler returns the response body (or `reply(status, body, headers)`); it is sent after COMMIT.
  * A handler that writes to `res` itself (streaming; use `transactional: false`) is left alone.
  * Errors go to `next(error)`, after the rollback.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { reply } from "unitwork";
+ * import { expressErrorHandler, expressHandler } from "unitwork/express";
+ *
+ * const app = express();
+ * app.use(express.json());
+ * app.post("/users", expressHandler(uw, async (req, _res, scope) =>
+ *   reply(201, await scope.resolve(UserService).create(req.body))));
+ * app.get("/users/:uuid", expressHandler(uw, (req, _res, scope) =>
+ *   scope.resolve(UserService).getByUuid(String(req.params.uuid)), { readOnly: true }));
+ * app.use(expressErrorHandler(uw));
+ * ```
  */
 export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>, options?: WithUnitOfWorkOptions): RequestHandler {
   const run = withUnitOfWork<{ req: Request; res: Response }, R>(uw, ({ req, res }, scope) => handler(req, res, scope), options);
@@ -43,7 +62,17 @@ export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>
 
 /**
  * Express error middleware answering with {@link mapError}: typed unitwork errors get their status and
- * a JSON body; anything else is a 500 that is logged (with the request id) but not leaked.
+ * a JSON body; anything else is a 500 that is logged (with the request id) but not leaked. Register it last.
+ *
+ * @example
+ * ```ts
+ * import express from "express";
+ * import { expressErrorHandler } from "unitwork/express";
+ *
+ * const app = express();
+ * // … routes …
+ * app.use(expressErrorHandler(uw));
+ * ```
  */
 export function expressErrorHandler(uw: Pick<Unitwork, "logger">): ErrorRequestHandler {
   return (error, req, res, next) => {

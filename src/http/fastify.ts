@@ -3,9 +3,12 @@
  * peer dependency: it is imported for its types only.
  *
  * @example
+ * ```ts
  * import { unitworkPlugin } from "unitwork/fastify";
+ *
  * await app.register(unitworkPlugin, { uw });
  * app.post("/users", app.withUnitOfWork((request, _reply, scope) => scope.resolve(UserService).create(request.body)));
+ * ```
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Unitwork } from "../bootstrap";
@@ -14,12 +17,24 @@ import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
+/** A route handler for {@link fastifyHandler}: Fastify's request and reply plus the {@link RequestScope}; returns the body. */
 export type FastifyScopedHandler<R> = (request: FastifyRequest, reply: FastifyReply, scope: RequestScope) => R | Promise<R>;
 
 /**
  * A Fastify route handler running `handler` in one unit of work and one request container; its result
  * (a body or `reply(status, body, headers)`) is sent after COMMIT. Errors are thrown on, after the
- * rollback, to Fastify's error handler.
+ * rollback, to Fastify's error handler. {@link unitworkPlugin} offers the same as `app.withUnitOfWork`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { fastifyErrorHandler, fastifyHandler } from "unitwork/fastify";
+ *
+ * const app = Fastify();
+ * app.setErrorHandler(fastifyErrorHandler(uw));
+ * app.get("/users/:uuid", fastifyHandler(uw, (request, _reply, scope) =>
+ *   scope.resolve(UserService).getByUuid((request.params as { uuid: string }).uuid), { readOnly: true }));
+ * ```
  */
 export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions) {
   const run = withUnitOfWork<{ request: FastifyRequest; reply: FastifyReply }, R>(uw, ({ request, reply }, scope) => handler(request, reply, scope), options);
@@ -35,7 +50,19 @@ export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>
   };
 }
 
-/** A Fastify error handler answering with {@link mapError}; 5xx are logged with the request id. */
+/**
+ * A Fastify error handler answering with {@link mapError}; 5xx are logged with the request id.
+ * {@link unitworkPlugin} installs it unless `mapErrors: false`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { fastifyErrorHandler } from "unitwork/fastify";
+ *
+ * const app = Fastify();
+ * app.setErrorHandler(fastifyErrorHandler(uw));
+ * ```
+ */
 export function fastifyErrorHandler(uw: Pick<Unitwork, "logger">) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const requestId = String(reply.getHeader("X-Request-Id") ?? requestIdFrom(request.headers["x-request-id"]));
@@ -45,7 +72,9 @@ export function fastifyErrorHandler(uw: Pick<Unitwork, "logger">) {
   };
 }
 
+/** Options of {@link unitworkPlugin}. */
 export interface UnitworkPluginOptions {
+  /** The unitwork every route of the instance uses. */
   uw: Unitwork;
   /** Defaults for every `withUnitOfWork` route of this instance. */
   defaults?: WithUnitOfWorkOptions;
@@ -65,6 +94,18 @@ declare module "fastify" {
 /**
  * Fastify plugin: decorates the instance with `unitwork` and `withUnitOfWork(handler, options)`, and
  * installs the error mapper. Registered without encapsulation, like a `fastify-plugin` plugin.
+ *
+ * @example
+ * ```ts
+ * import Fastify from "fastify";
+ * import { reply } from "unitwork";
+ * import { unitworkPlugin } from "unitwork/fastify";
+ *
+ * const app = Fastify();
+ * await app.register(unitworkPlugin, { uw, defaults: { timeoutMs: 5_000 } });
+ * app.post("/users", app.withUnitOfWork(async (request, _reply, scope) =>
+ *   reply(201, await scope.resolve(UserService).create(request.body))));
+ * ```
  */
 export function unitworkPlugin(instance: FastifyInstance, options: UnitworkPluginOptions, done: (error?: Error) => void): void {
   const { uw, defaults, mapErrors = true } = options;

@@ -1,9 +1,13 @@
 /**
- * A handler result with an explicit status and headers. A handler that returns a plain value answers
- * `200` with it as JSON (`204` for `undefined`).
+ * A handler result with an explicit status and headers; build it with {@link reply}. A handler that
+ * returns a plain value answers `200` with it as JSON (`204` for `undefined`).
  *
  * @example
- * return reply(201, user, { Location: `/users/${user.uuid}` });
+ * ```ts
+ * import { HttpReply } from "unitwork";
+ *
+ * const accepted = new HttpReply(202, { queued: true }, { "Retry-After": "5" });
+ * ```
  */
 export class HttpReply<B = unknown> {
   constructor(
@@ -13,7 +17,19 @@ export class HttpReply<B = unknown> {
   ) {}
 }
 
-/** Builds an {@link HttpReply}. */
+/**
+ * Builds an {@link HttpReply}: what a wrapped handler returns to answer with a status other than 200.
+ *
+ * @example
+ * ```ts
+ * import { reply, withUnitOfWork } from "unitwork";
+ *
+ * const createUser = withUnitOfWork(uw, async (body: { email: string }, scope) => {
+ *   const user = await scope.resolve(UserService).create(body);
+ *   return reply(201, user, { Location: `/users/${user.uuid}` });
+ * });
+ * ```
+ */
 export function reply<B>(status: number, body: B, headers?: Record<string, string>): HttpReply<B> {
   return new HttpReply(status, body, headers);
 }

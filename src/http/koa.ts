@@ -4,10 +4,13 @@
  * imported for its types only.
  *
  * @example
+ * ```ts
  * import { koaErrorHandler, koaUnitOfWork } from "unitwork/koa";
+ *
  * app.use(koaErrorHandler(uw));
  * app.use(koaUnitOfWork(uw));   // ctx.state.unitwork: the RequestScope
- * router.post("/users", async (ctx) => { ctx.body = await ctx.state.unitwork.resolve(UserService).create(ctx.request.body); });
+ * router.get("/users/:uuid", async (ctx) => { ctx.body = await ctx.state.unitwork.resolve(UserService).getByUuid(ctx.params.uuid); });
+ * ```
  */
 import type { Context, Middleware, Next } from "koa";
 import type { Unitwork } from "../bootstrap";
@@ -16,6 +19,7 @@ import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
+/** Options of {@link koaUnitOfWork}: those of `withUnitOfWork`, plus `skip`. */
 export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions {
   /** Requests for which the middleware does nothing (e.g. streaming routes), given the context. */
   skip?: (ctx: Context) => boolean;
@@ -25,6 +29,19 @@ export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions {
  * Middleware: everything downstream runs in the request's unit of work, which commits when the chain
  * resolves, before Koa writes the response. `ctx.state.unitwork` holds the {@link RequestScope}. A
  * response body that is a stream is read after COMMIT, so it must not use the unit of work.
+ *
+ * @example
+ * ```ts
+ * import Koa from "koa";
+ * import { koaErrorHandler, koaUnitOfWork } from "unitwork/koa";
+ *
+ * const app = new Koa();
+ * app.use(koaErrorHandler(uw));
+ * app.use(koaUnitOfWork(uw, { skip: (ctx) => ctx.path.startsWith("/stream") }));
+ * app.use(async (ctx) => {
+ *   ctx.body = await ctx.state.unitwork.resolve(UserService).getByUuid(ctx.path.slice("/users/".length));
+ * });
+ * ```
  */
 export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}): Middleware {
   const { skip, ...unitOptions } = options;
@@ -45,6 +62,22 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
  * `reply(status, body, headers)`) becomes the response. Behind `koaUnitOfWork` it runs in the
  * middleware's request scope (its unit of work, container and analyzer scope) instead of opening its
  * own, unless the middleware runs without a unit of work (`transactional: false`).
+ *
+ * @example
+ * ```ts
+ * import Koa from "koa";
+ * import Router from "@koa/router";
+ * import { reply } from "unitwork";
+ * import { koaErrorHandler, koaHandler } from "unitwork/koa";
+ *
+ * const app = new Koa();
+ * const router = new Router();
+ * app.use(koaErrorHandler(uw));
+ * // `request.body` comes from a body parser such as @koa/bodyparser (Koa has none built in)
+ * router.post("/users", koaHandler(uw, async (ctx, scope) =>
+ *   reply(201, await scope.resolve(UserService).create((ctx.request as { body?: unknown }).body))));
+ * app.use(router.routes());
+ * ```
  */
 export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions): Middleware {
   const run = withUnitOfWork<Context, R>(uw, handler, options);
@@ -65,7 +98,18 @@ export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: Reque
   };
 }
 
-/** Error middleware (use it first) answering with {@link mapError}; 5xx are logged with the request id. */
+/**
+ * Error middleware (use it first) answering with {@link mapError}; 5xx are logged with the request id.
+ *
+ * @example
+ * ```ts
+ * import Koa from "koa";
+ * import { koaErrorHandler } from "unitwork/koa";
+ *
+ * const app = new Koa();
+ * app.use(koaErrorHandler(uw));
+ * ```
+ */
 export function koaErrorHandler(uw: Pick<Unitwork, "logger">): Middleware {
   return async (ctx, next) => {
     try {

@@ -4,7 +4,7 @@ import type { UnitOfWorkContext, UnitOfWorkOptions } from "../unit-of-work";
 import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
 import { requestIdFrom } from "./request-id";
 
-/** What a wrapped handler gets besides its framework's request: the request's container and unit of work. */
+/** What a wrapped handler gets besides its framework's request: the request id, the request's container and unit of work. */
 export interface RequestScope {
   readonly requestId: string;
   /** The request's child container; resolve services from it. */
@@ -15,6 +15,7 @@ export interface RequestScope {
   resolve<T>(token: InjectionToken<T>): T;
 }
 
+/** Options of {@link withUnitOfWork} and the adapters: every `UnitOfWorkOptions`, plus these. */
 export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
   /**
    * `false` opts the route out of the request's unit of work (streaming or long read-only routes): the
@@ -55,9 +56,13 @@ export type ScopedHandler<I, R> = (input: I, scope: RequestScope) => R | Promise
  * `unitwork/koa`) build on it.
  *
  * @example
+ * ```ts
+ * import { withUnitOfWork } from "unitwork";
+ *
  * const createUser = withUnitOfWork(uw, (body: { email: string }, scope) =>
- *   scope.resolve(UserService).create(body));
- * const { result, serverTiming } = await createUser({ email: "ada@example.com" }, { requestId: "r-1" });
+ *   scope.resolve(UserService).create(body), { timeoutMs: 5_000 });
+ * const { result, requestId, serverTiming } = await createUser({ email: "ada@example.com" }, { requestId: "r-1" });
+ * ```
  */
 export function withUnitOfWork<I, R>(
   uw: Unitwork,

@@ -7,11 +7,18 @@ import { inScopes, resolveAnalyzers, type AnalyzerSource } from "./resolve-analy
  * unless `analyzer` names one (`{ analyzer: uw }`).
  *
  * @example
+ * ```ts
  * import { expectNoNPlusOne } from "unitwork/testing";
- * test("the feed loads authors in one query", async () => {
- *   const feed = await expectNoNPlusOne(() => feedService.latest(20));
- *   expect(feed).toHaveLength(20);
+ *
+ * test("the function list loads deployments in one query", async () => {
+ *   const functions = uw.repositories.create(FunctionEntity);
+ *   const list = await expectNoNPlusOne(async () => {
+ *     const page = await functions.findMany({ limit: 20 });
+ *     return functions.loadRelations(page, { deployments: true });
+ *   }, { analyzer: uw });
+ *   expect(list.length).toBeLessThanOrEqual(20);
  * });
+ * ```
  */
 export async function expectNoNPlusOne<R>(fn: () => R | Promise<R>, options: { analyzer?: AnalyzerSource } = {}): Promise<R> {
   const { result, reports } = await inScopes(resolveAnalyzers(options.analyzer), "expectNoNPlusOne", fn);

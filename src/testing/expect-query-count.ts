@@ -1,6 +1,7 @@
 import { QueryAnalysisError } from "../analyzer";
 import { inScopes, resolveAnalyzers, type AnalyzerSource } from "./resolve-analyzers";
 
+/** The bounds of {@link expectQueryCount} (at least one of `max`, `min`, `exact`) and where to count. */
 export interface QueryCountExpectation {
   /** At most this many statements (transaction control not counted). */
   max?: number;
@@ -8,6 +9,7 @@ export interface QueryCountExpectation {
   min?: number;
   /** Exactly this many. */
   exact?: number;
+  /** The analyzer (or unitwork) to count on; by default every live one. */
   analyzer?: AnalyzerSource;
 }
 
@@ -17,8 +19,12 @@ export interface QueryCountExpectation {
  * Returns what `fn` returned.
  *
  * @example
+ * ```ts
  * import { expectQueryCount } from "unitwork/testing";
- * await expectQueryCount(() => posts.findMany({ relations: { author: true } }), { max: 2 });
+ *
+ * const functions = uw.repositories.create(FunctionEntity);
+ * await expectQueryCount(() => functions.findMany({ relations: { user: true }, limit: 20 }), { max: 2 });
+ * ```
  */
 export async function expectQueryCount<R>(fn: () => R | Promise<R>, expectation: QueryCountExpectation): Promise<R> {
   const { max, min, exact } = expectation;
