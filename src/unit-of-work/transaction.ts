@@ -1,6 +1,5 @@
 import type { QueryRunner } from "typeorm";
 import type { Deadline } from "./deadline";
-import type { Frame } from "./frame";
 import type { IsolationLevel } from "./unit-of-work-options";
 
 /** The parts of pg's `Client` a transaction uses. @internal */
@@ -20,8 +19,8 @@ export class Transaction {
    * recovery). Rolling back to a savepoint opened at or below that depth recovers the transaction.
    */
   abortedAtDepth: number | undefined;
-  /** Frames of the savepoints open now, innermost last. */
-  readonly savepoints: Frame[] = [];
+  /** The scopes (frames) of the savepoints open now, innermost last; opaque to the transaction. */
+  readonly savepoints: object[] = [];
   /** The cancel request on its way after a deadline, if any. */
   cancelling?: Promise<void>;
   /**

@@ -85,7 +85,7 @@ export class UnitRunner {
     const deadline = Deadline.derive(options.timeoutMs, active.deadline);
     const hooks = new HookSegment();
     const frame = this.#frame(active, tx, hooks, options, deadline);
-    const innermost = tx.savepoints.at(-1);
+    const innermost = tx.savepoints.at(-1) as Frame | undefined;
     if (innermost && !isWithin(active, innermost)) {
       throw new IllegalTransactionStateError("nested units of work inside one transaction must not run concurrently (await each one before starting the next)");
     }
