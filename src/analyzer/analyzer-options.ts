@@ -1,5 +1,5 @@
 import { InvalidConfigError } from "../errors";
-import type { UnitworkLogger } from "../config";
+import { refuseUnknownOptions, type UnitworkLogger } from "../config";
 import type { AnalysisReport, FindingKind } from "./analysis-report";
 
 /** `off`: nothing is captured. `log`: findings logged at info. `warn`: at warn. `throw`: a scope with findings throws `QueryAnalysisError`. */
@@ -34,6 +34,10 @@ export interface QueryAnalyzerOptions {
   maxQueriesPerReport?: number;
 }
 
+const ANALYZER_OPTION_KEYS: readonly (keyof QueryAnalyzerOptions)[] = [
+  "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport",
+];
+
 /** @internal */
 export interface ResolvedAnalyzerOptions {
   mode: AnalyzerMode;
@@ -46,6 +50,7 @@ export interface ResolvedAnalyzerOptions {
 
 /** @internal */
 export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): ResolvedAnalyzerOptions {
+  refuseUnknownOptions(options, ANALYZER_OPTION_KEYS, "analyzer");
   const resolved: ResolvedAnalyzerOptions = {
     mode: options.mode ?? defaultMode(),
     slowQueryMs: options.slowQueryMs ?? 500,

@@ -1,12 +1,16 @@
 import type { DataSource } from "typeorm";
-import { defaultLogger, type UnitworkLogger } from "../config";
+import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../factory";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { checkUnitOfWorkOptions, createContextStore, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
+import { initialize } from "./initialize";
 import { Unitwork } from "./unitwork";
+
+const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories"];
+const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret"];
 
 export interface CreateUnitworkOptions {
   /** A TypeORM DataSource for PostgreSQL; initialized here if it is not yet. */
@@ -32,14 +36,19 @@ export interface CreateUnitworkOptions {
  * await uw.close();
  */
 export async function createUnitwork(options: CreateUnitworkOptions): Promise<Unitwork> {
+  refuseUnknownOptions(options, CREATE_UNITWORK_OPTION_KEYS, "createUnitwork");
   const { dataSource } = options;
+  if (!dataSource || typeof dataSource.initialize !== "function") {
+    throw new InvalidConfigError("createUnitwork needs { dataSource }: a TypeORM DataSource for PostgreSQL");
+  }
   if (dataSource.options.type !== "postgres") {
     throw new InvalidConfigError(`unitwork supports PostgreSQL only, got a ${dataSource.options.type} DataSource`);
   }
   // bad options throw before any connection is opened
   resolveAnalyzerOptions(options.analyzer);
-  checkUnitOfWorkOptions(options.defaults ?? {});
-  if (!dataSource.isInitialized) await dataSource.initialize();
+  checkUnitOfWorkOptions(options.defaults ?? {}, "defaults");
+  refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
+  if (!dataSource.isInitialized) await initialize(dataSource);
   const logger = options.logger ?? defaultLogger();
   // The one execution context of this instance: nothing is shared with another createUnitwork().
   const context = createContextStore();

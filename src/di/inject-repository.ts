@@ -1,7 +1,6 @@
 import { injectWithTransform } from "tsyringe";
 import type { EntityTarget, ObjectLiteral } from "typeorm";
-import { RepositoryFactory } from "../factory";
-import { RepositoryTransform } from "./repository-transform";
+import { RegisteredRepositoryFactory, RepositoryTransform } from "./repository-transform";
 
 /**
  * Constructor-parameter decorator: injects the entity's repository (its registered custom class, if any).
@@ -14,5 +13,5 @@ import { RepositoryTransform } from "./repository-transform";
  * }
  */
 export function InjectRepository(entity: EntityTarget<ObjectLiteral>): ParameterDecorator {
-  return injectWithTransform(RepositoryFactory, RepositoryTransform, entity) as ParameterDecorator;
+  return injectWithTransform(RegisteredRepositoryFactory, RepositoryTransform, entity) as ParameterDecorator;
 }

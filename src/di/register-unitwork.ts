@@ -3,7 +3,7 @@ import { DataSource } from "typeorm";
 import { Unitwork } from "../bootstrap";
 import { RepositoryFactory } from "../factory";
 import { UnitOfWork } from "../unit-of-work";
-import { RepositoryTransform } from "./repository-transform";
+import { RegisteredRepositoryFactory, RepositoryTransform } from "./repository-transform";
 
 /**
  * Registers a unitwork instance in a tsyringe container: `Unitwork`, `UnitOfWork`, `RepositoryFactory`,
@@ -17,6 +17,7 @@ export function registerUnitwork(container: DependencyContainer, uw: Unitwork): 
   container.registerInstance(Unitwork, uw);
   container.registerInstance(UnitOfWork, uw.unitOfWork);
   container.registerInstance(RepositoryFactory, uw.repositories);
+  container.registerInstance(RegisteredRepositoryFactory, uw.repositories);
   container.registerInstance(DataSource, uw.dataSource);
   container.registerSingleton(RepositoryTransform);
   const analyzer = (uw as unknown as { analyzer?: object }).analyzer;

@@ -1,6 +1,6 @@
 import type { Unitwork } from "../bootstrap";
 import { applicationContainer, createRequestContainer, type DependencyContainer, type InjectionToken } from "../di/request-container";
-import type { UnitOfWorkContext, UnitOfWorkOptions } from "../unit-of-work";
+import { checkUnitOfWorkOptions, type UnitOfWorkContext, type UnitOfWorkOptions } from "../unit-of-work";
 import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
 import { requestIdFrom } from "./request-id";
 
@@ -70,6 +70,8 @@ export function withUnitOfWork<I, R>(
   options: WithUnitOfWorkOptions = {},
 ): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
   const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, ...unitOptions } = options;
+  // misspelt options fail when the route is set up, not at its first request
+  checkUnitOfWorkOptions(unitOptions, "withUnitOfWork");
   return async (input, info = {}) => {
     const requestId = requestIdFrom(info.requestId);
     const name = unitOptions.name ?? info.name ?? "request";

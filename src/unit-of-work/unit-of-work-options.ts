@@ -1,3 +1,4 @@
+import { refuseUnknownOptions } from "../config";
 import { IllegalTransactionStateError, InvalidConfigError } from "../errors";
 
 /**
@@ -47,11 +48,15 @@ export interface UnitOfWorkOptions {
 }
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
+/** The keys of `UnitOfWorkOptions`, for refusing misspelt ones. @internal */
+export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name"];
+const RETRY_OPTION_KEYS: readonly (keyof RetryOptions)[] = ["attempts", "baseDelayMs", "maxDelayMs", "on"];
 export const RETRY_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock", "connection"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
 
 /** `InvalidConfigError` for an option no unit of work can run with (also for `defaults`). @internal */
-export function checkUnitOfWorkOptions(options: UnitOfWorkOptions): void {
+export function checkUnitOfWorkOptions(options: UnitOfWorkOptions, what = "unit of work"): void {
+  refuseUnknownOptions(options, UNIT_OF_WORK_OPTION_KEYS, what);
   if (options.propagation !== undefined && !PROPAGATIONS.includes(options.propagation)) {
     throw new InvalidConfigError(`unknown propagation ${JSON.stringify(options.propagation)}; use one of ${PROPAGATIONS.join(", ")}`);
   }
@@ -65,6 +70,7 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions): void {
   if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {
     throw new InvalidConfigError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
   }
+  if (retry !== undefined) refuseUnknownOptions(retry, RETRY_OPTION_KEYS, "retry");
   if (retry?.on !== undefined && !(Array.isArray(retry.on) && retry.on.every((c) => RETRY_CONDITIONS.includes(c)))) {
     throw new InvalidConfigError(`retry.on must list some of ${RETRY_CONDITIONS.join(", ")}, got ${JSON.stringify(retry.on)}`);
   }

@@ -114,3 +114,10 @@ describe("RepositoryFactory", () => {
     expect(() => t.uw.repositories.create(Unregistered)).toThrow(/not registered/);
   });
 });
+
+test("resolving an @InjectRepository service in a container without registerUnitwork says what to call", () => {
+  const bare = rootContainer.createChildContainer();
+  expect(() => bare.resolve(SignupService)).toThrow(/@InjectRepository: this container has no unitwork; call registerUnitwork\(container, uw\)/);
+  // a child of a registered container inherits the registration
+  expect(container.createChildContainer().resolve(SignupService).users).toBeInstanceOf(AsyncBaseRepository);
+});

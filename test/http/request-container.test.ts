@@ -76,3 +76,8 @@ test("a generated request id is a uuid; a client id with unsafe characters is re
   expect((await handle(undefined, { requestId: "bad id\n" })).result).toMatch(/^[0-9a-f-]{36}$/);
   expect((await handle(undefined, { requestId: ["abc-123"] })).result).toBe("abc-123");
 });
+
+test("a misspelt withUnitOfWork option is refused when the route is set up", () => {
+  expect(() => withUnitOfWork(t.uw, async () => "ok", { isolaton: "SERIALIZABLE" } as never)).toThrow(/unknown withUnitOfWork option "isolaton"; did you mean "isolation"\?/);
+  expect(() => withUnitOfWork(t.uw, async () => "ok", { transactional: false, serverTiming: false, name: "fine" })).not.toThrow();
+});
