@@ -12,6 +12,7 @@ import { OrganizationMember } from "./entities/organization-member";
 import { User } from "./entities/user";
 import { UserInformation } from "./entities/user-information";
 import { InitialSchema1700000000000 } from "./migrations/1700000000000-initial-schema";
+import { UsersEmailCaseInsensitive1700000000001 } from "./migrations/1700000000001-users-email-case-insensitive";
 
 export { User, UserRole } from "./entities/user";
 export { UserInformation } from "./entities/user-information";
@@ -22,6 +23,7 @@ export { FunctionDeployment, DeploymentStatus } from "./entities/function-deploy
 export { FunctionLog, LogLevel } from "./entities/function-log";
 export { FunctionInvocation, InvocationStatus } from "./entities/function-invocation";
 export { InitialSchema1700000000000 } from "./migrations/1700000000000-initial-schema";
+export { UsersEmailCaseInsensitive1700000000001 } from "./migrations/1700000000001-users-email-case-insensitive";
 
 /** Every entity class of the domain, for `DataSourceOptions.entities`. */
 export const domainEntities = [
@@ -36,4 +38,4 @@ export const domainEntities = [
 ];
 
 /** The domain's migrations in order, for `DataSourceOptions.migrations`. */
-export const domainMigrations = [InitialSchema1700000000000];
+export const domainMigrations = [InitialSchema1700000000000, UsersEmailCaseInsensitive1700000000001];

@@ -2,7 +2,8 @@ import "reflect-metadata";
 import express, { type Express } from "express";
 import type { Unitwork } from "../../src";
 import { expressErrorHandler, expressHandler } from "../../src/http/express";
-import { reply } from "../../src";
+import querystring from "node:querystring";
+import { InvalidQueryError, reply } from "../../src";
 import { FunctionInvocation } from "../domain";
 import { FunctionInvocationRepository } from "./function-invocation-repository";
 import { FunctionService } from "./function-service";
@@ -11,6 +12,18 @@ import { UserService } from "./user-service";
 export interface ServiceAppOptions {
   /** Largest JSON body accepted (default `"5mb"`, room for 10,000 log lines). */
   bodyLimit?: string;
+}
+
+/** Most query parameters a request may carry; Node's own parser would silently drop those past 1,000. */
+const MAX_QUERY_PARAMETERS = 1000;
+
+/** Express's "simple" query parser, minus its silent cut: more parameters than the limit is a 400. */
+function parseQueryString(query: string): Record<string, unknown> {
+  const count = query === "" ? 0 : query.split("&").length;
+  if (count > MAX_QUERY_PARAMETERS) {
+    throw new InvalidQueryError(`the query string has ${count} parameters; at most ${MAX_QUERY_PARAMETERS} are accepted`);
+  }
+  return { ...querystring.parse(query, "&", "=", { maxKeys: 0 }) };
 }
 
 /**
@@ -25,6 +38,7 @@ export function createServiceApp(uw: Unitwork, options: ServiceAppOptions = {}):
   uw.repositories.register(FunctionInvocation, FunctionInvocationRepository);
   const app = express();
   app.disable("x-powered-by");
+  app.set("query parser", parseQueryString);
   app.use(express.json({ limit: options.bodyLimit ?? "5mb" }));
 
   const uuidParam = (value: string | string[] | undefined) => String(value);

@@ -216,6 +216,7 @@ export class ConnectionLostError extends DatabaseError {
 }
 
 function keyColumns(detail: string | undefined): string[] {
-  const match = detail ? /^Key \(([^)]*)\)/.exec(detail) : null;
-  return match ? match[1]!.split(",").map((c) => c.trim().replace(/^"|"$/g, "")) : [];
+  const match = detail ? /^Key \((.*?)\)=\(/.exec(detail) : null;
+  // "Key (email)", "Key (user_id, name)", and for an expression index "Key (lower(email::text))"
+  return match ? match[1]!.split(",").map((c) => c.trim().replace(/^\w+\((.*)\)$/, "$1").replace(/::[\w ]+$/, "").replace(/^"|"$/g, "")) : [];
 }

@@ -62,6 +62,10 @@ describe("users", () => {
     const dup = await api.call("POST", "/users", { email: "taken@example.com" });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toMatchObject({ code: "UNIQUE_VIOLATION", details: { constraint: "uq_users_email", columns: ["email"] } });
+    // one account per address whatever its case
+    const otherCase = await api.call("POST", "/users", { email: "Taken@Example.COM" });
+    expect(otherCase.status).toBe(409);
+    expect(otherCase.body.error).toMatchObject({ code: "UNIQUE_VIOLATION", details: { constraint: "uq_users_email_lower", columns: ["email"] } });
     const invalid = await api.call("POST", "/users", { email: "not an email" });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe("VALIDATION_FAILED");
@@ -120,6 +124,17 @@ describe("functions", () => {
     expect(badSort.status).toBe(400);
     const tooBig = await api.call("GET", "/functions?pageSize=5000");
     expect(tooBig.status).toBe(400);
+  });
+
+  test("a query string with more than 1,000 parameters is a 400, not silently cut", async () => {
+    // the filter would be parameter 1,001: cut, it would list every function
+    const padding = Array.from({ length: 1000 }, (_, i) => `pad${i}=x`).join("&");
+    const res = await api.call("GET", `/functions?${padding}&filter[status]=active`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: "INVALID_QUERY" });
+    expect(res.body.error.message).toMatch(/1001 parameters; at most 1000/);
+    const atLimit = await api.call("GET", `/functions?${Array.from({ length: 999 }, (_, i) => `pad${i}=x`).join("&")}&page=1`);
+    expect(atLimit.status).toBe(200); // 1,000 parameters pass
   });
 
   test("POST /functions/:uuid/deployments numbers versions and keeps exactly one active", async () => {

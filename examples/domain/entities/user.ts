@@ -4,6 +4,7 @@ import {
   DeleteDateColumn,
   Entity,
   Generated,
+  Index,
   OneToMany,
   OneToOne,
   PrimaryGeneratedColumn,
@@ -25,6 +26,8 @@ export type UserRole = (typeof UserRole)[keyof typeof UserRole];
 @Entity({ name: "users" })
 @Unique("uq_users_uuid", ["uuid"])
 @Unique("uq_users_email", ["email"])
+// unique on lower(email), made by a migration (TypeORM cannot describe an expression index)
+@Index("uq_users_email_lower", { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn("increment", { type: "integer", name: "id", primaryKeyConstraintName: "pk_users" })
   @IsOptional()
