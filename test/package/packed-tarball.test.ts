@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { APP_TS, ESM_CHECK_MTS, PEERS, RESOLUTIONS, TYPES_FOR_ADAPTERS, tsconfig, type Resolution } from "./scratch-app";
+import { APP_TS, ESM_CHECK_MTS, ESM_RUN_MJS, PEERS, RESOLUTIONS, TYPES_FOR_ADAPTERS, tsconfig, type Resolution } from "./scratch-app";
 
 const ROOT = join(__dirname, "..", "..");
 const KEEP = process.env.UNITWORK_KEEP_SCRATCH === "1";
@@ -99,6 +99,7 @@ describe("the npm pack tarball in a scratch app", () => {
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "unitwork-scratch-app", version: "0.0.0", private: true, dependencies, devDependencies }, null, 2));
     writeFileSync(join(app, "src", "app.ts"), APP_TS);
     writeFileSync(join(app, "src", "esm-check.mts"), ESM_CHECK_MTS);
+    writeFileSync(join(app, "esm-run.mjs"), ESM_RUN_MJS);
     for (const [name, options] of Object.entries(RESOLUTIONS) as [Resolution, (typeof RESOLUTIONS)[Resolution]][]) {
       // node10 also emits the app (CommonJS) that the last test runs
       const emit = name === "node10" ? { noEmit: false, outDir: "build", rootDir: "src" } : { noEmit: true };
@@ -164,6 +165,11 @@ describe("the npm pack tarball in a scratch app", () => {
     const result = await checks.get(`7:${name}`)!;
     expect(`${name}: exit ${result.code}\n${result.output}`).toBe(`${name}: exit 0\n`);
   }, 300_000);
+
+  test("runs as an ES module: every named import is there", async () => {
+    const ran = await run(process.execPath, ["esm-run.mjs"], app, childEnv, 60_000);
+    expect(`exit ${ran.code}\n${ran.output}`).toBe(`exit 0\nESM []\n`);
+  }, 60_000);
 
   test("runs: writes and reads a row; a second unitwork in the process leaves the first alone", async () => {
     await checks.get("5:node10"); // it emitted build/app.js

@@ -207,3 +207,14 @@ export const esm: [typeof createUnitwork, typeof UnitOfWork, typeof expressHandl
 ];
 export type Esm = Unitwork;
 `;
+
+/** The same from plain JavaScript ESM at run time: Node finds the CommonJS package's named exports. */
+export const ESM_RUN_MJS = `import "reflect-metadata";
+import { createUnitwork, UnitOfWork, Transactional, mapError, UnitworkError } from "unitwork";
+import { expressHandler } from "unitwork/express";
+import { fastifyHandler, unitworkPlugin } from "unitwork/fastify";
+import { koaHandler } from "unitwork/koa";
+import { expectQueryCount } from "unitwork/testing";
+const named = { createUnitwork, UnitOfWork, Transactional, mapError, UnitworkError, expressHandler, fastifyHandler, unitworkPlugin, koaHandler, expectQueryCount };
+console.log("ESM " + JSON.stringify(Object.entries(named).filter(([, value]) => typeof value !== "function").map(([name]) => name)));
+`;
