@@ -1,4 +1,3 @@
-import type { OperationTag } from "./operation-tag";
 
 export type FindingKind = "n+1" | "duplicate" | "slow";
 
@@ -15,7 +14,7 @@ export interface CapturedQuery {
   /** `file:line:column` of the application frame that issued it, when one was found. */
   callSite?: string;
   /** Set for unitwork's own multi-statement operations (bulk chunks, pagination walks). */
-  operation?: OperationTag["kind"];
+  operation?: "bulk" | "pagination" | "internal";
 }
 
 /** What a slow statement's plan showed. */

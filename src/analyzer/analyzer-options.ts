@@ -38,7 +38,7 @@ const ANALYZER_OPTION_KEYS: readonly (keyof QueryAnalyzerOptions)[] = [
   "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport",
 ];
 
-/** @internal */
+/** The analyzer options in effect (`uw.analyzer.options`): every default filled in. */
 export interface ResolvedAnalyzerOptions {
   mode: AnalyzerMode;
   slowQueryMs: number;

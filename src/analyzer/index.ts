@@ -1,7 +1,12 @@
-export { QueryAnalyzer, ANALYZER_CHANNEL } from "./query-analyzer";
+export { QueryAnalyzer } from "./query-analyzer";
 export { QueryAnalysisError } from "./query-analysis-error";
-export type { AnalyzerMode, IgnoreRule, QueryAnalyzerOptions } from "./analyzer-options";
+export type { AnalyzerMode, IgnoreRule, QueryAnalyzerOptions, ResolvedAnalyzerOptions } from "./analyzer-options";
 export type { AnalysisReport, CapturedQuery, Finding, FindingKind, FingerprintStats, PlanSummary } from "./analysis-report";
+/** @internal */
+export { ANALYZER_CHANNEL } from "./query-analyzer";
+/** @internal */
 export { withOperationTag, type OperationTag } from "./operation-tag";
+/** @internal */
 export { CallSiteTracer } from "./call-site-tracer";
+/** @internal */
 export { resolveAnalyzerOptions } from "./analyzer-options";

@@ -4,7 +4,6 @@ import { InvalidConfigError } from "../errors";
 /** TypeORM options for PostgreSQL as built by {@link dataSourceOptionsFromEnv}. */
 export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: "postgres" }>;
 
-type Env = Record<string, string | undefined>;
 
 /**
  * Builds TypeORM PostgreSQL options from the environment (`process.env` unless `env` is given).
@@ -28,7 +27,7 @@ type Env = Record<string, string | undefined>;
  * const uw = await createUnitwork({ dataSource });
  * ```
  */
-export function dataSourceOptionsFromEnv(env: Env = process.env): PostgresDataSourceOptions {
+export function dataSourceOptionsFromEnv(env: Record<string, string | undefined> = process.env): PostgresDataSourceOptions {
   const pool = {
     min: int(env, "DB_POOL_MIN", 0),
     max: int(env, "DB_POOL_MAX", 10, 1),
@@ -59,7 +58,7 @@ export function dataSourceOptionsFromEnv(env: Env = process.env): PostgresDataSo
   };
 }
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
+function int(env: Record<string, string | undefined>, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);

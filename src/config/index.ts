@@ -1,3 +1,6 @@
-export * from "./data-source-options-from-env";
-export * from "./logger";
+export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions } from "./data-source-options-from-env";
+export type { UnitworkLogger } from "./logger";
+/** @internal */
+export { defaultLogger } from "./logger";
+/** @internal */
 export { refuseUnknownOptions } from "./known-options";
