@@ -2,7 +2,8 @@ import type { EntityMetadata, RelationMetadata } from "typeorm";
 import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 import { checkColumnValue, columnKind, describe, type ColumnKind } from "./column-value";
-import { columnRef, entityFields, isPlainObject, printable, tableRef, unknownKey } from "./entity-fields";
+import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fields";
+import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import { FROM_QUERY_STRING } from "./from-query-string";
 import { SqlScope } from "./sql-scope";
@@ -131,10 +132,10 @@ class FilterCompiler {
     const live = related.deleteDateColumn && !this.withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
     if (value === null) {
       if (isToMany(relation)) throw new InvalidQueryError(`${path}: a to-many relation cannot be null; filter its fields instead`, path);
-      return `NOT EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live})`;
+      return `NOT EXISTS (SELECT 1 FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${link}${live})`;
     }
     const inner = this.node(related, child, value, path, depth + 1);
-    return `EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live}${inner === null ? "" : ` AND ${inner}`})`;
+    return `EXISTS (SELECT 1 FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${link}${live}${inner === null ? "" : ` AND ${inner}`})`;
   }
 
   private field(column: ColumnMetadata, alias: string, value: unknown, path: string): string[] {
@@ -214,8 +215,4 @@ class FilterCompiler {
       throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxConditions} conditions (at ${path})`, path);
     }
   }
-}
-
-function quote(alias: string): string {
-  return `"${alias}"`;
 }
