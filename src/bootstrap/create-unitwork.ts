@@ -2,9 +2,8 @@ import type { DataSource } from "typeorm";
 import { defaultLogger, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
-import { RepositoryFactory } from "../factory";
 import { SetBasedBulkEngine } from "../bulk";
-import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
+import { DEFAULT_REPOSITORY_SETTINGS, RepositoryFactory, type RepositorySettings } from "../repository";
 import { setTransactionalLocator, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
 import { Unitwork } from "./unitwork";
 

@@ -1,4 +1,5 @@
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
+import type { BulkConnection } from "./bulk-connection";
 import { InvalidQueryError, ValidationError, type ValidationIssue } from "../errors";
 import type { BulkInsertOptions, BulkInsertResult } from "../repository";
 import { validationIssues } from "../repository/entity-validator";
@@ -21,7 +22,7 @@ export const COPY_MIN_ROWS = 1_000;
  * COPY, each rendered while the server loads the previous one. An iterable is pulled and written one
  * chunk at a time, between statements, so it may itself read from the same unit of work. @internal
  */
-export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows: unknown, options: BulkInsertOptions): Promise<BulkInsertResult> {
+export async function bulkInsert(connection: BulkConnection, plan: EntityPlan, rows: unknown, options: BulkInsertOptions): Promise<BulkInsertResult> {
   const returning = options.returning ?? "ids";
   if (returning !== "ids" && returning !== "none") throw new InvalidQueryError(`returning must be "ids" or "none", got ${JSON.stringify(returning)}`, "returning");
   if (options.strategy !== undefined && options.strategy !== "copy" && options.strategy !== "unnest") {
@@ -35,14 +36,14 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
   const small = Array.isArray(rows) && rows.length < COPY_MIN_ROWS;
   // an array's keys are in memory with its rows anyway; an iterable's are kept packed until the end
   const ids = wantIds ? new CollectedIds(!Array.isArray(rows)) : undefined;
-  const writer = new ChunkWriter(manager, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, ids);
+  const writer = new ChunkWriter(connection, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, ids);
   const reserve = needsReservedKeys(plan, wantIds);
 
   if (Array.isArray(rows)) {
     const all = rows as ObjectLiteral[];
     checkRowKeys(plan.metadata, all, 0, plan.insertKeys, (key) => refusal(plan, key));
     if (options.validate) await validateRows(plan, all, 0);
-    const keys = reserve && all.length ? await reserveKeys(manager, plan, all.length) : undefined;
+    const keys = reserve && all.length ? await reserveKeys(connection, plan, all.length) : undefined;
     function* chunks(): Generator<InsertChunk> {
       for (let start = 0; start < all.length; start += chunkSize) {
         const end = Math.min(start + chunkSize, all.length);
@@ -55,7 +56,7 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
     for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => refusal(plan, key));
       if (options.validate) await validateRows(plan, chunk, offset);
-      const keys = reserve ? await reserveKeys(manager, plan, chunk.length) : undefined;
+      const keys = reserve ? await reserveKeys(connection, plan, chunk.length) : undefined;
       const prepared = prepareInsertChunk(plan, chunk, offset, keys, wantIds);
       offset += chunk.length;
       // the rows are not used past this point, so they are not kept alive while the chunk is written

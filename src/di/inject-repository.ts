@@ -1,6 +1,6 @@
 import { injectWithTransform } from "tsyringe";
 import type { EntityTarget, ObjectLiteral } from "typeorm";
-import { RepositoryFactory } from "../factory";
+import { RepositoryFactory } from "../repository";
 import { RepositoryTransform } from "./tokens";
 
 /**

@@ -1,6 +1,6 @@
 import type { Transform } from "tsyringe/dist/typings/types";
 import type { EntityTarget, ObjectLiteral } from "typeorm";
-import { RepositoryFactory } from "../factory";
+import { RepositoryFactory } from "../repository";
 
 /** tsyringe transform: RepositoryFactory → the entity's repository. @internal */
 export class RepositoryTransform implements Transform<RepositoryFactory, unknown> {

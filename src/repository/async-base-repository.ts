@@ -1,35 +1,17 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import type { ColumnMetadata } from "../query/column-metadata";
-import {
-  ConcurrencyError,
-  IllegalTransactionStateError,
-  InvalidQueryError,
-  NoActiveUnitOfWorkError,
-  NotFoundError,
-  translateDatabaseError,
-} from "../errors";
-import { applyFilter, checkColumnValue, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
-import { withOperationTag } from "../analyzer/operation-tag";
-import type { Frame, UnitOfWorkContext } from "../unit-of-work";
-import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
+import { ConcurrencyError, IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
+import { applyFilter, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import type { UnitOfWorkContext } from "../unit-of-work";
+import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
+import { checkId, type EntityId } from "./entity-id";
 import { assertValid } from "./entity-validator";
-import type { CursorPaginateOptions, FindManyOptions, PaginateOptions } from "./find-options";
+import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { hydrate } from "./hydrate";
 import { checkOptions, planList, runList } from "./list-plan";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
-import type { RepositoryRuntime } from "./repository-runtime";
+import { RepositoryCore } from "./repository-core";
 import { assertWritable } from "./writable-input";
-
-/** A primary key value: number, string, or uuid string. */
-export type EntityId = string | number;
-
-export interface GetByIdOptions<T = any> {
-  relations?: Relations<T>;
-  /** Pessimistic row lock; only inside a unit of work. */
-  lock?: "pessimistic_read" | "pessimistic_write";
-  withDeleted?: boolean;
-}
 
 /**
  * The repository of one entity. Every call uses the unit of work active in the caller's async call
@@ -41,22 +23,32 @@ export interface GetByIdOptions<T = any> {
  * await users.update(user.id, { email: "ada@lovelace.dev" });
  */
 export class AsyncBaseRepository<T extends ObjectLiteral> {
-  /** @internal use `RepositoryFactory.create` (or `ctx.repository`) rather than `new`. */
-  constructor(
-    readonly target: EntityTarget<T>,
-    /** @internal */ readonly runtime: RepositoryRuntime,
-    /** @internal set for repositories bound to one unit of work (`ctx.repository`). */ readonly boundTo?: Frame,
-    /** @internal */ readonly bulk?: BulkEngine,
-  ) {}
+  readonly #core: RepositoryCore<T>;
+
+  /**
+   * @internal `RepositoryFactory` builds repositories (`uw.repositories.create`, `ctx.repository`);
+   * a custom subclass inherits this constructor and is registered, never constructed by hand.
+   */
+  constructor(core: RepositoryCore<T>) {
+    if (!(core instanceof RepositoryCore)) {
+      throw new IllegalTransactionStateError("repositories are built by uw.repositories.create(Entity) or ctx.repository(Entity), not with new");
+    }
+    this.#core = core;
+  }
+
+  /** The entity (class, schema or name) this repository serves. */
+  get target(): EntityTarget<T> {
+    return this.#core.target;
+  }
 
   /** The TypeORM metadata of the entity. */
   get metadata(): EntityMetadata {
-    return this.runtime.dataSource.getMetadata(this.target);
+    return this.#core.metadata;
   }
 
   /** The unit of work this repository works in now (bound one, else the call chain's), if any. */
   get context(): UnitOfWorkContext | undefined {
-    return this.frame();
+    return this.#core.frame();
   }
 
   // ---------------------------------------------------------------- reads
@@ -70,16 +62,17 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
       throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
     }
-    if (options.lock && !this.manager(false).queryRunner?.isTransactionActive) {
+    const core = this.#core;
+    if (options.lock && !core.manager(false).queryRunner?.isTransactionActive) {
       throw new IllegalTransactionStateError(`getById(..., { lock: "${options.lock}" }) needs an active unit of work`);
     }
-    const plan = planList(this, { where: { [pk.propertyName]: id }, relations: options.relations, withDeleted: options.withDeleted, limit: 1 });
+    const plan = planList(core, { where: { [pk.propertyName]: id }, relations: options.relations, withDeleted: options.withDeleted, limit: 1 });
     if (options.lock) {
       plan.lock = options.lock;
       if (plan.strategy === "join") plan.strategy = "query"; // FOR UPDATE cannot lock the nullable side of a join
     }
-    const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `getById ${metadata.name}` }, run) : await run();
+    const run = () => runList(core, plan);
+    const { entities } = plan.relations.length ? await core.tagged("internal", `getById ${metadata.name}`, run) : await run();
     return entities[0] ?? null;
   }
 
@@ -102,14 +95,14 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async count(where?: Filter<T>): Promise<number> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
-    return this.execute(() => qb.getCount());
+    return this.#core.execute(() => qb.getCount());
   }
 
   /** Whether any row matches `where`. */
   async exists(where?: Filter<T>): Promise<boolean> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
-    return this.execute(() => qb.getExists());
+    return this.#core.execute(() => qb.getExists());
   }
 
   /**
@@ -122,9 +115,10 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    */
   async findMany(options: FindManyOptions<T> = {}): Promise<T[]> {
     checkOptions(options, "findMany");
-    const plan = planList(this, options as never);
-    const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag({ kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
+    const core = this.#core;
+    const plan = planList(core, options);
+    const run = () => runList(core, plan);
+    const { entities } = plan.relations.length ? await core.tagged("internal", `findMany ${core.metadata.name}`, run) : await run();
     return entities;
   }
 
@@ -144,7 +138,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const page = await fns.paginate({ page: 2, pageSize: 20, where: { status: "active" }, orderBy: "-createdAt" });
    */
   paginate(options: PaginateOptions<T>): Promise<Page<T>> {
-    return paginate(this, options);
+    return paginate(this.#core, options);
   }
 
   /**
@@ -156,7 +150,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * do { const page = await logs.paginateByCursor({ first: 100, after, orderBy: "-createdAt" }); after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null; } while (after);
    */
   paginateByCursor(options: CursorPaginateOptions<T>): Promise<CursorPage<T>> {
-    return paginateByCursor(this, options);
+    return paginateByCursor(this.#core, options);
   }
 
   /**
@@ -172,7 +166,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const nodes = parseRelations(metadata, relations);
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
-    await withOperationTag({ kind: "internal", label: `loadRelations ${metadata.name}` }, () => loadRelationTree(this as never, metadata, list, nodes, options.withDeleted === true));
+    const core = this.#core;
+    await core.tagged("internal", `loadRelations ${metadata.name}`, () => loadRelationTree(core, metadata, list, nodes, options.withDeleted === true));
     return list;
   }
 
@@ -196,7 +191,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /** A TypeORM query builder on the active unit of work's manager. */
   query(alias = "e"): SelectQueryBuilder<T> {
-    return this.manager(false).createQueryBuilder(this.target, alias);
+    return this.#core.query(alias);
   }
 
   // ---------------------------------------------------------------- writes
@@ -205,13 +200,14 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async create(data: DeepPartial<T>): Promise<T> {
     const metadata = this.metadata;
     assertWritable(metadata, data as ObjectLiteral, "create");
-    const entity = this.runtime.dataSource.manager.create(this.target, data);
+    const entity = this.#core.dataSource.manager.create(this.target, data);
     await assertValid(metadata, entity, false);
-    const manager = this.manager(true);
-    const result = await this.execute(() =>
+    const core = this.#core;
+    const manager = core.manager(true);
+    const result = await core.execute(() =>
       manager.createQueryBuilder().insert().into(this.target).values(entity as never).returning("*").execute(),
     );
-    return hydrate<T>(this.runtime.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
+    return hydrate<T>(this.#core.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
   }
 
   /**
@@ -227,15 +223,16 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const versionColumn = metadata.versionColumn;
     const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
     const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
-    const candidate = this.runtime.dataSource.manager.create(this.target, values as DeepPartial<T>);
+    const candidate = this.#core.dataSource.manager.create(this.target, values as DeepPartial<T>);
     await assertValid(metadata, candidate, true);
-    const manager = this.manager(true);
+    const core = this.#core;
+    const manager = core.manager(true);
     const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
     if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
     if (versionColumn && expectedVersion !== undefined) {
       qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
     }
-    const result = await this.execute(() => qb.returning("*").execute());
+    const result = await core.execute(() => qb.returning("*").execute());
     const rows = result.raw as Record<string, unknown>[];
     if (rows.length === 0) {
       if (versionColumn && expectedVersion !== undefined && (await this.existsById(id))) {
@@ -243,7 +240,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
       }
       throw new NotFoundError(metadata.name, id);
     }
-    return hydrate<T>(this.runtime.dataSource, metadata, rows[0]!);
+    return hydrate<T>(this.#core.dataSource, metadata, rows[0]!);
   }
 
   /** Deletes the row for good; returns whether there was one. */
@@ -251,8 +248,9 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
     checkId(metadata, pk, id);
-    const manager = this.manager(true);
-    const result = await this.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
+    const core = this.#core;
+    const manager = core.manager(true);
+    const result = await core.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
     return (result.affected ?? 0) > 0;
   }
 
@@ -275,12 +273,13 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     checkId(metadata, pk, id);
     const deleteDate = metadata.deleteDateColumn;
     if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
-    const manager = this.manager(true);
+    const core = this.#core;
+    const manager = core.manager(true);
     const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
       .from(this.target)
       .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
       .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
-    const result = await this.execute(() => qb.execute());
+    const result = await core.execute(() => qb.execute());
     return (result.affected ?? 0) > 0;
   }
 
@@ -288,67 +287,61 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /** Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing. */
   bulkInsert(rows: BulkRowsInput<T>, options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
-    return this.bulkEngine().insert(this, rows, options);
+    return this.#core.bulk().insert(this.#core, rows, options);
   }
 
   /** One set-based UPDATE per chunk; each row carries its primary key and its own values. */
   bulkUpdate(rows: readonly DeepPartial<T>[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
-    return this.bulkEngine().update(this, rows, options);
+    return this.#core.bulk().update(this.#core, rows, options);
   }
 
   /** `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts. */
   bulkUpsert(rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
-    return this.bulkEngine().upsert(this, rows, options);
+    return this.#core.bulk().upsert(this.#core, rows, options);
   }
 
   /** Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter. */
   bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().delete(this, idsOrFilter);
+    return this.#core.bulk().delete(this.#core, idsOrFilter);
   }
 
   /** Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted. */
   bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().softDelete(this, idsOrFilter);
+    return this.#core.bulk().softDelete(this.#core, idsOrFilter);
   }
 
   /** Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted. */
   bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().restore(this, idsOrFilter);
+    return this.#core.bulk().restore(this.#core, idsOrFilter);
   }
 
-  // ---------------------------------------------------------------- internals shared with subclasses
+  // ---------------------------------------------------------------- for subclasses
 
-  /** The active frame: the bound one while it lasts, else the call chain's. @internal */
-  frame(): Frame | undefined {
-    if (this.boundTo) {
-      if (this.boundTo.ended) {
-        throw new IllegalTransactionStateError(`this ${this.metadata.name} repository belongs to unit of work ${this.boundTo.id}, which has ended`);
-      }
-      return this.boundTo;
-    }
-    return this.runtime.unitOfWork.currentFrame;
-  }
-
-  /** The EntityManager to run on: the unit of work's, else the DataSource's (auto-commit). @internal */
-  manager(write: boolean): EntityManager {
-    const frame = this.frame();
-    if (write && this.runtime.strict && !frame?.transaction) {
-      throw new NoActiveUnitOfWorkError(`${this.metadata.name}: writes need a unit of work in strict mode; wrap the call in uw.unitOfWork.run()`);
-    }
-    return frame?.manager ?? this.runtime.dataSource.manager;
+  /**
+   * The EntityManager of the active unit of work (the DataSource's outside one), for a custom
+   * repository's own statements. `write` refuses to run outside a unit of work in strict mode.
+   *
+   * @example
+   * class AccountRepository extends AsyncBaseRepository<Account> {
+   *   credit(id: number, amount: number) {
+   *     const manager = this.manager(true);
+   *     return this.execute(() => manager.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, amount]));
+   *   }
+   * }
+   */
+  protected manager(write = false): EntityManager {
+    return this.#core.manager(write);
   }
 
   /**
-   * Every database call of a repository goes through here: it carries the caller's call site to the
-   * analyzer and maps a failure to the typed error (keeping SQL, parameters and cause). @internal
+   * Runs a custom repository's own database call the way the built-in methods run theirs: the
+   * analyzer sees the caller's call site, and a failure comes out as the typed unitwork error.
+   *
+   * @example
+   * const row = await this.execute(() => this.query("i").select("count(*)", "n").getRawOne());
    */
-  async execute<R>(call: () => Promise<R>): Promise<R> {
-    try {
-      const tracer = this.runtime.callSites;
-      return await (tracer ? tracer.trace(this.execute, call) : call());
-    } catch (error) {
-      throw translateDatabaseError(error) ?? error;
-    }
+  protected execute<R>(call: () => Promise<R>): Promise<R> {
+    return this.#core.execute(call);
   }
 
   protected primaryColumn(metadata = this.metadata) {
@@ -358,18 +351,4 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     }
     return primaries[0]!;
   }
-
-  private bulkEngine(): BulkEngine {
-    if (!this.bulk) throw new IllegalTransactionStateError("bulk operations need a repository created by RepositoryFactory");
-    return this.bulk;
-  }
 }
-
-/**
- * Checks a primary key value against its column with the filters' own rule (`checkColumnValue`), so
- * every id method accepts the same values; returns the value as it is bound. @internal
- */
-export function checkId(metadata: EntityMetadata, column: ColumnMetadata, id: unknown): unknown {
-  return checkColumnValue(column, id, `${metadata.name}.${column.propertyName}`);
-}
-

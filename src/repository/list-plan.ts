@@ -15,9 +15,9 @@ import {
   type RelationNode,
   type SortKey,
 } from "../query";
-import type { AsyncBaseRepository } from "./async-base-repository";
 import type { RelationStrategy } from "./find-options";
 import { loadRelationTree } from "./relation-loader";
+import type { RepositoryCore } from "./repository-core";
 
 /** Everything a listing needs, checked before any SQL is built. @internal */
 export interface ListPlan {
@@ -67,9 +67,9 @@ export function checkOptions(options: unknown, method: keyof typeof OPTION_KEYS)
 }
 
 /** Checks the listing options of a repository call (filter, sort, relations, limit, offset). @internal */
-export function planList(repository: AsyncBaseRepository<ObjectLiteral>, input: ListInput): ListPlan {
-  const metadata = repository.metadata;
-  const limits = repository.runtime.settings;
+export function planList(core: RepositoryCore<ObjectLiteral>, input: ListInput): ListPlan {
+  const metadata = core.metadata;
+  const limits = core.settings;
   if (input.withDeleted !== undefined && typeof input.withDeleted !== "boolean") {
     throw new InvalidQueryError("withDeleted must be true or false", "withDeleted");
   }
@@ -104,10 +104,10 @@ export interface ListResult<T> {
  * the strategy is "join"), then the relations (one statement per level, or one joined statement for
  * to-many relations with "join"). `after` adds the keyset condition. @internal
  */
-export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
-  const metadata = repository.metadata;
+export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
+  const metadata = core.metadata;
   const scope = new SqlScope();
-  const qb = repository.query("e");
+  const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
   const filter = compileFilter(metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
   if (filter.sql) qb.andWhere(filter.sql);
@@ -126,12 +126,12 @@ export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepo
   let entities: T[];
   let sortValues: CursorValues[] = [];
   if (extra.sortValues) {
-    const { raw, entities: found } = await repository.execute(() => qb.getRawAndEntities());
+    const { raw, entities: found } = await core.execute(() => qb.getRawAndEntities());
     if (raw.length !== found.length) throw new Error(`unitwork: ${metadata.name} rows and entities do not line up`);
     entities = found;
     sortValues = (raw as Record<string, unknown>[]).map((row) => plan.keys.map((_k, i) => (row[`uwq_s${i}`] ?? null) as string | null));
   } else {
-    entities = await repository.execute(() => qb.getMany());
+    entities = await core.execute(() => qb.getMany());
   }
   let hasMore = false;
   if (extra.extraRow && plan.limit !== undefined && entities.length > plan.limit) {
@@ -140,21 +140,21 @@ export async function runList<T extends ObjectLiteral>(repository: AsyncBaseRepo
     sortValues = sortValues.slice(0, plan.limit);
   }
   if (!joinRoot && plan.relations.length && entities.length) {
-    if (plan.strategy === "query") await loadRelationTree(repository as never, metadata, entities, plan.relations, plan.withDeleted);
-    else await joinForRoots(repository, plan, entities);
+    if (plan.strategy === "query") await loadRelationTree(core, metadata, entities, plan.relations, plan.withDeleted);
+    else await joinForRoots(core, plan, entities);
   }
   return { entities, sortValues, hasMore };
 }
 
 /** `"join"` with to-many relations: one joined statement for exactly these roots. */
-async function joinForRoots<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: ListPlan, roots: T[]): Promise<void> {
-  const metadata = repository.metadata;
+async function joinForRoots<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, roots: T[]): Promise<void> {
+  const metadata = core.metadata;
   const pk = metadata.primaryColumns[0]!;
-  const qb = repository.query("e");
+  const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
   qb.where(`"e".${quoteIdentifier(pk.databaseName)} = ANY(:uwqRoots)`, { uwqRoots: roots.map((r) => pk.getEntityValue(r)) });
   joinTree(qb, "e", plan.relations);
-  const joined = await repository.execute(() => qb.getMany());
+  const joined = await core.execute(() => qb.getMany());
   const byId = new Map(joined.map((row) => [String(pk.getEntityValue(row)), row]));
   for (const root of roots) {
     const source = byId.get(String(pk.getEntityValue(root)));
@@ -174,11 +174,11 @@ function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: R
 }
 
 /** `SELECT COUNT(DISTINCT root)` of a plan's filter; relations never join into it. @internal */
-export async function countList<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, plan: Pick<ListPlan, "where" | "withDeleted">): Promise<number> {
+export async function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "where" | "withDeleted">): Promise<number> {
   const scope = new SqlScope();
-  const qb = repository.query("e");
+  const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
-  const filter = compileFilter(repository.metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
+  const filter = compileFilter(core.metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
   if (filter.sql) qb.andWhere(filter.sql, scope.parameters);
-  return repository.execute(() => qb.getCount());
+  return core.execute(() => qb.getCount());
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { UnitworkLogger } from "../config";
 import type { UnitOfWork } from "../unit-of-work";
+import type { RepositorySettings } from "./repository-settings";
 
 /** What every repository of one `createUnitwork` instance shares. @internal */
 export interface RepositoryRuntime {
@@ -23,14 +24,3 @@ export interface RepositoryRuntime {
 export interface CallSiteTracer {
   trace<R>(boundary: Function, operation: () => Promise<R>): Promise<R>;
 }
-
-export interface RepositorySettings {
-  /** Largest `pageSize`/`limit`/`first` accepted (default 1000). */
-  maxPageSize: number;
-  /** Largest offset accepted by `paginate`/`findMany` (default 100,000). */
-  maxOffset: number;
-  /** HMAC secret for keyset cursors; a random per-process secret when unset. */
-  cursorSecret?: string;
-}
-
-export const DEFAULT_REPOSITORY_SETTINGS: RepositorySettings = { maxPageSize: 1000, maxOffset: 100_000 };

@@ -1,12 +1,15 @@
 import type { EntityTarget, ObjectLiteral } from "typeorm";
 import { InvalidConfigError } from "../errors";
-import type { AsyncBaseRepository, BulkEngine, RepositoryRuntime } from "../repository";
-import { AsyncBaseRepository as BaseRepository } from "../repository";
 import type { Frame, RepositoryClass, RepositoryOf } from "../unit-of-work";
+import { AsyncBaseRepository } from "./async-base-repository";
+import type { BulkEngine } from "./bulk-engine";
+import { RepositoryCore } from "./repository-core";
+import type { RepositoryRuntime } from "./repository-runtime";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRepository = AsyncBaseRepository<any>;
-type RepositoryConstructor = new (target: EntityTarget<ObjectLiteral>, runtime: RepositoryRuntime, boundTo?: Frame, bulk?: BulkEngine) => AnyRepository;
+/** Every repository class, the base one and registered subclasses, is built from one core. */
+type RepositoryConstructor = new (core: RepositoryCore) => AnyRepository;
 
 /**
  * Builds repositories bound to the active unit of work. `create` caches one context-aware repository
@@ -33,7 +36,7 @@ export class RepositoryFactory {
 
   /** Uses `repositoryClass` for `entity` from now on (in `create`, `ctx.repository` and DI). */
   register<T extends ObjectLiteral, R extends AsyncBaseRepository<T>>(entity: EntityTarget<T>, repositoryClass: RepositoryClass<R>): this {
-    if (!(repositoryClass.prototype instanceof BaseRepository)) {
+    if (!(repositoryClass.prototype instanceof AsyncBaseRepository)) {
       throw new InvalidConfigError(`${repositoryClass.name} must extend AsyncBaseRepository`);
     }
     if (!this.runtime.dataSource.hasMetadata(entity)) {
@@ -66,15 +69,15 @@ export class RepositoryFactory {
   private build(target: unknown, frame: Frame | undefined): AnyRepository {
     const entity = this.entityOfClass.get(target) ?? (target as EntityTarget<ObjectLiteral>);
     if (!this.entityOfClass.has(target)) {
-      if (typeof target === "function" && target.prototype instanceof BaseRepository) {
+      if (typeof target === "function" && target.prototype instanceof AsyncBaseRepository) {
         throw new InvalidConfigError(`${target.name} is not registered; call uw.repositories.register(Entity, ${target.name}) first`);
       }
       if (!this.runtime.dataSource.hasMetadata(entity)) {
         throw new InvalidConfigError(`${entityName(entity)} is not an entity of this DataSource`);
       }
     }
-    const Repository = this.classes.get(entity) ?? (BaseRepository as unknown as RepositoryConstructor);
-    return new Repository(entity, this.runtime, frame, this.bulk);
+    const Repository = this.classes.get(entity) ?? (AsyncBaseRepository as RepositoryConstructor);
+    return new Repository(new RepositoryCore(entity, this.runtime, frame, this.bulk));
   }
 }
 
