@@ -11,6 +11,7 @@ import {
   quoteIdentifier,
   sortExpression,
   SqlScope,
+  type CompiledFilter,
   type CursorValues,
   type RelationNode,
   type SortKey,
@@ -19,9 +20,14 @@ import type { RelationStrategy } from "./find-options";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 
-/** Everything a listing needs, checked before any SQL is built. @internal */
+/**
+ * Everything a listing needs, checked before any SQL is built. The filter is compiled here, once:
+ * every statement of the call (the count, the page) reuses its SQL and parameters. @internal
+ */
 export interface ListPlan {
-  where: unknown;
+  filter: CompiledFilter;
+  /** The scope the filter was compiled in; a statement forks it for its own parameters and aliases. */
+  scope: SqlScope;
   keys: SortKey[];
   relations: RelationNode[];
   strategy: RelationStrategy;
@@ -74,14 +80,16 @@ export function planList(core: RepositoryCore<ObjectLiteral>, input: ListInput):
     throw new InvalidQueryError("withDeleted must be true or false", "withDeleted");
   }
   const withDeleted = input.withDeleted === true;
-  compileFilter(metadata, "e", input.where, { withDeleted }); // checks the filter; compiled again per statement
+  const scope = new SqlScope();
+  const filter = compileFilter(metadata, "e", input.where, { scope, withDeleted });
   const relations = parseRelations(metadata, input.relations);
   const strategy = input.relationStrategy ?? (hasToMany(relations) ? "query" : "join");
   if (strategy !== "join" && strategy !== "query") {
     throw new InvalidQueryError(`relationStrategy must be "join" or "query"`, "relationStrategy", ["join", "query"]);
   }
   return {
-    where: input.where,
+    filter,
+    scope,
     keys: parseSort(metadata, input.orderBy),
     relations,
     strategy,
@@ -106,11 +114,10 @@ export interface ListResult<T> {
  */
 export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
   const metadata = core.metadata;
-  const scope = new SqlScope();
+  const scope = plan.scope.fork();
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
-  const filter = compileFilter(metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
-  if (filter.sql) qb.andWhere(filter.sql);
+  if (plan.filter.sql) qb.andWhere(plan.filter.sql);
   const expressions = plan.keys.map((key) => sortExpression(key, "e", scope, plan.withDeleted));
   if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, scope));
   plan.keys.forEach((key, i) => {
@@ -174,11 +181,9 @@ function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: R
 }
 
 /** `SELECT COUNT(DISTINCT root)` of a plan's filter; relations never join into it. @internal */
-export async function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "where" | "withDeleted">): Promise<number> {
-  const scope = new SqlScope();
+export async function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<number> {
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
-  const filter = compileFilter(core.metadata, "e", plan.where, { scope, withDeleted: plan.withDeleted });
-  if (filter.sql) qb.andWhere(filter.sql, scope.parameters);
+  if (plan.filter.sql) qb.andWhere(plan.filter.sql, plan.filter.parameters);
   return core.execute(() => qb.getCount());
 }
