@@ -2,7 +2,9 @@ import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { checkPageSize, CursorCodec, pageOffset, type CursorPage, type Page } from "../query";
 import type { CursorPaginateOptions, PaginateOptions } from "./find-options";
-import { checkOptions, countList, planList, runList } from "./list-plan";
+import { checkOptions } from "./list-options";
+import { planList } from "./list-plan";
+import { countList, runList } from "./list-runner";
 import type { RepositoryCore } from "./repository-core";
 
 /** Offset pagination behind `AsyncBaseRepository.paginate`. @internal */
