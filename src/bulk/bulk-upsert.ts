@@ -60,13 +60,7 @@ interface UpsertStatement {
 function upsertStatement(plan: EntityPlan, group: Group, conflict: ColumnPlan[], updatable: ColumnPlan[] | undefined, offset: number): UpsertStatement {
   const source = new UnnestSource();
   const { parameters } = source;
-  const targets = group.columns.map((column) => column.plan.quoted);
-  const select = group.columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
-  for (const fixed of plan.insertFixed) {
-    parameters.push(fixed.text());
-    targets.push(fixed.plan.quoted);
-    select.push(`$${parameters.length}::${fixed.plan.type}`);
-  }
+  const { targets, select } = source.insertList(group.columns, plan.insertFixed);
   const present = new Set(group.columns.map((c) => c.plan));
   const sets = (updatable ?? plan.insertColumns.filter((c) => !conflict.includes(c))).filter((c) => present.has(c)).map((c) => `${c.quoted} = EXCLUDED.${c.quoted}`);
   if (sets.length || updatable === undefined) {

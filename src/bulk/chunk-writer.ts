@@ -125,14 +125,8 @@ function runLocator(plan: EntityPlan, offset: number, chunks: readonly InsertChu
 async function unnestChunk(connection: BulkConnection, plan: EntityPlan, chunk: InsertChunk): Promise<void> {
   const { columns, size } = chunk;
   const source = new UnnestSource();
-  const select = columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
+  const { targets, select } = source.insertList(columns, plan.insertFixed);
   const { parameters } = source;
-  const targets = columns.map((c) => c.plan.quoted);
-  for (const fixed of plan.insertFixed) {
-    parameters.push(fixed.text());
-    targets.push(fixed.plan.quoted);
-    select.push(`$${parameters.length}::${fixed.plan.type}`);
-  }
   const overriding = plan.keyGeneration?.kind === "sequence" && plan.keyGeneration.overriding && columns[0]?.plan === plan.primary ? " OVERRIDING SYSTEM VALUE" : "";
   // every fixed value comes after the arrays, so unnest's placeholders are unaffected by them
   const from = columns.length ? ` FROM ${source.from}` : ` FROM generate_series(1, $${parameters.push(size)}::int)`;
