@@ -38,24 +38,44 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     this.#core = core;
   }
 
-  /** The entity (class, schema or name) this repository serves. */
+  /**
+   * The entity (class, schema or name) this repository serves.
+   *
+   * @example
+   * uw.repositories.create(User).target === User; // true
+   */
   get target(): EntityTarget<T> {
     return this.#core.target;
   }
 
-  /** The TypeORM metadata of the entity. */
+  /**
+   * The TypeORM metadata of the entity.
+   *
+   * @example
+   * const table = users.metadata.tableName; // "users"
+   */
   get metadata(): EntityMetadata {
     return this.#core.metadata;
   }
 
-  /** The unit of work this repository works in now (bound one, else the call chain's), if any. */
+  /**
+   * The unit of work this repository works in now (bound one, else the call chain's), if any.
+   *
+   * @example
+   * await uw.unitOfWork.run(async () => users.context?.transactional); // true
+   */
   get context(): UnitOfWorkContext | undefined {
     return this.#core.frame();
   }
 
   // ---------------------------------------------------------------- reads
 
-  /** The entity with this primary key, or `null`. `lock` takes a row lock (inside a unit of work only). */
+  /**
+   * The entity with this primary key, or `null`. `lock` takes a row lock (inside a unit of work only).
+   *
+   * @example
+   * const fn = await fns.getById(42, { relations: { user: true } });
+   */
   async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
@@ -78,14 +98,24 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return entities[0] ?? null;
   }
 
-  /** Like `getById`, but throws `NotFoundError` when there is no such row. */
+  /**
+   * Like `getById`, but throws `NotFoundError` when there is no such row.
+   *
+   * @example
+   * const user = await users.getByIdOrFail(id); // NotFoundError → 404 in the HTTP adapters
+   */
   async getByIdOrFail(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T> {
     const found = await this.getById(id, options);
     if (!found) throw new NotFoundError(this.metadata.name, id);
     return found;
   }
 
-  /** Whether a row with this primary key exists (soft-deleted rows do not count). */
+  /**
+   * Whether a row with this primary key exists (soft-deleted rows do not count).
+   *
+   * @example
+   * if (!(await users.existsById(id))) throw new NotFoundError("User", id);
+   */
   async existsById(id: EntityId): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
@@ -93,14 +123,24 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.exists({ [pk.propertyName]: id } as Filter<T>);
   }
 
-  /** How many rows match `where` (all rows without it); soft-deleted rows do not count. */
+  /**
+   * How many rows match `where` (all rows without it); soft-deleted rows do not count.
+   *
+   * @example
+   * const failed = await fns.count({ status: { in: ["failed", "building"] } });
+   */
   async count(where?: Filter<T>): Promise<number> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
     return this.#core.execute(() => qb.getCount());
   }
 
-  /** Whether any row matches `where`. */
+  /**
+   * Whether any row matches `where`.
+   *
+   * @example
+   * const hasFailures = await fns.exists({ deployments: { status: "failed" } });
+   */
   async exists(where?: Filter<T>): Promise<boolean> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
@@ -124,7 +164,12 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return entities;
   }
 
-  /** The first row of `findMany(options)` (with `limit: 1`), or `null`. */
+  /**
+   * The first row of `findMany(options)` (with `limit: 1`), or `null`.
+   *
+   * @example
+   * const latest = await fns.findFirst({ where: { runtime: "node" }, orderBy: "-createdAt" });
+   */
   async findFirst(options: Omit<FindManyOptions<T>, "limit"> = {}): Promise<T | null> {
     checkOptions(options, "findFirst");
     const found = await this.findMany({ ...options, limit: 1 });
@@ -176,6 +221,9 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   /**
    * Reads the entity's row again and copies its current column values onto `entity` (soft-deleted
    * rows included); `NotFoundError` when the row is gone. Returns `entity`.
+   *
+   * @example
+   * await fns.reload(fn); // fn.status and fn.updatedAt are the stored ones again
    */
   async reload(entity: T): Promise<T> {
     const metadata = this.metadata;
@@ -191,14 +239,24 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return entity;
   }
 
-  /** A TypeORM query builder on the active unit of work's manager. */
+  /**
+   * A TypeORM query builder on the active unit of work's manager.
+   *
+   * @example
+   * const rows = await fns.query("f").select("f.runtime", "runtime").addSelect("count(*)", "n").groupBy("f.runtime").getRawMany();
+   */
   query(alias = "e"): SelectQueryBuilder<T> {
     return this.#core.query(alias);
   }
 
   // ---------------------------------------------------------------- writes
 
-  /** Validates and inserts one row; returns it as stored (defaults and generated values included). */
+  /**
+   * Validates and inserts one row; returns it as stored (defaults and generated values included).
+   *
+   * @example
+   * const user = await users.create({ email: "ada@example.com" });
+   */
   async create(data: DeepPartial<T>): Promise<T> {
     const metadata = this.metadata;
     assertWritable(metadata, data as ObjectLiteral, "create");
@@ -215,6 +273,10 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   /**
    * Applies a partial patch and returns the updated entity. `idOrEntity` may be a loaded entity; with a
    * `@VersionColumn` its version (or `patch.version`) must still be current, else `ConcurrencyError`.
+   *
+   * @example
+   * const fn = await fns.getByIdOrFail(42);
+   * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
   async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
     const metadata = this.metadata;
@@ -245,7 +307,12 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return hydrate<T>(this.#core.dataSource, metadata, rows[0]!);
   }
 
-  /** Deletes the row for good; returns whether there was one. */
+  /**
+   * Deletes the row for good; returns whether there was one.
+   *
+   * @example
+   * const deleted = await fns.delete(42);
+   */
   async delete(id: EntityId): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
@@ -259,12 +326,22 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   /**
    * Marks the row deleted (`@DeleteDateColumn` set to now, version bumped); reads then skip it unless
    * `withDeleted`. Returns whether a live row was marked.
+   *
+   * @example
+   * await users.softDelete(id);
+   * await users.getById(id); // null; getById(id, { withDeleted: true }) still finds it
    */
   async softDelete(id: EntityId): Promise<boolean> {
     return this.softDeleteOrRestore(id, "softDelete");
   }
 
-  /** Undoes `softDelete`; returns whether a soft-deleted row was restored. */
+  /**
+   * Undoes `softDelete`; returns whether a soft-deleted row was restored.
+   *
+   * @example
+   * await users.softDelete(id);
+   * await users.restore(id); // true
+   */
   async restore(id: EntityId): Promise<boolean> {
     return this.softDeleteOrRestore(id, "restore");
   }
@@ -287,32 +364,62 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   // ---------------------------------------------------------------- bulk (see src/bulk)
 
-  /** Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing. */
+  /**
+   * Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing.
+   *
+   * @example
+   * const { count, ids } = await logs.bulkInsert(rows, { onProgress: (done) => console.log(done) });
+   */
   bulkInsert(rows: BulkRowsInput<T>, options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
     return this.#core.bulk().insert(this.#core, rows, options);
   }
 
-  /** One set-based UPDATE per chunk; each row carries its primary key and its own values. */
+  /**
+   * One set-based UPDATE per chunk; each row carries its primary key and its own values.
+   *
+   * @example
+   * await fns.bulkUpdate([{ id: 1, status: "active" }, { id: 2, status: "failed" }]);
+   */
   bulkUpdate(rows: readonly DeepPartial<T>[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
     return this.#core.bulk().update(this.#core, rows, options);
   }
 
-  /** `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts. */
+  /**
+   * `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts.
+   *
+   * @example
+   * const { inserted, updated } = await fns.bulkUpsert(rows, { conflictPaths: ["userId", "name"] });
+   */
   bulkUpsert(rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
     return this.#core.bulk().upsert(this.#core, rows, options);
   }
 
-  /** Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter. */
+  /**
+   * Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter.
+   *
+   * @example
+   * await logs.bulkDelete({ createdAt: { lt: cutoff } });
+   */
   bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().delete(this.#core, idsOrFilter);
   }
 
-  /** Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted. */
+  /**
+   * Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted.
+   *
+   * @example
+   * await users.bulkSoftDelete([3, 4, 5]);
+   */
   bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().softDelete(this.#core, idsOrFilter);
   }
 
-  /** Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted. */
+  /**
+   * Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted.
+   *
+   * @example
+   * await users.bulkRestore({ email: { endsWith: "@acme.co" } });
+   */
   bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().restore(this.#core, idsOrFilter);
   }

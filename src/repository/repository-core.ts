@@ -9,10 +9,15 @@ import type { RepositorySettings } from "./repository-settings";
 /**
  * The internals of one repository, kept apart from its public API (`AsyncBaseRepository` holds one
  * in a private field). It is the one place in `repository/` and `bulk/` that touches the lower
- * layers: the unit of work's current frame, call-site tracing, operation tags and the translation
- * of database errors. @internal
+ * layers: the unit of work's current frame (and `ctx.repository`'s binding), nested units, call-site
+ * tracing, operation tags and the translation of database errors. @internal
  */
 export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements BulkPort {
+  /** Has `ctx.repository(target)` of every unit of work build its repository with `build(target, frame)`. */
+  static resolveContextRepositories(runtime: RepositoryRuntime, build: (target: unknown, frame: Frame) => unknown): void {
+    runtime.unitOfWork.setRepositoryResolver(build);
+  }
+
   constructor(
     readonly target: EntityTarget<T>,
     private readonly runtime: RepositoryRuntime,

@@ -31,10 +31,15 @@ export class RepositoryFactory {
 
   /** @internal */
   constructor(private readonly runtime: RepositoryRuntime, private readonly bulk?: BulkEngine) {
-    runtime.unitOfWork.setRepositoryResolver((target, frame) => this.build(target, frame));
+    RepositoryCore.resolveContextRepositories(runtime, (target, frame) => this.build(target, frame));
   }
 
-  /** Uses `repositoryClass` for `entity` from now on (in `create`, `ctx.repository` and DI). */
+  /**
+   * Uses `repositoryClass` for `entity` from now on (in `create`, `ctx.repository` and DI).
+   *
+   * @example
+   * uw.repositories.register(FunctionEntity, FunctionRepository);
+   */
   register<T extends ObjectLiteral, R extends AsyncBaseRepository<T>>(entity: EntityTarget<T>, repositoryClass: RepositoryClass<R>): this {
     if (!(repositoryClass.prototype instanceof AsyncBaseRepository)) {
       throw new InvalidConfigError(`${repositoryClass.name} must extend AsyncBaseRepository`);
@@ -49,7 +54,12 @@ export class RepositoryFactory {
     return this;
   }
 
-  /** The entity's repository (or registered custom class), following the caller's unit of work. */
+  /**
+   * The entity's repository (or registered custom class), following the caller's unit of work.
+   *
+   * @example
+   * const users = uw.repositories.create(User); // the same instance on every call
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   create<X extends EntityTarget<any> | RepositoryClass<AnyRepository>>(target: X): RepositoryOf<X>;
   create(target: unknown): AnyRepository {
@@ -61,7 +71,12 @@ export class RepositoryFactory {
     return repository;
   }
 
-  /** Entities that have a registered custom repository class. */
+  /**
+   * Entities that have a registered custom repository class.
+   *
+   * @example
+   * uw.repositories.registrations.get(FunctionEntity); // FunctionRepository
+   */
   get registrations(): ReadonlyMap<unknown, RepositoryClass<AnyRepository>> {
     return this.classes as unknown as ReadonlyMap<unknown, RepositoryClass<AnyRepository>>;
   }
