@@ -1,6 +1,7 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { ConcurrencyError, IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
 import { applyFilter, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import type { ColumnMetadata } from "../query/column-metadata";
 import type { UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
 import { checkId, type EntityId } from "./entity-id";
@@ -453,7 +454,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.#core.execute(call);
   }
 
-  protected primaryColumn(metadata = this.metadata) {
+  /** The single-column primary key; `InvalidQueryError` for a composite one. */
+  protected primaryColumn(metadata = this.metadata): ColumnMetadata {
     const primaries = metadata.primaryColumns;
     if (primaries.length !== 1) {
       throw new InvalidQueryError(`${metadata.name} has a composite primary key; this method needs a single-column key`);
