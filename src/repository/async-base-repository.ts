@@ -1,20 +1,19 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import { ConcurrencyError, IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
-import { applyFilter, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import { IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
+import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, type Relations } from "../query";
 import type { ColumnMetadata } from "../query/column-metadata";
 import type { UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
 import { checkId, type EntityId } from "./entity-id";
-import { assertValid } from "./entity-validator";
+import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
-import { hydrate } from "./hydrate";
 import { checkOptions } from "./list-options";
 import { planList } from "./list-plan";
 import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
-import { assertWritable } from "./writable-input";
+import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
 
 /**
  * The repository of one entity. Every call uses the unit of work active in the caller's async call
@@ -78,25 +77,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const fn = await fns.getById(42, { relations: { user: true } });
    */
   async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    checkOptions(options, "getById");
-    if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
-      throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
-    }
-    const core = this.#core;
-    if (options.lock && !core.manager(false).queryRunner?.isTransactionActive) {
-      throw new IllegalTransactionStateError(`getById(..., { lock: "${options.lock}" }) needs an active unit of work`);
-    }
-    const plan = planList(core, { where: { [pk.propertyName]: id }, relations: options.relations, withDeleted: options.withDeleted, limit: 1 });
-    if (options.lock) {
-      plan.lock = options.lock;
-      if (plan.strategy === "join") plan.strategy = "query"; // FOR UPDATE cannot lock the nullable side of a join
-    }
-    const run = () => runList(core, plan);
-    const { entities } = plan.relations.length ? await core.tagged("internal", `getById ${metadata.name}`, run) : await run();
-    return entities[0] ?? null;
+    return findById(this.#core, this.primaryColumn(), id, options);
   }
 
   /**
@@ -259,16 +240,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const user = await users.create({ email: "ada@example.com" });
    */
   async create(data: DeepPartial<T>): Promise<T> {
-    const metadata = this.metadata;
-    assertWritable(metadata, data as ObjectLiteral, "create");
-    const entity = this.#core.dataSource.manager.create(this.target, data);
-    await assertValid(metadata, entity, false);
-    const core = this.#core;
-    const manager = core.manager(true);
-    const result = await core.execute(() =>
-      manager.createQueryBuilder().insert().into(this.target).values(entity as never).returning("*").execute(),
-    );
-    return hydrate<T>(this.#core.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
+    return insertRow(this.#core, data);
   }
 
   /**
@@ -280,32 +252,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
   async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
-    checkId(metadata, pk, id);
-    assertWritable(metadata, patch as ObjectLiteral, "update");
-    const versionColumn = metadata.versionColumn;
-    const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
-    const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
-    const candidate = this.#core.dataSource.manager.create(this.target, values as DeepPartial<T>);
-    await assertValid(metadata, candidate, true);
-    const core = this.#core;
-    const manager = core.manager(true);
-    const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
-    if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
-    if (versionColumn && expectedVersion !== undefined) {
-      qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
-    }
-    const result = await core.execute(() => qb.returning("*").execute());
-    const rows = result.raw as Record<string, unknown>[];
-    if (rows.length === 0) {
-      if (versionColumn && expectedVersion !== undefined && (await this.existsById(id))) {
-        throw new ConcurrencyError(metadata.name, [id]);
-      }
-      throw new NotFoundError(metadata.name, id);
-    }
-    return hydrate<T>(this.#core.dataSource, metadata, rows[0]!);
+    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id));
   }
 
   /**
@@ -315,13 +262,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const deleted = await fns.delete(42);
    */
   async delete(id: EntityId): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    const core = this.#core;
-    const manager = core.manager(true);
-    const result = await core.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
-    return (result.affected ?? 0) > 0;
+    return deleteRow(this.#core, this.primaryColumn(), id);
   }
 
   /**
@@ -333,7 +274,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.getById(id); // null; getById(id, { withDeleted: true }) still finds it
    */
   async softDelete(id: EntityId): Promise<boolean> {
-    return this.softDeleteOrRestore(id, "softDelete");
+    return markDeleted(this.#core, this.primaryColumn(), id, "softDelete");
   }
 
   /**
@@ -344,23 +285,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.restore(id); // true
    */
   async restore(id: EntityId): Promise<boolean> {
-    return this.softDeleteOrRestore(id, "restore");
-  }
-
-  private async softDeleteOrRestore(id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    const deleteDate = metadata.deleteDateColumn;
-    if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
-    const core = this.#core;
-    const manager = core.manager(true);
-    const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
-      .from(this.target)
-      .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
-      .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
-    const result = await core.execute(() => qb.execute());
-    return (result.affected ?? 0) > 0;
+    return markDeleted(this.#core, this.primaryColumn(), id, "restore");
   }
 
   // ---------------------------------------------------------------- bulk (see src/bulk)

@@ -1,4 +1,3 @@
-import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { checkOffset, checkPageSize, compileFilter, hasToMany, parseRelations, parseSort, SqlScope, type CompiledFilter, type RelationNode, type SortKey } from "../query";
 import type { RelationStrategy } from "./find-options";
@@ -32,7 +31,7 @@ export interface ListInput {
 }
 
 /** Checks the listing options of a repository call (filter, sort, relations, limit, offset). @internal */
-export function planList(core: RepositoryCore<ObjectLiteral>, input: ListInput): ListPlan {
+export function planList(core: Pick<RepositoryCore, "metadata" | "settings">, input: ListInput): ListPlan {
   const metadata = core.metadata;
   const limits = core.settings;
   if (input.withDeleted !== undefined && typeof input.withDeleted !== "boolean") {
