@@ -27,11 +27,8 @@ export async function bulkUpdate(connection: BulkConnection, plan: EntityPlan, r
   const stale: EntityId[] = [];
   const pipeline = new StatementPipeline();
   let count = 0;
-  let done = 0;
   try {
-    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      const offset = done;
-      done += chunk.length;
+    for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       const statement = updateStatement(target, chunk, offset);
       await pipeline.push(async () => {
         count += await runUpdate(connection, primary, statement, stale);

@@ -24,11 +24,8 @@ export async function bulkUpsert<T>(connection: BulkConnection, plan: EntityPlan
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPSERT_CHUNK);
   const result = { inserted: 0, updated: 0 };
   const pipeline = new StatementPipeline();
-  let done = 0;
   try {
-    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      const offset = done;
-      done += chunk.length;
+    for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => writableInputIssues(plan.metadata, { [key]: null }, "create")[0]?.constraints.writable ?? `${key} cannot be upserted`);
       const prepared = prepareColumns(plan.metadata, chunk, offset, plan.insertColumns);
       checkConflictKeys(prepared, conflict, chunk.length, offset);

@@ -1,18 +1,14 @@
 import type { ObjectLiteral } from "typeorm";
 import type { EntityPlan } from "./entity-plan";
 import { prepareInsertChunk, type InsertChunk } from "./insert-chunk";
-import { rowChunks } from "./row-chunks";
+import { rowChunks, type RowChunk } from "./row-chunks";
 
 /**
  * Rows of a bulk insert that are checked, validated and given keys together. An array is one batch
  * (its keys reserved in one statement, its chunks free to share a COPY); an iterable gives one batch
  * per chunk, pulled only when the previous one is written. @internal
  */
-export interface InsertBatch {
-  rows: readonly ObjectLiteral[];
-  /** Index (in the whole call) of the batch's first row. */
-  offset: number;
-}
+export type InsertBatch = RowChunk<ObjectLiteral>;
 
 /** The batches of `rows` (an array, Iterable or AsyncIterable). @internal */
 export async function* insertBatches(rows: unknown, chunkSize: number): AsyncGenerator<InsertBatch> {
@@ -20,13 +16,7 @@ export async function* insertBatches(rows: unknown, chunkSize: number): AsyncGen
     yield { rows: rows as ObjectLiteral[], offset: 0 };
     return;
   }
-  let offset = 0;
-  for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-    const batch = { rows: chunk, offset };
-    offset += chunk.length;
-    // nothing here holds the rows while the caller writes them
-    yield batch;
-  }
+  yield* rowChunks<ObjectLiteral>(rows, chunkSize);
 }
 
 /**
