@@ -31,7 +31,7 @@ export type {
   BulkDeleteResult,
   RepositorySettings,
 } from "./repository";
-export { RepositoryFactory } from "./factory";
+export { RepositoryFactory } from "./repository";
 export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
 export { registerUnitwork, InjectRepository } from "./di";
 

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
-import { RepositoryFactory } from "../factory";
+import { RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { checkUnitOfWorkOptions, createContextStore, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";

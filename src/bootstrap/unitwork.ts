@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { QueryAnalyzer } from "../analyzer";
 import type { UnitworkLogger } from "../config";
-import type { RepositoryFactory } from "../factory";
+import type { RepositoryFactory } from "../repository";
 import { OWN_UNIT_OF_WORK, type UnitOfWork } from "../unit-of-work";
 
 export interface HealthReport {

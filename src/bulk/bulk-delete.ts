@@ -1,11 +1,11 @@
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { applyFilter, type Filter } from "../query";
 import type { BulkDeleteResult } from "../repository";
 import type { EntityPlan } from "./entity-plan";
 import { idTexts, requirePrimary } from "./primary-keys";
 import { arrayLiteral } from "./sql-text";
-import { runStatement } from "./statement";
+import type { BulkConnection } from "./bulk-connection";
 
 export const DEFAULT_DELETE_CHUNK = 10_000;
 
@@ -16,7 +16,7 @@ export type DeleteMode = "delete" | "softDelete" | "restore";
  * `bulkDelete` / `bulkSoftDelete` / `bulkRestore`: by primary keys (`= ANY($1)` per chunk of
  * 10,000 keys) or by a checked `Filter<T>` (`WHERE key IN (SELECT … WHERE <filter>)`). @internal
  */
-export async function bulkDelete<T extends ObjectLiteral>(manager: EntityManager, plan: EntityPlan, idsOrFilter: readonly unknown[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
+export async function bulkDelete<T extends ObjectLiteral>(connection: BulkConnection, plan: EntityPlan, idsOrFilter: readonly unknown[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
   const primary = requirePrimary(plan, operationName(mode));
   const action = actionSql(plan, mode);
   if (Array.isArray(idsOrFilter)) {
@@ -24,7 +24,7 @@ export async function bulkDelete<T extends ObjectLiteral>(manager: EntityManager
     let count = 0;
     for (let start = 0; start < texts.length; start += DEFAULT_DELETE_CHUNK) {
       const sql = `${action.head} WHERE t.${primary.quoted} = ANY($1::${primary.arrayType})${action.condition}`;
-      const result = await runStatement(manager, sql, [arrayLiteral(texts.slice(start, start + DEFAULT_DELETE_CHUNK))]);
+      const result = await connection.query(sql, [arrayLiteral(texts.slice(start, start + DEFAULT_DELETE_CHUNK))]);
       count += result.affected ?? 0;
     }
     return { count };
@@ -32,12 +32,12 @@ export async function bulkDelete<T extends ObjectLiteral>(manager: EntityManager
   if (idsOrFilter === null || typeof idsOrFilter !== "object" || Object.keys(idsOrFilter).length === 0) {
     throw new InvalidQueryError(`${operationName(mode)} needs a list of ids or a non-empty filter (an empty filter would match every row)`);
   }
-  const qb = manager.createQueryBuilder(plan.metadata.target, "e").select(`e.${primary.column.propertyPath}`);
+  const qb = connection.manager.createQueryBuilder(plan.metadata.target, "e").select(`e.${primary.column.propertyPath}`);
   applyFilter(qb, plan.metadata, "e", idsOrFilter as Filter<ObjectLiteral>);
   if (mode !== "softDelete") qb.withDeleted();
   const [subquery, parameters] = qb.getQueryAndParameters();
   const sql = `${action.head} WHERE t.${primary.quoted} IN (${subquery})${action.condition}`;
-  const result = await runStatement(manager, sql, parameters);
+  const result = await connection.query(sql, parameters);
   return { count: result.affected ?? 0 };
 }
 

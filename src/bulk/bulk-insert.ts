@@ -1,14 +1,16 @@
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError, ValidationError, type ValidationIssue } from "../errors";
 import type { BulkInsertOptions, BulkInsertResult } from "../repository";
 import { validationIssues } from "../repository/entity-validator";
 import { writableInputIssues } from "../repository/writable-input";
+import type { BulkConnection } from "./bulk-connection";
 import type { EntityPlan } from "./entity-plan";
 import { ChunkWriter } from "./chunk-writer";
 import { CollectedIds } from "./collected-ids";
-import { needsReservedKeys, prepareInsertChunk, reserveKeys, type InsertChunk } from "./insert-chunk";
+import { insertBatches, InsertChunks } from "./insert-batch";
+import { needsReservedKeys, reserveKeys } from "./insert-chunk";
 import { checkRowKeys } from "./prepared-columns";
-import { chunkSizeOption, rowChunks } from "./row-chunks";
+import { chunkSizeOption } from "./row-chunks";
 
 /** Rows per statement by default: big enough to amortise a round trip, small enough to stay lean. */
 export const DEFAULT_INSERT_CHUNK = 10_000;
@@ -16,12 +18,14 @@ export const DEFAULT_INSERT_CHUNK = 10_000;
 export const COPY_MIN_ROWS = 1_000;
 
 /**
- * `bulkInsert`: COPY or `INSERT … SELECT FROM unnest(…)`, keys reserved first. An array is checked
- * whole, its keys reserved in one round trip, and consecutive chunks of the same columns share one
- * COPY, each rendered while the server loads the previous one. An iterable is pulled and written one
- * chunk at a time, between statements, so it may itself read from the same unit of work. @internal
+ * `bulkInsert`: COPY or `INSERT … SELECT FROM unnest(…)`, keys reserved first, one pipeline for
+ * arrays and iterables: each batch is checked, validated and given its keys, then written chunk by
+ * chunk. An array is one batch, so its keys take one round trip and consecutive chunks of the same
+ * columns share one COPY, each rendered while the server loads the previous one. An iterable's
+ * batches are its chunks, pulled between statements, so it may itself read from the same unit of
+ * work. @internal
  */
-export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows: unknown, options: BulkInsertOptions): Promise<BulkInsertResult> {
+export async function bulkInsert(connection: BulkConnection, plan: EntityPlan, rows: unknown, options: BulkInsertOptions): Promise<BulkInsertResult> {
   const returning = options.returning ?? "ids";
   if (returning !== "ids" && returning !== "none") throw new InvalidQueryError(`returning must be "ids" or "none", got ${JSON.stringify(returning)}`, "returning");
   if (options.strategy !== undefined && options.strategy !== "copy" && options.strategy !== "unnest") {
@@ -35,32 +39,13 @@ export async function bulkInsert(manager: EntityManager, plan: EntityPlan, rows:
   const small = Array.isArray(rows) && rows.length < COPY_MIN_ROWS;
   // an array's keys are in memory with its rows anyway; an iterable's are kept packed until the end
   const ids = wantIds ? new CollectedIds(!Array.isArray(rows)) : undefined;
-  const writer = new ChunkWriter(manager, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, ids);
+  const writer = new ChunkWriter(connection, plan, options.strategy ? options.strategy === "copy" : !small, options.onProgress, ids);
   const reserve = needsReservedKeys(plan, wantIds);
-
-  if (Array.isArray(rows)) {
-    const all = rows as ObjectLiteral[];
-    checkRowKeys(plan.metadata, all, 0, plan.insertKeys, (key) => refusal(plan, key));
-    if (options.validate) await validateRows(plan, all, 0);
-    const keys = reserve && all.length ? await reserveKeys(manager, plan, all.length) : undefined;
-    function* chunks(): Generator<InsertChunk> {
-      for (let start = 0; start < all.length; start += chunkSize) {
-        const end = Math.min(start + chunkSize, all.length);
-        yield prepareInsertChunk(plan, all.slice(start, end), start, keys?.slice(start, end), wantIds);
-      }
-    }
-    await writer.write(chunks());
-  } else {
-    let offset = 0;
-    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => refusal(plan, key));
-      if (options.validate) await validateRows(plan, chunk, offset);
-      const keys = reserve ? await reserveKeys(manager, plan, chunk.length) : undefined;
-      const prepared = prepareInsertChunk(plan, chunk, offset, keys, wantIds);
-      offset += chunk.length;
-      // the rows are not used past this point, so they are not kept alive while the chunk is written
-      await writer.write([prepared][Symbol.iterator]());
-    }
+  for await (const batch of insertBatches(rows, chunkSize)) {
+    checkRowKeys(plan.metadata, batch.rows, batch.offset, plan.insertKeys, (key) => refusal(plan, key));
+    if (options.validate) await validateRows(plan, batch.rows, batch.offset);
+    const keys = reserve && batch.rows.length ? await reserveKeys(connection, plan, batch.rows.length) : undefined;
+    await writer.write(new InsertChunks(plan, batch, chunkSize, keys, wantIds));
   }
   return ids ? { count: writer.done, ids: ids.toArray() } : { count: writer.done };
 }

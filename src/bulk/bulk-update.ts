@@ -1,4 +1,4 @@
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import { ConcurrencyError } from "../errors";
 import type { BulkUpdateOptions, BulkUpdateResult, EntityId } from "../repository";
 import type { ColumnPlan, EntityPlan } from "./entity-plan";
@@ -8,7 +8,7 @@ import { checkRowKeys, prepareColumns } from "./prepared-columns";
 import { primaryKeyTexts, requirePrimary } from "./primary-keys";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
-import { runStatement } from "./statement";
+import type { BulkConnection } from "./bulk-connection";
 import { StatementPipeline } from "./statement-pipeline";
 
 export const DEFAULT_UPDATE_CHUNK = 10_000;
@@ -19,7 +19,7 @@ export const DEFAULT_UPDATE_CHUNK = 10_000;
  * for rows that carry the version they read, checked (`ConcurrencyError` naming the stale ids).
  * Soft-deleted rows are not updated. @internal
  */
-export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows: unknown, options: BulkUpdateOptions): Promise<BulkUpdateResult> {
+export async function bulkUpdate(connection: BulkConnection, plan: EntityPlan, rows: unknown, options: BulkUpdateOptions): Promise<BulkUpdateResult> {
   const primary = requirePrimary(plan, "bulkUpdate");
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPDATE_CHUNK);
   const columns = updatableColumns(plan);
@@ -27,14 +27,11 @@ export async function bulkUpdate(manager: EntityManager, plan: EntityPlan, rows:
   const stale: EntityId[] = [];
   const pipeline = new StatementPipeline();
   let count = 0;
-  let done = 0;
   try {
-    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      const offset = done;
-      done += chunk.length;
+    for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       const statement = updateStatement(target, chunk, offset);
       await pipeline.push(async () => {
-        count += await runUpdate(manager, primary, statement, stale);
+        count += await runUpdate(connection, primary, statement, stale);
         options.onProgress?.(offset + chunk.length);
       });
     }
@@ -95,8 +92,8 @@ function updateStatement({ plan, primary, columns, allowed, seen }: UpdateTarget
 }
 
 /** Runs one chunk's UPDATE; adds the rows that carried a version no longer current to `stale`. */
-async function runUpdate(manager: EntityManager, primary: ColumnPlan, statement: UpdateStatement, stale: EntityId[]): Promise<number> {
-  const result = await runStatement(manager, statement.sql, statement.parameters, statement.locator);
+async function runUpdate(connection: BulkConnection, primary: ColumnPlan, statement: UpdateStatement, stale: EntityId[]): Promise<number> {
+  const result = await connection.query(statement.sql, statement.parameters, statement.locator);
   const { keys, versions } = statement;
   if (versions) {
     const updated = new Set((result.records as { k: string }[]).map((r) => r.k));

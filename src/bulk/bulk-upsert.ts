@@ -1,4 +1,4 @@
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import type { BulkUpsertOptions, BulkUpsertResult } from "../repository";
 import { writableInputIssues } from "../repository/writable-input";
@@ -7,7 +7,7 @@ import type { RowLocator } from "./failed-row";
 import { checkRowKeys, prepareColumns, type PreparedColumn } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
-import { runStatement } from "./statement";
+import type { BulkConnection } from "./bulk-connection";
 import { StatementPipeline } from "./statement-pipeline";
 
 export const DEFAULT_UPSERT_CHUNK = 10_000;
@@ -18,17 +18,14 @@ export const DEFAULT_UPSERT_CHUNK = 10_000;
  * statements, so a column a row leaves out gets its default on insert and keeps its value on update.
  * @internal
  */
-export async function bulkUpsert<T>(manager: EntityManager, plan: EntityPlan, rows: unknown, options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+export async function bulkUpsert<T>(connection: BulkConnection, plan: EntityPlan, rows: unknown, options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
   const conflict = conflictColumns(plan, options.conflictPaths as unknown);
   const updatable = updateColumns(plan, conflict, options.updateColumns as unknown);
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPSERT_CHUNK);
   const result = { inserted: 0, updated: 0 };
   const pipeline = new StatementPipeline();
-  let done = 0;
   try {
-    for await (const chunk of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      const offset = done;
-      done += chunk.length;
+    for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => writableInputIssues(plan.metadata, { [key]: null }, "create")[0]?.constraints.writable ?? `${key} cannot be upserted`);
       const prepared = prepareColumns(plan.metadata, chunk, offset, plan.insertColumns);
       checkConflictKeys(prepared, conflict, chunk.length, offset);
@@ -36,7 +33,7 @@ export async function bulkUpsert<T>(manager: EntityManager, plan: EntityPlan, ro
       for (const [g, group] of groups.entries()) {
         const statement = upsertStatement(plan, group, conflict, updatable, offset);
         await pipeline.push(async () => {
-          const counts = await runUpsert(manager, statement, group, offset);
+          const counts = await runUpsert(connection, statement, group, offset);
           result.inserted += counts.inserted;
           result.updated += counts.updated;
           if (g === groups.length - 1) options.onProgress?.(offset + chunk.length);
@@ -60,13 +57,7 @@ interface UpsertStatement {
 function upsertStatement(plan: EntityPlan, group: Group, conflict: ColumnPlan[], updatable: ColumnPlan[] | undefined, offset: number): UpsertStatement {
   const source = new UnnestSource();
   const { parameters } = source;
-  const targets = group.columns.map((column) => column.plan.quoted);
-  const select = group.columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
-  for (const fixed of plan.insertFixed) {
-    parameters.push(fixed.text());
-    targets.push(fixed.plan.quoted);
-    select.push(`$${parameters.length}::${fixed.plan.type}`);
-  }
+  const { targets, select } = source.insertList(group.columns, plan.insertFixed);
   const present = new Set(group.columns.map((c) => c.plan));
   const sets = (updatable ?? plan.insertColumns.filter((c) => !conflict.includes(c))).filter((c) => present.has(c)).map((c) => `${c.quoted} = EXCLUDED.${c.quoted}`);
   if (sets.length || updatable === undefined) {
@@ -83,9 +74,9 @@ function upsertStatement(plan: EntityPlan, group: Group, conflict: ColumnPlan[],
   return { sql, parameters, locator };
 }
 
-async function runUpsert(manager: EntityManager, statement: UpsertStatement, group: Group, offset: number): Promise<{ inserted: number; updated: number }> {
+async function runUpsert(connection: BulkConnection, statement: UpsertStatement, group: Group, offset: number): Promise<{ inserted: number; updated: number }> {
   try {
-    const result = await runStatement(manager, statement.sql, statement.parameters, statement.locator);
+    const result = await connection.query(statement.sql, statement.parameters, statement.locator);
     return result.records[0] as { inserted: number; updated: number };
   } catch (error) {
     // The statement's rows are a subset of the chunk: map the index back to the call.

@@ -1,11 +1,10 @@
-import type { EntityManager } from "typeorm";
 import type { CollectedIds } from "./collected-ids";
 import type { EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
 import type { InsertChunk } from "./insert-chunk";
 import { CopyTextEncoder } from "./copy-text-encoder";
 import { copyField } from "./sql-text";
-import { runCopy, runStatement } from "./statement";
+import type { BulkConnection } from "./bulk-connection";
 import { UnnestSource } from "./unnest-source";
 
 /**
@@ -16,7 +15,7 @@ export class ChunkWriter {
   done = 0;
 
   constructor(
-    private readonly manager: EntityManager,
+    private readonly connection: BulkConnection,
     private readonly plan: EntityPlan,
     private readonly preferCopy: boolean,
     private readonly onProgress: ((done: number) => void) | undefined,
@@ -30,7 +29,7 @@ export class ChunkWriter {
       if (this.preferCopy && chunk.copyable) {
         await this.copyRun(chunk, source);
       } else {
-        await unnestChunk(this.manager, this.plan, chunk);
+        await unnestChunk(this.connection, this.plan, chunk);
         this.written(chunk);
       }
     }
@@ -61,7 +60,7 @@ export class ChunkWriter {
       }
       yield* encoder.take(true);
     }
-    await runCopy(this.manager, sql, text(), runLocator(plan, first.offset, run));
+    await this.connection.copy(sql, text(), runLocator(plan, first.offset, run));
   }
 }
 
@@ -123,21 +122,15 @@ function runLocator(plan: EntityPlan, offset: number, chunks: readonly InsertChu
 }
 
 /** `INSERT … SELECT … FROM unnest($1::type[], …)`: one parameter per column, whatever the row count. */
-async function unnestChunk(manager: EntityManager, plan: EntityPlan, chunk: InsertChunk): Promise<void> {
+async function unnestChunk(connection: BulkConnection, plan: EntityPlan, chunk: InsertChunk): Promise<void> {
   const { columns, size } = chunk;
   const source = new UnnestSource();
-  const select = columns.map((column, i) => source.addColumn(column, i, column.plan.defaultSql));
+  const { targets, select } = source.insertList(columns, plan.insertFixed);
   const { parameters } = source;
-  const targets = columns.map((c) => c.plan.quoted);
-  for (const fixed of plan.insertFixed) {
-    parameters.push(fixed.text());
-    targets.push(fixed.plan.quoted);
-    select.push(`$${parameters.length}::${fixed.plan.type}`);
-  }
   const overriding = plan.keyGeneration?.kind === "sequence" && plan.keyGeneration.overriding && columns[0]?.plan === plan.primary ? " OVERRIDING SYSTEM VALUE" : "";
   // every fixed value comes after the arrays, so unnest's placeholders are unaffected by them
   const from = columns.length ? ` FROM ${source.from}` : ` FROM generate_series(1, $${parameters.push(size)}::int)`;
   const into = targets.length ? ` (${targets.join(", ")})` : "";
   const sql = `INSERT INTO ${plan.table}${into}${overriding} SELECT ${select.join(", ")}${from}`;
-  await runStatement(manager, sql, parameters, runLocator(plan, chunk.offset, [chunk]));
+  await connection.query(sql, parameters, runLocator(plan, chunk.offset, [chunk]));
 }

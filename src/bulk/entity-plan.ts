@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { DataSource, EntityMetadata, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "../query/column-metadata";
 import { InvalidConfigError } from "../errors";
-import { quoteIdentifier } from "./sql-text";
+import { quoteIdentifier } from "../query";
 import type { CatalogColumn, TableCatalog } from "./table-catalog";
 import { makeToText, type ToText } from "./value-text";
 

@@ -1,4 +1,4 @@
-import { DatabaseError, translateDatabaseError } from "../errors";
+import { DatabaseError } from "../errors";
 
 /** What a failed statement wrote, so the failing row can be found from PostgreSQL's error. @internal */
 export interface RowLocator {
@@ -19,14 +19,13 @@ interface PgErrorFields {
 }
 
 /**
- * Translates a failed statement's error to the typed error and, where PostgreSQL says which row
- * failed (COPY's line number, the failing row's key, `Key (…)=(…)`), sets `rowIndex` and names the
- * row in the message. @internal
+ * Where PostgreSQL says which row of a statement failed (COPY's line number, the failing row's key,
+ * `Key (…)=(…)`), sets `rowIndex` on the already translated error and names the row in its
+ * message. `original` is the error as the driver threw it. @internal
  */
-export function translateWithRow(error: unknown, statement: { sql: string; parameters?: readonly unknown[] }, locator?: RowLocator): unknown {
-  const translated = translateDatabaseError(error, { sql: statement.sql, parameters: statement.parameters?.map(shorten) }) ?? error;
+export function nameFailedRow(translated: unknown, original: unknown, locator?: RowLocator): unknown {
   if (!locator || !(translated instanceof DatabaseError) || translated.rowIndex !== undefined) return translated;
-  const driver = ((error as { driverError?: unknown }).driverError ?? error) as PgErrorFields;
+  const driver = ((original as { driverError?: unknown }).driverError ?? original) as PgErrorFields;
   const local = locateRow(driver, locator);
   if (local !== undefined) {
     translated.rowIndex = locator.offset + local;
@@ -65,8 +64,4 @@ function locateRow(driver: PgErrorFields, locator: RowLocator): number | undefin
 
 function sameText(text: string | null | undefined, reported: string): boolean {
   return text !== null && text !== undefined && (text === reported || text.toLowerCase() === reported.toLowerCase());
-}
-
-function shorten(parameter: unknown): unknown {
-  return typeof parameter === "string" && parameter.length > 300 ? `${parameter.slice(0, 300)}… (${parameter.length} characters)` : parameter;
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { EntityManager, ObjectLiteral } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import { InvalidConfigError, InvalidQueryError } from "../errors";
 import type { EntityId } from "../repository";
 import { isIntegerColumn, type EntityPlan } from "./entity-plan";
 import { prepareColumns, type PreparedColumn } from "./prepared-columns";
-import { runStatement } from "./statement";
+import type { BulkConnection } from "./bulk-connection";
 
 /** One chunk of a bulk insert, rendered and ready to be written. @internal */
 export interface InsertChunk {
@@ -47,10 +47,10 @@ export function needsReservedKeys(plan: EntityPlan, wantIds: boolean): boolean {
 }
 
 /** Reserves `count` keys from the key's sequence in one round trip, in ascending order. @internal */
-export async function reserveKeys(manager: EntityManager, plan: EntityPlan, count: number): Promise<string[]> {
+export async function reserveKeys(connection: BulkConnection, plan: EntityPlan, count: number): Promise<string[]> {
   const generation = plan.keyGeneration;
   if (generation?.kind !== "sequence") throw new InvalidConfigError(`${plan.metadata.name} has no sequence key to reserve from`);
-  const result = await runStatement(manager, generation.reserveSql, [count]);
+  const result = await connection.query(generation.reserveSql, [count]);
   const reserved = (result.records[0] as { ids: string | null }).ids;
   const keys = reserved ? reserved.split(",") : [];
   // ids[i] belongs to rows[i] only if every row got a key: anything else must stop the insert

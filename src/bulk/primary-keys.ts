@@ -1,6 +1,6 @@
 import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { checkId } from "../repository/async-base-repository";
+import { checkId } from "../repository/entity-id";
 import type { ColumnPlan, EntityPlan } from "./entity-plan";
 
 /** The single-column primary key, or `InvalidQueryError` for a composite one. @internal */

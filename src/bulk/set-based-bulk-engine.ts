@@ -1,12 +1,11 @@
 import type { DeepPartial, EntityManager, ObjectLiteral } from "typeorm";
-import { withOperationTag } from "../analyzer/operation-tag";
 import type { Filter } from "../query";
 import type {
-  AsyncBaseRepository,
   BulkDeleteResult,
   BulkEngine,
   BulkInsertOptions,
   BulkInsertResult,
+  BulkPort,
   BulkRowsInput,
   BulkUpdateOptions,
   BulkUpdateResult,
@@ -14,6 +13,7 @@ import type {
   BulkUpsertResult,
   EntityId,
 } from "../repository";
+import { BulkConnection } from "./bulk-connection";
 import { bulkDelete, type DeleteMode } from "./bulk-delete";
 import { bulkInsert } from "./bulk-insert";
 import { bulkUpdate } from "./bulk-update";
@@ -29,54 +29,54 @@ import { readTableCatalog } from "./table-catalog";
 export class SetBasedBulkEngine implements BulkEngine {
   private readonly plans = new WeakMap<object, Promise<EntityPlan>>();
 
-  insert<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, rows: BulkRowsInput<T>, options: BulkInsertOptions): Promise<BulkInsertResult> {
-    return this.run(repository, "bulkInsert", (manager, plan) => bulkInsert(manager, plan, rows, options));
+  insert<T extends ObjectLiteral>(port: BulkPort, rows: BulkRowsInput<T>, options: BulkInsertOptions): Promise<BulkInsertResult> {
+    return this.run(port, "bulkInsert", (connection, plan) => bulkInsert(connection, plan, rows, options));
   }
 
-  update<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult> {
-    return this.run(repository, "bulkUpdate", (manager, plan) => bulkUpdate(manager, plan, rows, options));
+  update<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult> {
+    return this.run(port, "bulkUpdate", (connection, plan) => bulkUpdate(connection, plan, rows, options));
   }
 
-  upsert<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
-    return this.run(repository, "bulkUpsert", (manager, plan) => bulkUpsert(manager, plan, rows, options));
+  upsert<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+    return this.run(port, "bulkUpsert", (connection, plan) => bulkUpsert(connection, plan, rows, options));
   }
 
-  delete<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.remove(repository, idsOrFilter, "delete");
+  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.remove(port, idsOrFilter, "delete");
   }
 
-  softDelete<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.remove(repository, idsOrFilter, "softDelete");
+  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.remove(port, idsOrFilter, "softDelete");
   }
 
-  restore<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.remove(repository, idsOrFilter, "restore");
+  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.remove(port, idsOrFilter, "restore");
   }
 
-  private remove<T extends ObjectLiteral>(repository: AsyncBaseRepository<T>, idsOrFilter: readonly EntityId[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
+  private remove<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
     const name = mode === "delete" ? "bulkDelete" : mode === "softDelete" ? "bulkSoftDelete" : "bulkRestore";
-    return this.run(repository, name, (manager, plan) => bulkDelete(manager, plan, idsOrFilter, mode));
+    return this.run(port, name, (connection, plan) => bulkDelete(connection, plan, idsOrFilter, mode));
   }
 
   /**
-   * One public bulk call: tagged for the analyzer, through the repository's single `execute` path,
-   * in a savepoint of the active unit of work or in a transaction of its own.
+   * One public bulk call: through the repository core's single `execute` path, tagged for the
+   * analyzer, in a savepoint of the active unit of work or in a transaction of its own.
    */
-  private async run<T extends ObjectLiteral, R>(repository: AsyncBaseRepository<T>, operation: string, work: (manager: EntityManager, plan: EntityPlan) => Promise<R>): Promise<R> {
-    repository.manager(true); // strict mode: a write outside a unit of work throws here
-    const metadata = repository.metadata;
-    return repository.execute(() =>
-      withOperationTag(repository.runtime.context, { kind: "bulk", label: `${operation} ${metadata.name}` }, () =>
-        repository.runtime.unitOfWork.run(async (ctx) => work(ctx.manager, await this.plan(ctx.manager, repository)), { propagation: "nested" }),
+  private async run<R>(port: BulkPort, operation: string, work: (connection: BulkConnection, plan: EntityPlan) => Promise<R>): Promise<R> {
+    port.manager(true); // strict mode: a write outside a unit of work throws here
+    const metadata = port.metadata;
+    return port.execute(() =>
+      port.tagged("bulk", `${operation} ${metadata.name}`, () =>
+        port.nested(async (manager) => work(new BulkConnection(manager, (error, statement) => port.translateError(error, statement)), await this.plan(port, manager))),
       ),
     );
   }
 
-  private plan<T extends ObjectLiteral>(manager: EntityManager, repository: AsyncBaseRepository<T>): Promise<EntityPlan> {
-    const metadata = repository.metadata;
+  private plan(port: BulkPort, manager: EntityManager): Promise<EntityPlan> {
+    const metadata = port.metadata;
     let plan = this.plans.get(metadata);
     if (!plan) {
-      plan = readTableCatalog(manager, metadata).then((catalog) => buildEntityPlan(repository.runtime.dataSource, metadata, catalog));
+      plan = readTableCatalog(manager, metadata).then((catalog) => buildEntityPlan(port.dataSource, metadata, catalog));
       this.plans.set(metadata, plan);
       plan.catch(() => this.plans.delete(metadata));
     }

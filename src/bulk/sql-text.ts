@@ -1,8 +1,3 @@
-/** Quotes an SQL identifier. @internal */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 const ARRAY_ELEMENT_SPECIAL = /[\\"]/;
 const ARRAY_ELEMENT_ESCAPE = /[\\"]/g;
 

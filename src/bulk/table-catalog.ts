@@ -1,6 +1,6 @@
 import type { EntityManager, EntityMetadata } from "typeorm";
 import { InvalidConfigError } from "../errors";
-import { quoteIdentifier } from "./sql-text";
+import { tableRef } from "../query";
 
 /** One column of a table as PostgreSQL sees it. @internal */
 export interface CatalogColumn {
@@ -41,7 +41,7 @@ SELECT a.attname AS name,
 
 /** Reads the table of `metadata` from the PostgreSQL catalog. @internal */
 export async function readTableCatalog(manager: EntityManager, metadata: EntityMetadata): Promise<TableCatalog> {
-  const table = metadata.schema ? `${quoteIdentifier(metadata.schema)}.${quoteIdentifier(metadata.tableName)}` : quoteIdentifier(metadata.tableName);
+  const table = tableRef(metadata);
   const rows = (await manager.query(SQL, [table])) as CatalogColumn[];
   if (rows.length === 0) throw new InvalidConfigError(`table ${table} of ${metadata.name} has no columns (does it exist?)`);
   return { table, columns: new Map(rows.map((row) => [row.name, row])) };

@@ -1,3 +1,4 @@
+import type { EntityPlan } from "./entity-plan";
 import type { PreparedColumn } from "./prepared-columns";
 import { arrayLiteral, booleanArrayLiteral } from "./sql-text";
 
@@ -29,6 +30,22 @@ export class UnnestSource {
     this.casts.push(`$${this.parameters.length}::boolean[]`);
     this.aliases.push(`s${index}`);
     return `CASE WHEN u.s${index} THEN ${value} ELSE ${otherwise} END`;
+  }
+
+  /**
+   * The target columns and SELECT list of an `INSERT … SELECT` from this source: the prepared
+   * columns (a row's unset value takes the column default), then the maintained columns' fixed
+   * values as scalar parameters after the arrays.
+   */
+  insertList(columns: readonly PreparedColumn[], fixed: EntityPlan["insertFixed"]): { targets: string[]; select: string[] } {
+    const targets = columns.map((column) => column.plan.quoted);
+    const select = columns.map((column, i) => this.addColumn(column, i, column.plan.defaultSql));
+    for (const { plan, text } of fixed) {
+      this.parameters.push(text());
+      targets.push(plan.quoted);
+      select.push(`$${this.parameters.length}::${plan.type}`);
+    }
+    return { targets, select };
   }
 
   get from(): string {

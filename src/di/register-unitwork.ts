@@ -1,7 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { DataSource } from "typeorm";
 import { Unitwork } from "../bootstrap";
-import { RepositoryFactory } from "../factory";
+import { RepositoryFactory } from "../repository";
 import { UnitOfWork } from "../unit-of-work";
 import { RegisteredRepositoryFactory, RepositoryTransform } from "./repository-transform";
 

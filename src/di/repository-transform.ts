@@ -1,6 +1,6 @@
 import type { EntityTarget, ObjectLiteral } from "typeorm";
 import { InvalidConfigError } from "../errors";
-import type { RepositoryFactory } from "../factory";
+import type { RepositoryFactory } from "../repository";
 
 /**
  * The DI token `@InjectRepository` reads the repository factory from; `registerUnitwork` registers

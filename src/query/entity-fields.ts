@@ -56,18 +56,3 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 }
-
-/** A double-quoted SQL identifier. @internal */
-export function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-
-/** `"alias"."column"`. @internal */
-export function columnRef(alias: string, column: ColumnMetadata): string {
-  return `${quoteIdentifier(alias)}.${quoteIdentifier(column.databaseName)}`;
-}
-
-/** The schema-qualified, quoted table name of an entity. @internal */
-export function tableRef(metadata: EntityMetadata): string {
-  return metadata.schema ? `${quoteIdentifier(metadata.schema)}.${quoteIdentifier(metadata.tableName)}` : quoteIdentifier(metadata.tableName);
-}

@@ -2,10 +2,12 @@ import type { EntityMetadata, RelationMetadata } from "typeorm";
 import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 import { checkColumnValue, columnKind, describe, type ColumnKind } from "./column-value";
-import { columnRef, entityFields, isPlainObject, printable, tableRef, unknownKey } from "./entity-fields";
+import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fields";
+import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import { FROM_QUERY_STRING } from "./from-query-string";
 import { SqlScope } from "./sql-scope";
+import { escapeLike, filterOperator, operatorsIn, type FilterOperator, type OperatorGroup } from "./filter-operators";
 
 /** Limits that keep a hostile filter from building an enormous statement. */
 export const FILTER_LIMITS = { maxDepth: 16, maxConditions: 500, maxListSize: 10_000 } as const;
@@ -26,19 +28,22 @@ export interface CompiledFilter {
 }
 
 const LOGICAL = ["and", "or", "not"];
-const EQUALITY = ["eq", "ne", "in", "notIn", "isNull"];
-const ORDERED = ["gt", "gte", "lt", "lte", "between"];
-const TEXT = ["like", "ilike", "contains", "startsWith", "endsWith"];
+
+const GROUPS_BY_KIND: Partial<Record<ColumnKind, readonly OperatorGroup[]>> = {
+  string: ["equality", "membership", "order", "text"],
+  integer: ["equality", "membership", "order"],
+  bigint: ["equality", "membership", "order"],
+  decimal: ["equality", "membership", "order"],
+  date: ["equality", "membership", "order"],
+  uuid: ["equality", "membership", "order"],
+  boolean: ["equality", "membership"],
+  enum: ["equality", "membership"],
+  json: ["equality"],
+};
 
 /** The operators a column of this kind accepts. @internal */
 export function operatorsFor(kind: ColumnKind): string[] {
-  switch (kind) {
-    case "string": return [...EQUALITY, ...ORDERED, ...TEXT];
-    case "integer": case "bigint": case "decimal": case "date": case "uuid": return [...EQUALITY, ...ORDERED];
-    case "boolean": case "enum": return EQUALITY;
-    case "json": return ["eq", "ne", "isNull"];
-    default: return [];
-  }
+  return operatorsIn(GROUPS_BY_KIND[kind] ?? []);
 }
 
 /**
@@ -131,10 +136,10 @@ class FilterCompiler {
     const live = related.deleteDateColumn && !this.withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
     if (value === null) {
       if (isToMany(relation)) throw new InvalidQueryError(`${path}: a to-many relation cannot be null; filter its fields instead`, path);
-      return `NOT EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live})`;
+      return `NOT EXISTS (SELECT 1 FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${link}${live})`;
     }
     const inner = this.node(related, child, value, path, depth + 1);
-    return `EXISTS (SELECT 1 FROM ${tableRef(related)} ${quote(child)} WHERE ${link}${live}${inner === null ? "" : ` AND ${inner}`})`;
+    return `EXISTS (SELECT 1 FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${link}${live}${inner === null ? "" : ` AND ${inner}`})`;
   }
 
   private field(column: ColumnMetadata, alias: string, value: unknown, path: string): string[] {
@@ -160,43 +165,36 @@ class FilterCompiler {
 
   private operator(column: ColumnMetadata, kind: ColumnKind, ref: string, op: string, raw: unknown, path: string): string {
     this.count(path);
-    const target = kind === "json" ? `CAST(${ref} AS jsonb)` : ref;
+    const operator = filterOperator(op)!;
+    const json = kind === "json";
     const bind = (v: unknown) => {
       const placeholder = this.scope.bind(checkColumnValue(column, v, path, this.coerce));
-      return kind === "json" ? `CAST(${placeholder} AS jsonb)` : placeholder;
+      return json ? `CAST(${placeholder} AS jsonb)` : placeholder;
     };
-    switch (op) {
-      case "eq":
-        return raw === null ? `${ref} IS NULL` : `${target} = ${bind(raw)}`;
-      case "ne":
-        return raw === null ? `${ref} IS NOT NULL` : `${target} IS DISTINCT FROM ${bind(raw)}`;
-      case "gt": return `${ref} > ${bind(raw)}`;
-      case "gte": return `${ref} >= ${bind(raw)}`;
-      case "lt": return `${ref} < ${bind(raw)}`;
-      case "lte": return `${ref} <= ${bind(raw)}`;
-      case "in":
-      case "notIn": {
-        const values = this.list(raw, path, column);
-        const match = `${ref} = ANY(${this.scope.bind(values)})`;
-        return op === "in" ? match : `NOT (${match})`;
-      }
-      case "between": {
+    return operator.sql(ref, this.operand(operator, column, raw, path, bind), json ? `CAST(${ref} AS jsonb)` : ref);
+  }
+
+  /** Checks and binds an operator's operand; returns its placeholders. */
+  private operand(operator: FilterOperator, column: ColumnMetadata, raw: unknown, path: string, bind: (v: unknown) => string): string[] {
+    switch (operator.operand) {
+      case "nullable":
+        return raw === null ? [] : [bind(raw)];
+      case "value":
+        return [bind(raw)];
+      case "list":
+        return [this.scope.bind(this.list(raw, path, column))];
+      case "pair":
         if (!Array.isArray(raw) || raw.length !== 2) throw new InvalidQueryError(`${path} expects [from, to], got ${describe(raw)}`, path);
-        return `${ref} BETWEEN ${bind(raw[0])} AND ${bind(raw[1])}`;
-      }
-      case "isNull":
+        return [bind(raw[0]), bind(raw[1])];
+      case "flag":
         if (typeof raw !== "boolean") throw new InvalidQueryError(`${path} expects true or false, got ${describe(raw)}`, path);
-        return raw ? `${ref} IS NULL` : `${ref} IS NOT NULL`;
-      case "like":
-      case "ilike":
+        return [String(raw)];
+      case "pattern":
         if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a pattern string, got ${describe(raw)}`, path);
-        return `${ref} ${op === "like" ? "LIKE" : "ILIKE"} ${bind(raw)}`;
-      default: {
+        return [bind(raw)];
+      case "literal":
         if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a string, got ${describe(raw)}`, path);
-        const literal = raw.replace(/[\\%_]/g, "\\$&");
-        const pattern = op === "contains" ? `%${literal}%` : op === "startsWith" ? `${literal}%` : `%${literal}`;
-        return `${ref} LIKE ${bind(pattern)}`;
-      }
+        return [bind(operator.wrap!(escapeLike(raw)))];
     }
   }
 
@@ -214,8 +212,4 @@ class FilterCompiler {
       throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxConditions} conditions (at ${path})`, path);
     }
   }
-}
-
-function quote(alias: string): string {
-  return `"${alias}"`;
 }

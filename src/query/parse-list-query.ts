@@ -1,7 +1,8 @@
 import { InvalidQueryError } from "../errors";
-import { describe } from "./column-value";
+import { describe, ISO_DATE, UUID } from "./column-value";
 import { isPlainObject, printable } from "./entity-fields";
 import { FROM_QUERY_STRING } from "./from-query-string";
+import { filterOperator, operatorsIn, type OperatorGroup } from "./filter-operators";
 
 /**
  * How `parseListQuery` coerces a filter value from the query string. `"auto"` (what a plain array of
@@ -32,18 +33,15 @@ export interface ListQuery {
   pageSize: number;
 }
 
-const OPERATORS_BY_TYPE: Record<ListFieldType, readonly string[]> = {
-  auto: ["eq", "ne", "gt", "gte", "lt", "lte", "in", "notIn", "between", "like", "ilike", "contains", "startsWith", "endsWith", "isNull"],
-  string: ["eq", "ne", "in", "notIn", "like", "ilike", "contains", "startsWith", "endsWith", "isNull"],
-  integer: ["eq", "ne", "gt", "gte", "lt", "lte", "in", "notIn", "between", "isNull"],
-  number: ["eq", "ne", "gt", "gte", "lt", "lte", "in", "notIn", "between", "isNull"],
-  date: ["eq", "ne", "gt", "gte", "lt", "lte", "between", "isNull"],
-  boolean: ["eq", "ne", "isNull"],
-  uuid: ["eq", "ne", "in", "notIn", "isNull"],
+const GROUPS_BY_TYPE: Record<ListFieldType, readonly OperatorGroup[]> = {
+  auto: ["equality", "membership", "order", "text"],
+  string: ["equality", "membership", "text"],
+  integer: ["equality", "membership", "order"],
+  number: ["equality", "membership", "order"],
+  date: ["equality", "order"],
+  boolean: ["equality"],
+  uuid: ["equality", "membership"],
 };
-const LIST_OPERATORS = new Set(["in", "notIn", "between"]);
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Turns an HTTP query string object into repository list options, allowing only what you list.
@@ -88,11 +86,11 @@ function parseFilter(filter: unknown, filterable: ParseListQueryOptions["filtera
   if (!isPlainObject(filter)) throw new InvalidQueryError(`filter must be an object (filter[field]=value), got ${describe(filter)}`, "filter");
   const fields = new Map<string, { type: ListFieldType; operators: readonly string[] }>(
     Array.isArray(filterable)
-      ? filterable.map((name: string) => [name, { type: "auto" as const, operators: OPERATORS_BY_TYPE.auto }])
+      ? filterable.map((name: string) => [name, { type: "auto" as const, operators: operatorsIn(GROUPS_BY_TYPE.auto) }])
       : Object.entries(filterable ?? {}).map(([name, field]) => {
           const type: ListFieldType = typeof field === "string" ? field : field.type;
-          if (!Object.prototype.hasOwnProperty.call(OPERATORS_BY_TYPE, type)) throw new InvalidQueryError(`filterable.${name}: unknown type ${printable(type)}`, name, Object.keys(OPERATORS_BY_TYPE));
-          return [name, { type, operators: (typeof field === "object" && field.operators) || OPERATORS_BY_TYPE[type] }];
+          if (!Object.prototype.hasOwnProperty.call(GROUPS_BY_TYPE, type)) throw new InvalidQueryError(`filterable.${name}: unknown type ${printable(type)}`, name, Object.keys(GROUPS_BY_TYPE));
+          return [name, { type, operators: (typeof field === "object" && field.operators) || operatorsIn(GROUPS_BY_TYPE[type]) }];
         }),
   );
   const visit = (node: Record<string, unknown>, prefix: string) => {
@@ -132,15 +130,23 @@ function parseFilter(filter: unknown, filterable: ParseListQueryOptions["filtera
 }
 
 function operand(op: string, raw: unknown, type: ListFieldType, path: string): unknown {
-  if (op === "isNull") return coerce(raw, "boolean", path);
-  if (LIST_OPERATORS.has(op)) {
-    const items = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
-    const values = items.map((v, i) => coerce(v, type, `${path}[${i}]`));
-    if (op === "between" && values.length !== 2) throw new InvalidQueryError(`${path} needs two values, "from,to"`, path);
-    return values;
+  const kind = filterOperator(op)?.operand;
+  switch (kind) {
+    case "flag":
+      return coerce(raw, "boolean", path);
+    case "list":
+    case "pair": {
+      const items = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : [raw];
+      const values = items.map((v, i) => coerce(v, type, `${path}[${i}]`));
+      if (kind === "pair" && values.length !== 2) throw new InvalidQueryError(`${path} needs two values, "from,to"`, path);
+      return values;
+    }
+    case "pattern":
+    case "literal":
+      return coerce(raw, "string", path);
+    default:
+      return coerce(raw, type, path);
   }
-  if (op === "like" || op === "ilike" || op === "contains" || op === "startsWith" || op === "endsWith") return coerce(raw, "string", path);
-  return coerce(raw, type, path);
 }
 
 function coerce(raw: unknown, type: ListFieldType, path: string): unknown {

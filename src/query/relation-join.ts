@@ -1,6 +1,6 @@
 import type { EntityMetadata, RelationMetadata } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { quoteIdentifier } from "./entity-fields";
+import { quoteIdentifier } from "./sql-identifier";
 
 /** Whether the relation can hold many rows (one-to-many, many-to-many). @internal */
 export function isToMany(relation: RelationMetadata): boolean {

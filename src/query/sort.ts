@@ -2,7 +2,8 @@ import type { EntityMetadata, RelationMetadata } from "typeorm";
 import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 import { columnKind, describe } from "./column-value";
-import { columnRef, entityFields, isPlainObject, printable, quoteIdentifier, tableRef, unknownKey } from "./entity-fields";
+import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fields";
+import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import type { SqlScope } from "./sql-scope";
 

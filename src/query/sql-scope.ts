@@ -16,6 +16,19 @@ export class SqlScope {
     return `:${name}`;
   }
 
+  /**
+   * A scope that goes on from this one: it starts with this one's parameters and continues its
+   * names, so SQL built here (a compiled filter) can be reused in several statements, each adding
+   * its own parameters without a clash.
+   */
+  fork(): SqlScope {
+    const next = new SqlScope(this.prefix);
+    Object.assign(next.parameters, this.parameters);
+    next.nextParameter = this.nextParameter;
+    next.nextAlias = this.nextAlias;
+    return next;
+  }
+
   /** A fresh table alias for a subquery (`uwq_t0`, `uwq_t1`, …). */
   alias(): string {
     return `${this.prefix}_t${this.nextAlias++}`;

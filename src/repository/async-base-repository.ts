@@ -1,35 +1,19 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
+import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, type Relations } from "../query";
 import type { ColumnMetadata } from "../query/column-metadata";
-import {
-  ConcurrencyError,
-  IllegalTransactionStateError,
-  InvalidQueryError,
-  NoActiveUnitOfWorkError,
-  NotFoundError,
-  translateDatabaseError,
-} from "../errors";
-import { applyFilter, checkColumnValue, parseRelations, quoteIdentifier, type CursorPage, type Filter, type Page, type Relations } from "../query";
-import { withOperationTag } from "../analyzer/operation-tag";
-import { OWN_UNIT_OF_WORK, type Frame, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
-import type { BulkDeleteResult, BulkEngine, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-engine";
-import { assertValid } from "./entity-validator";
-import type { CursorPaginateOptions, FindManyOptions, PaginateOptions } from "./find-options";
-import { hydrate } from "./hydrate";
-import { checkOptions, planList, runList } from "./list-plan";
+import { OWN_UNIT_OF_WORK, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
+import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
+import { checkId, type EntityId } from "./entity-id";
+import { findById } from "./find-by-id";
+import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
+import { checkOptions } from "./list-options";
+import { planList } from "./list-plan";
+import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
-import type { RepositoryRuntime } from "./repository-runtime";
-import { assertWritable } from "./writable-input";
-
-/** A primary key value: number, string, or uuid string. */
-export type EntityId = string | number;
-
-export interface GetByIdOptions<T = any> {
-  relations?: Relations<T>;
-  /** Pessimistic row lock; only inside a unit of work. */
-  lock?: "pessimistic_read" | "pessimistic_write";
-  withDeleted?: boolean;
-}
+import { RepositoryCore } from "./repository-core";
+import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
 
 /**
  * The repository of one entity. Every call uses the unit of work active in the caller's async call
@@ -41,61 +25,84 @@ export interface GetByIdOptions<T = any> {
  * await users.update(user.id, { email: "ada@lovelace.dev" });
  */
 export class AsyncBaseRepository<T extends ObjectLiteral> {
-  /** @internal use `RepositoryFactory.create` (or `ctx.repository`) rather than `new`. */
-  constructor(
-    readonly target: EntityTarget<T>,
-    /** @internal */ readonly runtime: RepositoryRuntime,
-    /** @internal set for repositories bound to one unit of work (`ctx.repository`). */ readonly boundTo?: Frame,
-    /** @internal */ readonly bulk?: BulkEngine,
-  ) {}
+  readonly #core: RepositoryCore<T>;
 
-  /** The TypeORM metadata of the entity. */
-  get metadata(): EntityMetadata {
-    return this.runtime.dataSource.getMetadata(this.target);
+  /**
+   * @internal `RepositoryFactory` builds repositories (`uw.repositories.create`, `ctx.repository`);
+   * a custom subclass inherits this constructor and is registered, never constructed by hand.
+   */
+  constructor(core: RepositoryCore<T>) {
+    if (!(core instanceof RepositoryCore)) {
+      throw new IllegalTransactionStateError("repositories are built by uw.repositories.create(Entity) or ctx.repository(Entity), not with new");
+    }
+    this.#core = core;
   }
 
   /** @internal the unit of work `@Transactional` finds on a service holding this repository. */
   get [OWN_UNIT_OF_WORK](): UnitOfWork {
-    return this.runtime.unitOfWork;
+    return this.#core.unitOfWork;
   }
 
-  /** The unit of work this repository works in now (bound one, else the call chain's), if any. */
+  /**
+   * The entity (class, schema or name) this repository serves.
+   *
+   * @example
+   * uw.repositories.create(User).target === User; // true
+   */
+  get target(): EntityTarget<T> {
+    return this.#core.target;
+  }
+
+  /**
+   * The TypeORM metadata of the entity.
+   *
+   * @example
+   * const table = users.metadata.tableName; // "users"
+   */
+  get metadata(): EntityMetadata {
+    return this.#core.metadata;
+  }
+
+  /**
+   * The unit of work this repository works in now (bound one, else the call chain's), if any.
+   *
+   * @example
+   * await uw.unitOfWork.run(async () => users.context?.transactional); // true
+   */
   get context(): UnitOfWorkContext | undefined {
-    return this.frame();
+    return this.#core.frame();
   }
 
   // ---------------------------------------------------------------- reads
 
-  /** The entity with this primary key, or `null`. `lock` takes a row lock (inside a unit of work only). */
+  /**
+   * The entity with this primary key, or `null`. `lock` takes a row lock (inside a unit of work only).
+   *
+   * @example
+   * const fn = await fns.getById(42, { relations: { user: true } });
+   */
   async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    checkOptions(options, "getById");
-    if (options.lock !== undefined && options.lock !== "pessimistic_read" && options.lock !== "pessimistic_write") {
-      throw new InvalidQueryError(`lock must be "pessimistic_read" or "pessimistic_write"`, "lock", ["pessimistic_read", "pessimistic_write"]);
-    }
-    if (options.lock && !this.manager(false).queryRunner?.isTransactionActive) {
-      throw new IllegalTransactionStateError(`getById(..., { lock: "${options.lock}" }) needs an active unit of work`);
-    }
-    const plan = planList(this, { where: { [pk.propertyName]: id }, relations: options.relations, withDeleted: options.withDeleted, limit: 1 });
-    if (options.lock) {
-      plan.lock = options.lock;
-      if (plan.strategy === "join") plan.strategy = "query"; // FOR UPDATE cannot lock the nullable side of a join
-    }
-    const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag(this.runtime.context, { kind: "internal", label: `getById ${metadata.name}` }, run) : await run();
-    return entities[0] ?? null;
+    return findById(this.#core, this.primaryColumn(), id, options);
   }
 
-  /** Like `getById`, but throws `NotFoundError` when there is no such row. */
+  /**
+   * Like `getById`, but throws `NotFoundError` when there is no such row.
+   *
+   * @example
+   * const user = await users.getByIdOrFail(id); // NotFoundError → 404 in the HTTP adapters
+   */
   async getByIdOrFail(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T> {
     const found = await this.getById(id, options);
     if (!found) throw new NotFoundError(this.metadata.name, id);
     return found;
   }
 
-  /** Whether a row with this primary key exists (soft-deleted rows do not count). */
+  /**
+   * Whether a row with this primary key exists (soft-deleted rows do not count).
+   *
+   * @example
+   * if (!(await users.existsById(id))) throw new NotFoundError("User", id);
+   */
   async existsById(id: EntityId): Promise<boolean> {
     const metadata = this.metadata;
     const pk = this.primaryColumn(metadata);
@@ -103,18 +110,28 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.exists({ [pk.propertyName]: id } as Filter<T>);
   }
 
-  /** How many rows match `where` (all rows without it); soft-deleted rows do not count. */
+  /**
+   * How many rows match `where` (all rows without it); soft-deleted rows do not count.
+   *
+   * @example
+   * const failed = await fns.count({ status: { in: ["failed", "building"] } });
+   */
   async count(where?: Filter<T>): Promise<number> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
-    return this.execute(() => qb.getCount());
+    return this.#core.execute(() => qb.getCount());
   }
 
-  /** Whether any row matches `where`. */
+  /**
+   * Whether any row matches `where`.
+   *
+   * @example
+   * const hasFailures = await fns.exists({ deployments: { status: "failed" } });
+   */
   async exists(where?: Filter<T>): Promise<boolean> {
     const qb = this.query("e");
     applyFilter(qb, this.metadata, "e", where);
-    return this.execute(() => qb.getExists());
+    return this.#core.execute(() => qb.getExists());
   }
 
   /**
@@ -127,13 +144,19 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    */
   async findMany(options: FindManyOptions<T> = {}): Promise<T[]> {
     checkOptions(options, "findMany");
-    const plan = planList(this, options as never);
-    const run = () => runList(this, plan);
-    const { entities } = plan.relations.length ? await withOperationTag(this.runtime.context, { kind: "internal", label: `findMany ${this.metadata.name}` }, run) : await run();
+    const core = this.#core;
+    const plan = planList(core, options);
+    const run = () => runList(core, plan);
+    const { entities } = plan.relations.length ? await core.tagged("internal", `findMany ${core.metadata.name}`, run) : await run();
     return entities;
   }
 
-  /** The first row of `findMany(options)` (with `limit: 1`), or `null`. */
+  /**
+   * The first row of `findMany(options)` (with `limit: 1`), or `null`.
+   *
+   * @example
+   * const latest = await fns.findFirst({ where: { runtime: "node" }, orderBy: "-createdAt" });
+   */
   async findFirst(options: Omit<FindManyOptions<T>, "limit"> = {}): Promise<T | null> {
     checkOptions(options, "findFirst");
     const found = await this.findMany({ ...options, limit: 1 });
@@ -149,7 +172,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const page = await fns.paginate({ page: 2, pageSize: 20, where: { status: "active" }, orderBy: "-createdAt" });
    */
   paginate(options: PaginateOptions<T>): Promise<Page<T>> {
-    return paginate(this, options);
+    return paginate(this.#core, options);
   }
 
   /**
@@ -161,7 +184,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * do { const page = await logs.paginateByCursor({ first: 100, after, orderBy: "-createdAt" }); after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null; } while (after);
    */
   paginateByCursor(options: CursorPaginateOptions<T>): Promise<CursorPage<T>> {
-    return paginateByCursor(this, options);
+    return paginateByCursor(this.#core, options);
   }
 
   /**
@@ -177,13 +200,17 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const metadata = this.metadata;
     const nodes = parseRelations(metadata, relations);
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
-    await withOperationTag(this.runtime.context, { kind: "internal", label: `loadRelations ${metadata.name}` }, () => loadRelationTree(this as never, metadata, list, nodes, options.withDeleted === true));
+    const core = this.#core;
+    await core.tagged("internal", `loadRelations ${metadata.name}`, () => loadRelationTree(core, metadata, list, nodes, options.withDeleted === true));
     return list;
   }
 
   /**
    * Reads the entity's row again and copies its current column values onto `entity` (soft-deleted
    * rows included); `NotFoundError` when the row is gone. Returns `entity`.
+   *
+   * @example
+   * await fns.reload(fn); // fn.status and fn.updatedAt are the stored ones again
    */
   async reload(entity: T): Promise<T> {
     const metadata = this.metadata;
@@ -199,182 +226,170 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return entity;
   }
 
-  /** A TypeORM query builder on the active unit of work's manager. */
+  /**
+   * A TypeORM query builder on the active unit of work's manager.
+   *
+   * @example
+   * const rows = await fns.query("f").select("f.runtime", "runtime").addSelect("count(*)", "n").groupBy("f.runtime").getRawMany();
+   */
   query(alias = "e"): SelectQueryBuilder<T> {
-    return this.manager(false).createQueryBuilder(this.target, alias);
+    return this.#core.query(alias);
   }
 
   // ---------------------------------------------------------------- writes
 
-  /** Validates and inserts one row; returns it as stored (defaults and generated values included). */
+  /**
+   * Validates and inserts one row; returns it as stored (defaults and generated values included).
+   *
+   * @example
+   * const user = await users.create({ email: "ada@example.com" });
+   */
   async create(data: DeepPartial<T>): Promise<T> {
-    const metadata = this.metadata;
-    assertWritable(metadata, data as ObjectLiteral, "create");
-    const entity = this.runtime.dataSource.manager.create(this.target, data);
-    await assertValid(metadata, entity, false);
-    const manager = this.manager(true);
-    const result = await this.execute(() =>
-      manager.createQueryBuilder().insert().into(this.target).values(entity as never).returning("*").execute(),
-    );
-    return hydrate<T>(this.runtime.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
+    return insertRow(this.#core, data);
   }
 
   /**
    * Applies a partial patch and returns the updated entity. `idOrEntity` may be a loaded entity; with a
    * `@VersionColumn` its version (or `patch.version`) must still be current, else `ConcurrencyError`.
+   *
+   * @example
+   * const fn = await fns.getByIdOrFail(42);
+   * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
   async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
-    checkId(metadata, pk, id);
-    assertWritable(metadata, patch as ObjectLiteral, "update");
-    const versionColumn = metadata.versionColumn;
-    const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
-    const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
-    const candidate = this.runtime.dataSource.manager.create(this.target, values as DeepPartial<T>);
-    await assertValid(metadata, candidate, true);
-    const manager = this.manager(true);
-    const qb = manager.createQueryBuilder().update(this.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
-    if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
-    if (versionColumn && expectedVersion !== undefined) {
-      qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
-    }
-    const result = await this.execute(() => qb.returning("*").execute());
-    const rows = result.raw as Record<string, unknown>[];
-    if (rows.length === 0) {
-      if (versionColumn && expectedVersion !== undefined && (await this.existsById(id))) {
-        throw new ConcurrencyError(metadata.name, [id]);
-      }
-      throw new NotFoundError(metadata.name, id);
-    }
-    return hydrate<T>(this.runtime.dataSource, metadata, rows[0]!);
+    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id));
   }
 
-  /** Deletes the row for good; returns whether there was one. */
+  /**
+   * Deletes the row for good; returns whether there was one.
+   *
+   * @example
+   * const deleted = await fns.delete(42);
+   */
   async delete(id: EntityId): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    const manager = this.manager(true);
-    const result = await this.execute(() => manager.delete(this.target, { [pk.propertyName]: id } as never));
-    return (result.affected ?? 0) > 0;
+    return deleteRow(this.#core, this.primaryColumn(), id);
   }
 
   /**
    * Marks the row deleted (`@DeleteDateColumn` set to now, version bumped); reads then skip it unless
    * `withDeleted`. Returns whether a live row was marked.
+   *
+   * @example
+   * await users.softDelete(id);
+   * await users.getById(id); // null; getById(id, { withDeleted: true }) still finds it
    */
   async softDelete(id: EntityId): Promise<boolean> {
-    return this.softDeleteOrRestore(id, "softDelete");
+    return markDeleted(this.#core, this.primaryColumn(), id, "softDelete");
   }
 
-  /** Undoes `softDelete`; returns whether a soft-deleted row was restored. */
+  /**
+   * Undoes `softDelete`; returns whether a soft-deleted row was restored.
+   *
+   * @example
+   * await users.softDelete(id);
+   * await users.restore(id); // true
+   */
   async restore(id: EntityId): Promise<boolean> {
-    return this.softDeleteOrRestore(id, "restore");
-  }
-
-  private async softDeleteOrRestore(id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    const deleteDate = metadata.deleteDateColumn;
-    if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
-    const manager = this.manager(true);
-    const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
-      .from(this.target)
-      .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
-      .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
-    const result = await this.execute(() => qb.execute());
-    return (result.affected ?? 0) > 0;
+    return markDeleted(this.#core, this.primaryColumn(), id, "restore");
   }
 
   // ---------------------------------------------------------------- bulk (see src/bulk)
 
-  /** Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing. */
+  /**
+   * Set-based insert; `ids[i]` is the generated key of `rows[i]`. All or nothing.
+   *
+   * @example
+   * const { count, ids } = await logs.bulkInsert(rows, { onProgress: (done) => console.log(done) });
+   */
   bulkInsert(rows: BulkRowsInput<T>, options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
-    return this.bulkEngine().insert(this, rows, options);
-  }
-
-  /** One set-based UPDATE per chunk; each row carries its primary key and its own values. */
-  bulkUpdate(rows: readonly DeepPartial<T>[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
-    return this.bulkEngine().update(this, rows, options);
-  }
-
-  /** `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts. */
-  bulkUpsert(rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
-    return this.bulkEngine().upsert(this, rows, options);
-  }
-
-  /** Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter. */
-  bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().delete(this, idsOrFilter);
-  }
-
-  /** Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted. */
-  bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().softDelete(this, idsOrFilter);
-  }
-
-  /** Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted. */
-  bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
-    return this.bulkEngine().restore(this, idsOrFilter);
-  }
-
-  // ---------------------------------------------------------------- internals shared with subclasses
-
-  /** The active frame: the bound one while it lasts, else the call chain's. @internal */
-  frame(): Frame | undefined {
-    if (this.boundTo) {
-      if (this.boundTo.ended) {
-        throw new IllegalTransactionStateError(`this ${this.metadata.name} repository belongs to unit of work ${this.boundTo.id}, which has ended`);
-      }
-      return this.boundTo;
-    }
-    return this.runtime.context.current.frame;
-  }
-
-  /** The EntityManager to run on: the unit of work's, else the DataSource's (auto-commit). @internal */
-  manager(write: boolean): EntityManager {
-    const frame = this.frame();
-    if (write && this.runtime.strict && !frame?.transaction) {
-      throw new NoActiveUnitOfWorkError(`${this.metadata.name}: writes need a unit of work in strict mode; wrap the call in uw.unitOfWork.run()`);
-    }
-    return frame?.manager ?? this.runtime.dataSource.manager;
+    return this.#core.bulk().insert(this.#core, rows, options);
   }
 
   /**
-   * Every database call of a repository goes through here: it carries the caller's call site to the
-   * analyzer and maps a failure to the typed error (keeping SQL, parameters and cause). @internal
+   * One set-based UPDATE per chunk; each row carries its primary key and its own values.
+   *
+   * @example
+   * await fns.bulkUpdate([{ id: 1, status: "active" }, { id: 2, status: "failed" }]);
    */
-  async execute<R>(call: () => Promise<R>): Promise<R> {
-    try {
-      const tracer = this.runtime.callSites;
-      return await (tracer ? tracer.trace(this.execute, call) : call());
-    } catch (error) {
-      throw translateDatabaseError(error) ?? error;
-    }
+  bulkUpdate(rows: readonly DeepPartial<T>[], options: BulkUpdateOptions = {}): Promise<BulkUpdateResult> {
+    return this.#core.bulk().update(this.#core, rows, options);
   }
 
-  protected primaryColumn(metadata = this.metadata) {
+  /**
+   * `INSERT … ON CONFLICT … DO UPDATE`, set-based, with exact inserted/updated counts.
+   *
+   * @example
+   * const { inserted, updated } = await fns.bulkUpsert(rows, { conflictPaths: ["userId", "name"] });
+   */
+  bulkUpsert(rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+    return this.#core.bulk().upsert(this.#core, rows, options);
+  }
+
+  /**
+   * Deletes by primary keys (chunked `= ANY($1)`) or by a checked filter.
+   *
+   * @example
+   * await logs.bulkDelete({ createdAt: { lt: cutoff } });
+   */
+  bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.#core.bulk().delete(this.#core, idsOrFilter);
+  }
+
+  /**
+   * Soft-deletes (sets the `@DeleteDateColumn`) by primary keys or a filter; already deleted rows are not counted.
+   *
+   * @example
+   * await users.bulkSoftDelete([3, 4, 5]);
+   */
+  bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.#core.bulk().softDelete(this.#core, idsOrFilter);
+  }
+
+  /**
+   * Restores soft-deleted rows by primary keys or a filter; rows that were not deleted are not counted.
+   *
+   * @example
+   * await users.bulkRestore({ email: { endsWith: "@acme.co" } });
+   */
+  bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+    return this.#core.bulk().restore(this.#core, idsOrFilter);
+  }
+
+  // ---------------------------------------------------------------- for subclasses
+
+  /**
+   * The EntityManager of the active unit of work (the DataSource's outside one), for a custom
+   * repository's own statements. `write` refuses to run outside a unit of work in strict mode.
+   *
+   * @example
+   * class AccountRepository extends AsyncBaseRepository<Account> {
+   *   credit(id: number, amount: number) {
+   *     const manager = this.manager(true);
+   *     return this.execute(() => manager.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, amount]));
+   *   }
+   * }
+   */
+  protected manager(write = false): EntityManager {
+    return this.#core.manager(write);
+  }
+
+  /**
+   * Runs a custom repository's own database call the way the built-in methods run theirs: the
+   * analyzer sees the caller's call site, and a failure comes out as the typed unitwork error.
+   *
+   * @example
+   * const row = await this.execute(() => this.query("i").select("count(*)", "n").getRawOne());
+   */
+  protected execute<R>(call: () => Promise<R>): Promise<R> {
+    return this.#core.execute(call);
+  }
+
+  /** The single-column primary key; `InvalidQueryError` for a composite one. */
+  protected primaryColumn(metadata = this.metadata): ColumnMetadata {
     const primaries = metadata.primaryColumns;
     if (primaries.length !== 1) {
       throw new InvalidQueryError(`${metadata.name} has a composite primary key; this method needs a single-column key`);
     }
     return primaries[0]!;
   }
-
-  private bulkEngine(): BulkEngine {
-    if (!this.bulk) throw new IllegalTransactionStateError("bulk operations need a repository created by RepositoryFactory");
-    return this.bulk;
-  }
 }
-
-/**
- * Checks a primary key value against its column with the filters' own rule (`checkColumnValue`), so
- * every id method accepts the same values; returns the value as it is bound. @internal
- */
-export function checkId(metadata: EntityMetadata, column: ColumnMetadata, id: unknown): unknown {
-  return checkColumnValue(column, id, `${metadata.name}.${column.propertyName}`);
-}
-

@@ -49,3 +49,12 @@ export interface CursorPaginateOptions<T> {
   relationStrategy?: RelationStrategy;
   withDeleted?: boolean;
 }
+
+/** Options of `getById` / `getByIdOrFail`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface GetByIdOptions<T = any> {
+  relations?: Relations<T>;
+  /** Pessimistic row lock; only inside a unit of work. */
+  lock?: "pessimistic_read" | "pessimistic_write";
+  withDeleted?: boolean;
+}

@@ -1,5 +1,13 @@
-export { AsyncBaseRepository, type EntityId, type GetByIdOptions } from "./async-base-repository";
-export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationStrategy } from "./find-options";
-export type * from "./bulk-engine";
-export { DEFAULT_REPOSITORY_SETTINGS, type RepositoryRuntime, type RepositorySettings } from "./repository-runtime";
+export { AsyncBaseRepository } from "./async-base-repository";
+export { RepositoryFactory } from "./repository-factory";
+export type { EntityId } from "./entity-id";
+export type { FindManyOptions, GetByIdOptions, PaginateOptions, CursorPaginateOptions, RelationStrategy } from "./find-options";
+export type * from "./bulk-options";
+export type { RepositorySettings } from "./repository-settings";
 export type { RepositoryClass, RepositoryOf } from "./repository-of";
+/** @internal */
+export type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
+/** @internal */
+export type { RepositoryRuntime } from "./repository-runtime";
+/** @internal */
+export { DEFAULT_REPOSITORY_SETTINGS } from "./repository-settings";

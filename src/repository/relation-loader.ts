@@ -1,21 +1,24 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { isToMany, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
-import type { AsyncBaseRepository } from "./async-base-repository";
+import type { RepositoryCore } from "./repository-core";
+
+/** The part of a repository core the loader runs statements through. */
+type StatementRunner = Pick<RepositoryCore, "manager" | "execute">;
 
 /**
  * Fills the relations of `parents` with one statement per relation and level:
  * `SELECT … FROM child WHERE child.fk = ANY($1)` for all parents at once. @internal
  */
-export async function loadRelationTree(repository: AsyncBaseRepository<ObjectLiteral>, metadata: EntityMetadata, parents: ObjectLiteral[], nodes: RelationNode[], withDeleted: boolean): Promise<void> {
+export async function loadRelationTree(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], nodes: RelationNode[], withDeleted: boolean): Promise<void> {
   if (!parents.length) return;
   for (const node of nodes) {
-    const children = await loadRelation(repository, metadata, parents, node, withDeleted);
-    await loadRelationTree(repository, relatedMetadata(node.relation), children, node.children, withDeleted);
+    const children = await loadRelation(core, metadata, parents, node, withDeleted);
+    await loadRelationTree(core, relatedMetadata(node.relation), children, node.children, withDeleted);
   }
 }
 
-async function loadRelation(repository: AsyncBaseRepository<ObjectLiteral>, metadata: EntityMetadata, parents: ObjectLiteral[], node: RelationNode, withDeleted: boolean): Promise<ObjectLiteral[]> {
+async function loadRelation(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], node: RelationNode, withDeleted: boolean): Promise<ObjectLiteral[]> {
   const relation = node.relation;
   const pairs = relationKeyPairs(relation);
   if (pairs.length !== 1) throw new InvalidQueryError(`${metadata.name}.${relation.propertyName}: relations over composite keys cannot be loaded yet`, relation.propertyName);
@@ -31,12 +34,12 @@ async function loadRelation(repository: AsyncBaseRepository<ObjectLiteral>, meta
   let children: ObjectLiteral[] = [];
   const byKey = new Map<string, ObjectLiteral[]>();
   if (keys.size) {
-    const qb = repository.manager(false).createQueryBuilder(related.target, "c");
+    const qb = core.manager(false).createQueryBuilder(related.target, "c");
     if (withDeleted) qb.withDeleted();
     qb.addSelect(`"c".${quoteIdentifier(childName)}`, "uwq_key")
       .where(`"c".${quoteIdentifier(childName)} = ANY(:uwqKeys)`, { uwqKeys: [...keys.values()] });
     for (const pk of related.primaryColumns) qb.addOrderBy(`"c".${quoteIdentifier(pk.databaseName)}`, "ASC");
-    const { raw, entities } = await repository.execute(() => qb.getRawAndEntities());
+    const { raw, entities } = await core.execute(() => qb.getRawAndEntities());
     if (raw.length !== entities.length) throw new Error(`unitwork: ${related.name} rows and entities do not line up`);
     children = entities;
     entities.forEach((child, i) => {

@@ -1,7 +1,8 @@
 import type { DataSource } from "typeorm";
-import type { UnitworkLogger } from "../config";
 import type { CallSiteTracer } from "../analyzer";
+import type { UnitworkLogger } from "../config";
 import type { ContextStore, UnitOfWork } from "../unit-of-work";
+import type { RepositorySettings } from "./repository-settings";
 
 /** What every repository of one `createUnitwork` instance shares. @internal */
 export interface RepositoryRuntime {
@@ -17,14 +18,3 @@ export interface RepositoryRuntime {
   /** Captures the application's call site at each repository entry (the analyzer installs one). */
   readonly callSites?: CallSiteTracer;
 }
-
-export interface RepositorySettings {
-  /** Largest `pageSize`/`limit`/`first` accepted (default 1000). */
-  maxPageSize: number;
-  /** Largest offset accepted by `paginate`/`findMany` (default 100,000). */
-  maxOffset: number;
-  /** HMAC secret for keyset cursors; a random per-process secret when unset. */
-  cursorSecret?: string;
-}
-
-export const DEFAULT_REPOSITORY_SETTINGS: RepositorySettings = { maxPageSize: 1000, maxOffset: 100_000 };

@@ -268,3 +268,38 @@ test("text or JSON holding NUL characters is refused with ValidationError naming
   expect(ok.count).toBe(1);
   await logs().bulkDelete(ok.ids!);
 });
+
+describe("one pipeline for arrays and iterables: an array is one batch, an iterable one batch per chunk", () => {
+  const reservations = (report: { queries: { sql: string }[] }) => report.queries.filter((q) => q.sql.startsWith("SELECT string_agg")).length;
+
+  test("an array reserves its keys once; an iterable of the same rows once per chunk, with the same ids in order", async () => {
+    const rows = logRows(functionId, 2_500, "batched");
+    const asArray = await t.uw.analyzer.scope("array", () => logs().bulkInsert(rows, { strategy: "copy", chunkSize: 1_000 }));
+    const asIterable = await t.uw.analyzer.scope("iterable", () => logs().bulkInsert(rows.values(), { strategy: "copy", chunkSize: 1_000 }));
+    expect([reservations(asArray.report), reservations(asIterable.report)]).toEqual([1, 3]);
+    for (const { result } of [asArray, asIterable]) {
+      const stored = await t.uw.dataSource.query(`SELECT id::text AS id, message FROM function_logs WHERE id = ANY($1::bigint[])`, [result.ids]);
+      const byId = new Map<string, string>(stored.map((r: { id: string; message: string }) => [r.id, r.message]));
+      expect(result.ids!.map((id) => byId.get(id as string))).toEqual(rows.map((r) => r.message));
+      await logs().bulkDelete(result.ids!);
+    }
+  });
+
+  test("an iterable may read from the same unit of work while it is written by COPY", async () => {
+    const written = await t.uw.unitOfWork.run(async (ctx) => {
+      const repository = ctx.repository(FunctionLog);
+      async function* generate() {
+        for (let chunk = 0; chunk < 3; chunk++) {
+          const before = await repository.count({ message: { startsWith: "reading " } });
+          for (let i = 0; i < 1_000; i++) yield { functionId, level: LogLevel.Info, message: `reading ${before + i}` };
+        }
+      }
+      return repository.bulkInsert(generate(), { strategy: "copy", chunkSize: 1_000, returning: "none" });
+    });
+    expect(written).toEqual({ count: 3_000 });
+    expect(await countTagged("reading")).toBe(3_000);
+    // each chunk was written before the next was pulled: the generator saw 0, 1,000 and 2,000 rows
+    const [{ n }] = await t.uw.dataSource.query(`SELECT count(DISTINCT message) AS n FROM function_logs WHERE message LIKE 'reading %'`);
+    expect(Number(n)).toBe(3_000);
+  });
+});

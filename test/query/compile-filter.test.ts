@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionEntity } from "../../examples/domain";
 import { InvalidQueryError } from "../../src";
-import { compileFilter, CursorCodec, parseSort, toPositional, validateFilter } from "../../src/query";
+import { compileFilter, CursorCodec, operatorsFor, parseListQuery, parseSort, toPositional, validateFilter } from "../../src/query";
 
 let dataSource: DataSource;
 beforeAll(async () => {
@@ -34,6 +34,19 @@ describe("compileFilter (for bulk and custom SQL)", () => {
   test("validateFilter throws before any SQL exists", () => {
     expect(() => validateFilter(meta(), { name: { regex: "." } })).toThrow(InvalidQueryError);
     expect(() => validateFilter(meta(), { status: "active" })).not.toThrow();
+  });
+});
+
+describe("one operator table", () => {
+  test("parseListQuery offers an auto field exactly the operators the compiler takes on a string column", () => {
+    let allowed: readonly string[] | undefined;
+    try {
+      parseListQuery({ filter: { name: { regex: "x" } } }, { filterable: ["name"] });
+    } catch (error) {
+      allowed = (error as InvalidQueryError).allowed;
+    }
+    expect(allowed).toEqual(operatorsFor("string"));
+    expect(operatorsFor("json")).toEqual(["eq", "ne", "isNull"]);
   });
 });
 

@@ -1,1 +1,0 @@
-export { RepositoryFactory } from "./repository-factory";

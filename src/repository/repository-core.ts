@@ -1,0 +1,107 @@
+import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { withOperationTag, type OperationTag } from "../analyzer";
+import { IllegalTransactionStateError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
+import type { Frame, UnitOfWork } from "../unit-of-work";
+import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
+import type { RepositoryRuntime } from "./repository-runtime";
+import type { RepositorySettings } from "./repository-settings";
+
+/**
+ * The internals of one repository, kept apart from its public API (`AsyncBaseRepository` holds one
+ * in a private field). It is the one place in `repository/` and `bulk/` that touches the lower
+ * layers: the unit of work's current frame (and `ctx.repository`'s binding), nested units, call-site
+ * tracing, operation tags and the translation of database errors. @internal
+ */
+export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements BulkPort {
+  /** Has `ctx.repository(target)` of every unit of work build its repository with `build(target, frame)`. */
+  static resolveContextRepositories(runtime: RepositoryRuntime, build: (target: unknown, frame: Frame) => unknown): void {
+    runtime.unitOfWork.setRepositoryResolver(build);
+  }
+
+  readonly #runtime: RepositoryRuntime;
+  /** Set for repositories bound to one unit of work (`ctx.repository`). */
+  readonly #boundTo?: Frame;
+  readonly #bulkEngine?: BulkEngine;
+
+  constructor(readonly target: EntityTarget<T>, runtime: RepositoryRuntime, boundTo?: Frame, bulkEngine?: BulkEngine) {
+    this.#runtime = runtime;
+    this.#boundTo = boundTo;
+    this.#bulkEngine = bulkEngine;
+  }
+
+  /** The unit of work of the unitwork instance this repository belongs to. */
+  get unitOfWork(): UnitOfWork {
+    return this.#runtime.unitOfWork;
+  }
+
+  get metadata(): EntityMetadata {
+    return this.#runtime.dataSource.getMetadata(this.target);
+  }
+
+  get dataSource(): DataSource {
+    return this.#runtime.dataSource;
+  }
+
+  get settings(): RepositorySettings {
+    return this.#runtime.settings;
+  }
+
+  /** The active frame: the bound one while it lasts, else the call chain's. */
+  frame(): Frame | undefined {
+    if (this.#boundTo) {
+      if (this.#boundTo.ended) {
+        throw new IllegalTransactionStateError(`this ${this.metadata.name} repository belongs to unit of work ${this.#boundTo.id}, which has ended`);
+      }
+      return this.#boundTo;
+    }
+    return this.#runtime.context.current.frame;
+  }
+
+  /** The EntityManager to run on: the unit of work's, else the DataSource's (auto-commit). */
+  manager(write: boolean): EntityManager {
+    const frame = this.frame();
+    if (write && this.#runtime.strict && !frame?.transaction) {
+      throw new NoActiveUnitOfWorkError(`${this.metadata.name}: writes need a unit of work in strict mode; wrap the call in uw.unitOfWork.run()`);
+    }
+    return frame?.manager ?? this.#runtime.dataSource.manager;
+  }
+
+  /** A query builder on the entity, on the manager of the active unit of work. */
+  query(alias: string): SelectQueryBuilder<T> {
+    return this.manager(false).createQueryBuilder(this.target, alias);
+  }
+
+  /**
+   * Every database call of a repository goes through here: it carries the caller's call site to the
+   * analyzer and maps a failure to the typed error (keeping SQL, parameters and cause).
+   */
+  async execute<R>(call: () => Promise<R>): Promise<R> {
+    try {
+      const tracer = this.#runtime.callSites;
+      return await (tracer ? tracer.trace(this.execute, call) : call());
+    } catch (error) {
+      throw toUnitworkError(error);
+    }
+  }
+
+  /** Runs `fn` with every statement it issues tagged as unitwork's own work, for the analyzer. */
+  tagged<R>(kind: OperationTag["kind"], label: string, fn: () => R): R {
+    return withOperationTag(this.#runtime.context, { kind, label }, fn);
+  }
+
+  /** Runs `work` in a savepoint of the active unit of work, or in a transaction of its own. */
+  nested<R>(work: (manager: EntityManager) => Promise<R>): Promise<R> {
+    return this.#runtime.unitOfWork.run((ctx) => work(ctx.manager), { propagation: "nested" });
+  }
+
+  /** The typed unitwork error for a failed statement; application errors pass through. */
+  translateError(error: unknown, statement?: StatementText): unknown {
+    return toUnitworkError(error, statement);
+  }
+
+  /** The engine behind the bulk methods. */
+  bulk(): BulkEngine {
+    if (!this.#bulkEngine) throw new IllegalTransactionStateError("bulk operations need a repository created by RepositoryFactory");
+    return this.#bulkEngine;
+  }
+}

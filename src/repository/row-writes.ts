@@ -1,0 +1,72 @@
+import type { DeepPartial, ObjectLiteral } from "typeorm";
+import { ConcurrencyError, InvalidQueryError, NotFoundError } from "../errors";
+import { quoteIdentifier } from "../query";
+import type { ColumnMetadata } from "../query/column-metadata";
+import { checkId, type EntityId } from "./entity-id";
+import { assertValid } from "./entity-validator";
+import { hydrate } from "./hydrate";
+import type { RepositoryCore } from "./repository-core";
+import { assertWritable } from "./writable-input";
+
+/** `create`: validates and inserts one row; returns it as stored. @internal */
+export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>, data: DeepPartial<T>): Promise<T> {
+  const metadata = core.metadata;
+  assertWritable(metadata, data as ObjectLiteral, "create");
+  const entity = core.dataSource.manager.create(core.target, data);
+  await assertValid(metadata, entity, false);
+  const manager = core.manager(true);
+  const result = await core.execute(() => manager.createQueryBuilder().insert().into(core.target).values(entity as never).returning("*").execute());
+  return hydrate<T>(core.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
+}
+
+/**
+ * `update`: one `UPDATE … RETURNING *` of a live row, at the version read when the entity has a
+ * `@VersionColumn`; `exists` tells a stale version (`ConcurrencyError`) from a missing row. @internal
+ */
+export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, idOrEntity: EntityId | T, patch: DeepPartial<T>, exists: (id: EntityId) => Promise<boolean>): Promise<T> {
+  const metadata = core.metadata;
+  const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
+  checkId(metadata, pk, id);
+  assertWritable(metadata, patch as ObjectLiteral, "update");
+  const versionColumn = metadata.versionColumn;
+  const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
+  const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
+  const candidate = core.dataSource.manager.create(core.target, values as DeepPartial<T>);
+  await assertValid(metadata, candidate, true);
+  const manager = core.manager(true);
+  const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
+  if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
+  if (versionColumn && expectedVersion !== undefined) {
+    qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
+  }
+  const result = await core.execute(() => qb.returning("*").execute());
+  const rows = result.raw as Record<string, unknown>[];
+  if (rows.length === 0) {
+    if (versionColumn && expectedVersion !== undefined && (await exists(id))) throw new ConcurrencyError(metadata.name, [id]);
+    throw new NotFoundError(metadata.name, id);
+  }
+  return hydrate<T>(core.dataSource, metadata, rows[0]!);
+}
+
+/** `delete`: removes the row for good; whether there was one. @internal */
+export async function deleteRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, id: EntityId): Promise<boolean> {
+  checkId(core.metadata, pk, id);
+  const manager = core.manager(true);
+  const result = await core.execute(() => manager.delete(core.target, { [pk.propertyName]: id } as never));
+  return (result.affected ?? 0) > 0;
+}
+
+/** `softDelete` / `restore`: sets or clears the `@DeleteDateColumn` of a live / deleted row. @internal */
+export async function markDeleted<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
+  const metadata = core.metadata;
+  checkId(metadata, pk, id);
+  const deleteDate = metadata.deleteDateColumn;
+  if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
+  const manager = core.manager(true);
+  const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
+    .from(core.target)
+    .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
+    .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
+  const result = await core.execute(() => qb.execute());
+  return (result.affected ?? 0) > 0;
+}
