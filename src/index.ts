@@ -1,13 +1,31 @@
 /**
  * unitwork: an async Unit-of-Work and repository layer for TypeORM and PostgreSQL.
- * This barrel re-exports the public API only.
+ *
+ * @packageDocumentation
  */
 export * from "./errors/unitwork-error";
 export * from "./errors/usage-errors";
 export * from "./errors/database-errors";
 export * from "./errors/connection-errors";
 export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions, type UnitworkLogger } from "./config";
-export type { Filter, FieldOperators } from "./query";
+export type {
+  Filter,
+  FieldFilter,
+  FieldOperators,
+  Sort,
+  SortDirection,
+  SortSpec,
+  SortObject,
+  Relations,
+  Related,
+  Page,
+  CursorPage,
+  ParseListQueryOptions,
+  ListQuery,
+  ListField,
+  ListFieldType,
+} from "./query";
+export { parseListQuery } from "./query";
 export {
   UnitOfWork,
   Transactional,
@@ -16,38 +34,17 @@ export {
   type Propagation,
   type IsolationLevel,
   type RetryOptions,
+  type RetryCondition,
   type CommitHook,
   type RollbackHook,
 } from "./unit-of-work";
-export { AsyncBaseRepository, type EntityId, type GetByIdOptions } from "./repository";
-export type {
-  BulkRowsInput,
-  BulkInsertOptions,
-  BulkInsertResult,
-  BulkUpdateOptions,
-  BulkUpdateResult,
-  BulkUpsertOptions,
-  BulkUpsertResult,
-  BulkDeleteResult,
-  RepositorySettings,
-} from "./repository";
-export { RepositoryFactory } from "./repository";
-export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
-export { registerUnitwork, InjectRepository } from "./di";
-
-// --- query: filters, sorting, pagination (issue 3 adds its exports below this line)
-export { parseListQuery, type Sort, type SortDirection, type SortSpec, type Relations, type Page, type CursorPage, type ParseListQueryOptions, type ListQuery, type ListField, type ListFieldType } from "./query";
-export type { FindManyOptions, PaginateOptions, CursorPaginateOptions, RelationStrategy } from "./repository";
-
-// --- bulk (issue 4 adds its exports below this line)
-
-// --- analyzer (issue 5 adds its exports below this line)
 export {
   QueryAnalyzer,
   QueryAnalysisError,
   type AnalyzerMode,
   type IgnoreRule,
   type QueryAnalyzerOptions,
+  type ResolvedAnalyzerOptions,
   type AnalysisReport,
   type CapturedQuery,
   type Finding,
@@ -55,10 +52,29 @@ export {
   type FingerprintStats,
   type PlanSummary,
 } from "./analyzer";
-
-// --- http and DI helpers (issue 6 adds its exports below this line)
-export { RequestContext } from "./di/request-context";
-export { applicationContainer, createRequestContainer } from "./di/request-container";
+export {
+  AsyncBaseRepository,
+  RepositoryFactory,
+  type RepositoryClass,
+  type RepositoryOf,
+  type EntityId,
+  type GetByIdOptions,
+  type FindManyOptions,
+  type PaginateOptions,
+  type CursorPaginateOptions,
+  type RelationStrategy,
+  type RepositorySettings,
+  type BulkRowsInput,
+  type BulkInsertOptions,
+  type BulkInsertResult,
+  type BulkUpdateOptions,
+  type BulkUpdateResult,
+  type BulkUpsertOptions,
+  type BulkUpsertResult,
+  type BulkDeleteResult,
+} from "./repository";
+export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
+export { registerUnitwork, InjectRepository, RequestContext, applicationContainer, createRequestContainer } from "./di";
 export {
   withUnitOfWork,
   mapError,

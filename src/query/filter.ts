@@ -22,7 +22,15 @@ export interface FieldOperators<V> {
 }
 
 type Scalar = string | number | boolean | bigint | Date | null;
-type FieldFilter<V> = NonNullable<V> extends Date
+
+/**
+ * What a filter accepts for one field of type `V`: the value itself, an operator object for scalars
+ * and dates, or a nested `Filter` for a relation (to-many: "some child matches").
+ *
+ * @example
+ * const byDate: FieldFilter<Date> = { gte: "2025-01-01" };
+ */
+export type FieldFilter<V> = NonNullable<V> extends Date
   ? V | string | FieldOperators<Date | string>
   : NonNullable<V> extends Scalar
   ? V | FieldOperators<NonNullable<V>>
@@ -52,13 +60,13 @@ export interface FilterTarget {
 /**
  * Checks `where` against the entity metadata and adds it to the query builder as one parameterised
  * condition on `alias` (see {@link compileFilter}). Throws `InvalidQueryError` before touching `qb`
- * when anything in it is unknown or mistyped. @internal
+ * when anything in it is unknown or mistyped. One filter per query builder: its parameters are named
+ * `uwf_…`. @internal
  */
 export function applyFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T> | FilterTarget, metadata: EntityMetadata, alias: string, where: Filter<T> | undefined, options: { withDeleted?: boolean } = {}): void {
-  const compiled = compileFilter(metadata, alias, where, { withDeleted: options.withDeleted, scope: new SqlScope(`uwf${(filterCounter = (filterCounter + 1) % 1e6)}_`) });
+  const compiled = compileFilter(metadata, alias, where, { withDeleted: options.withDeleted, scope: new SqlScope("uwf_") });
   if (compiled.sql === undefined) return;
   qb.andWhere(compiled.sql);
   qb.setParameters(compiled.parameters);
 }
 
-let filterCounter = 0;

@@ -1,13 +1,29 @@
-export * from "./filter";
-export { compileFilter, validateFilter, toPositional, operatorsFor, FILTER_LIMITS, type CompileFilterOptions, type CompiledFilter } from "./filter-compiler";
-export { SqlScope } from "./sql-scope";
-export { columnKind, checkColumnValue, type ColumnKind } from "./column-value";
-export { entityFields, isPlainObject, type EntityFields } from "./entity-fields";
-export { quoteIdentifier, columnRef, tableRef } from "./sql-identifier";
-export { isToMany, relationCondition, relationKeyPairs, relatedMetadata } from "./relation-join";
-export { parseSort, sortExpression, MAX_SORT_KEYS, type Sort, type SortDirection, type SortSpec, type SortKey } from "./sort";
-export { parseRelations, hasToMany, MAX_RELATION_DEPTH, type Relations, type RelationNode } from "./relations";
-export { checkPageSize, checkOffset, pageOffset, type Page, type CursorPage, type PageLimits } from "./page";
-export { CursorCodec, type CursorValues } from "./cursor";
-export { keysetCondition } from "./keyset";
+export type { Filter, FieldFilter, FieldOperators } from "./filter";
+export type { Sort, SortDirection, SortSpec, SortObject } from "./sort";
+export type { Relations, Related } from "./relations";
+export type { Page, CursorPage } from "./page";
 export { parseListQuery, type ParseListQueryOptions, type ListQuery, type ListField, type ListFieldType } from "./parse-list-query";
+/** @internal */
+export { applyFilter, type FilterTarget } from "./filter";
+/** @internal */
+export { compileFilter, validateFilter, toPositional, operatorsFor, FILTER_LIMITS, type CompileFilterOptions, type CompiledFilter } from "./filter-compiler";
+/** @internal */
+export { SqlScope } from "./sql-scope";
+/** @internal */
+export { columnKind, checkColumnValue, type ColumnKind } from "./column-value";
+/** @internal */
+export { entityFields, isPlainObject, type EntityFields } from "./entity-fields";
+/** @internal */
+export { quoteIdentifier, columnRef, tableRef } from "./sql-identifier";
+/** @internal */
+export { isToMany, relationCondition, relationKeyPairs, relatedMetadata } from "./relation-join";
+/** @internal */
+export { parseSort, sortExpression, MAX_SORT_KEYS, type SortKey } from "./sort";
+/** @internal */
+export { parseRelations, hasToMany, MAX_RELATION_DEPTH, type RelationNode } from "./relations";
+/** @internal */
+export { checkPageSize, checkOffset, pageOffset, type PageLimits } from "./page";
+/** @internal */
+export { CursorCodec, type CursorValues } from "./cursor";
+/** @internal */
+export { keysetCondition } from "./keyset";

@@ -4,7 +4,8 @@ import { describe } from "./column-value";
 import { entityFields, isPlainObject, unknownKey } from "./entity-fields";
 import { isToMany, relatedMetadata, relationKeyPairs } from "./relation-join";
 
-type Related<V> = NonNullable<V> extends readonly (infer E)[] ? NonNullable<E> : NonNullable<V>;
+/** The entity type behind a relation property (the element type of a to-many one). */
+export type Related<V> = NonNullable<V> extends readonly (infer E)[] ? NonNullable<E> : NonNullable<V>;
 
 /**
  * Relations to load with the entities: `{ user: true, deployments: { function: true } }`, or dotted

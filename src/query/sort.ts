@@ -15,7 +15,14 @@ export interface SortSpec {
   nulls?: "first" | "last";
 }
 
-type SortObject<T> = {
+/**
+ * The object form of a `Sort`: a direction (or `{ direction, nulls }`) per field, nested for to-one
+ * relations.
+ *
+ * @example
+ * const order: SortObject<FunctionEntity> = { createdAt: "DESC", user: { email: "ASC" } };
+ */
+export type SortObject<T> = {
   [K in keyof T]?: NonNullable<T[K]> extends readonly unknown[]
     ? never
     : NonNullable<T[K]> extends Date | string | number | boolean | bigint

@@ -39,7 +39,8 @@ export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> &
     installExtensions: false,
   } as never);
   const logger = memoryLogger();
-  const uw = await createUnitwork({ logger, ...options, dataSource });
+  const { poolSize: _poolSize, label: _label, ...unitworkOptions } = options;
+  const uw = await createUnitwork({ logger, ...unitworkOptions, dataSource });
   return {
     uw,
     db,
