@@ -9,7 +9,7 @@ import { TransactionRunner } from "./transaction-runner";
 import type { UnitOfWorkContext } from "./unit-of-work-context";
 import { UnitOfWorkListeners, type UnitOfWorkListener } from "./unit-of-work-listener";
 import { checkUnitOfWorkOptions, type UnitOfWorkOptions } from "./unit-of-work-options";
-import { UnitRunner, type UnitRunnerDeps, type Work } from "./unit-runner";
+import { UnitRunner, type UnitRunnerDeps } from "./unit-runner";
 
 /** How `createUnitwork` sets a unit of work up. @internal */
 export interface UnitOfWorkSettings {
@@ -101,7 +101,7 @@ export class UnitOfWork {
    *   await ctx.repository(FunctionEntity).update(fn.id, { status: "building" });
    * }, { name: "deploy", timeoutMs: 5_000 });
    */
-  async run<R>(work: Work<R>, options: UnitOfWorkOptions = {}): Promise<R> {
+  async run<R>(work: (context: UnitOfWorkContext) => R | Promise<R>, options: UnitOfWorkOptions = {}): Promise<R> {
     checkUnitOfWorkOptions(options);
     const parent: Frame | undefined = this.#deps.context.current.frame;
     const propagation = options.propagation ?? this.#deps.defaults?.propagation ?? "required";

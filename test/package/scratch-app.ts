@@ -150,14 +150,15 @@ async function main(): Promise<void> {
   await expectQueryCount(() => a.unitOfWork.run((ctx) => ctx.repository(Note).count()), countA);
   await expectQueryCount(() => a.unitOfWork.run((ctx) => ctx.repository(Note).count()), { exact: 0, analyzer: b });
 
-  // where @Transactional goes once there are two (informational: it follows the latest createUnitwork)
+  // @Transactional runs on the unitwork the service holds, whichever was created last
   class Probe {
+    constructor(readonly notes: unknown) {}
     @Transactional()
     async where(): Promise<string> {
       return a.unitOfWork.current ? "a" : b.unitOfWork.current ? "b" : "none";
     }
   }
-  const transactional = await new Probe().where();
+  const transactional = [await new Probe(a.repositories.create(Note)).where(), await new Probe(b.repositories.create(Note)).where()].join(",");
 
   const seenA = await seen(a);
   const seenB = await seen(b);
