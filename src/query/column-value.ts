@@ -1,5 +1,6 @@
 import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
+import { unstorableText } from "./storable-text";
 import { isPlainObject, printable } from "./entity-fields";
 
 /** How unitwork treats a column's values in filters, sorts and cursors. @internal */
@@ -68,7 +69,7 @@ export function checkColumnValue(column: ColumnMetadata, value: unknown, path: s
       return fail("a finite number");
     case "string":
       if (typeof value !== "string") fail("a string");
-      if ((value as string).includes("\u0000")) fail("a string without NUL characters");
+      if (unstorableText(value as string)) fail(`a string without ${unstorableText(value as string)}`);
       return value;
     case "boolean":
       if (typeof value !== "boolean") fail("true or false");
@@ -113,8 +114,9 @@ function checkDate(value: unknown, fail: (expected: string) => never): Date {
 function checkJson(value: unknown, path: string, depth: number): void {
   if (depth > 32) throw new InvalidQueryError(`${path}: JSON value nested too deeply`, path);
   if (typeof value === "string") {
-    // jsonb cannot hold \u0000 ("unsupported Unicode escape sequence"): refuse it before any SQL
-    if (value.includes("\u0000")) throw new InvalidQueryError(`${path}: JSON strings cannot contain NUL characters`, path);
+    // jsonb cannot hold \u0000 or a lone surrogate (22P02): refuse them before any SQL
+    const unstorable = unstorableText(value);
+    if (unstorable) throw new InvalidQueryError(`${path}: JSON strings cannot contain ${unstorable}`, path);
     return;
   }
   if (value === null || typeof value === "boolean") return;
@@ -128,7 +130,8 @@ function checkJson(value: unknown, path: string, depth: number): void {
   }
   if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
-      if (key.includes("\u0000")) throw new InvalidQueryError(`${path}: JSON keys cannot contain NUL characters`, path);
+      const unstorable = unstorableText(key);
+      if (unstorable) throw new InvalidQueryError(`${path}: JSON keys cannot contain ${unstorable}`, path);
       checkJson(item, path, depth + 1);
     }
     return;

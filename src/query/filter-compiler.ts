@@ -10,7 +10,7 @@ import { SqlScope } from "./sql-scope";
 import { escapeLike, filterOperator, operatorsIn, type FilterOperator, type OperatorGroup } from "./filter-operators";
 
 /** Limits that keep a hostile filter from building an enormous statement. */
-export const FILTER_LIMITS = { maxDepth: 16, maxConditions: 500, maxListSize: 10_000 } as const;
+export const FILTER_LIMITS = { maxDepth: 16, maxConditions: 500, maxNodes: 2_000, maxListSize: 10_000 } as const;
 
 export interface CompileFilterOptions {
   /** Where parameters and subquery aliases are collected; a fresh one when omitted. */
@@ -88,6 +88,7 @@ export function toPositional(compiled: CompiledFilter, firstIndex = 1): { sql: s
 
 class FilterCompiler {
   private conditions = 0;
+  private nodes = 0;
 
   constructor(private readonly scope: SqlScope, private readonly withDeleted: boolean, private readonly coerce: boolean) {}
 
@@ -95,6 +96,8 @@ class FilterCompiler {
   node(metadata: EntityMetadata, alias: string, where: unknown, path: string, depth: number): string | null {
     if (depth > FILTER_LIMITS.maxDepth) throw new InvalidQueryError(`${path}: filter nested deeper than ${FILTER_LIMITS.maxDepth} levels`, path);
     if (!isPlainObject(where)) throw new InvalidQueryError(`${path} must be a filter object, got ${describe(where)}`, path);
+    // every object counts, empty ones too: `{ and: Array(1e6).fill({}) }` is refused before it is walked
+    if (++this.nodes > FILTER_LIMITS.maxNodes) throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxNodes} objects (at ${path})`, path);
     const fields = entityFields(metadata);
     const parts: string[] = [];
     for (const key of Object.keys(where)) {
@@ -103,6 +106,9 @@ class FilterCompiler {
       const at = path === "where" ? key : `${path}.${key}`;
       if (key === "and" || key === "or") {
         if (!Array.isArray(value)) throw new InvalidQueryError(`${at} must be an array of filters, got ${describe(value)}`, at);
+        if (value.length > FILTER_LIMITS.maxNodes) {
+          throw new InvalidQueryError(`${at} has ${value.length} filters; a filter has at most ${FILTER_LIMITS.maxNodes} objects`, at);
+        }
         const branches = value.map((item, i) => this.node(metadata, alias, item, `${at}[${i}]`, depth + 1));
         if (key === "and") {
           const real = branches.filter((b): b is string => b !== null);
@@ -191,6 +197,10 @@ class FilterCompiler {
         return [String(raw)];
       case "pattern":
         if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a pattern string, got ${describe(raw)}`, path);
+        // "\" escapes the next character; one at the very end escapes nothing (SQLSTATE 22025)
+        if (/(?:^|[^\\])(?:\\\\)*\\$/.test(raw)) {
+          throw new InvalidQueryError(`${path}: a LIKE pattern cannot end with an escape character (\\); write \\\\ to match a backslash`, path);
+        }
         return [bind(raw)];
       case "literal":
         if (typeof raw !== "string") throw new InvalidQueryError(`${path} expects a string, got ${describe(raw)}`, path);

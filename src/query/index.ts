@@ -27,3 +27,5 @@ export { checkPageSize, checkOffset, pageOffset, type PageLimits } from "./page"
 export { CursorCodec, type CursorValues } from "./cursor";
 /** @internal */
 export { keysetCondition } from "./keyset";
+/** @internal */
+export { unstorableText } from "./storable-text";

@@ -86,6 +86,8 @@ export function parseSort(metadata: EntityMetadata, sort: unknown, options: { ap
 }
 
 function collectObject(metadata: EntityMetadata, sort: Record<string, unknown>, prefix: string[], keys: SortKey[]): void {
+  // a sort key goes through at most 5 relations (resolveKey); refuse deeper nesting before recursing
+  if (prefix.length > 5) throw new InvalidQueryError(`sort key ${printable(prefix.join("."))} goes through too many relations`, prefix.join("."));
   for (const name of Object.keys(sort)) {
     const value = sort[name];
     if (value === undefined) continue;
