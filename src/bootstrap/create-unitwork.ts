@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
+import { randomCursorSecret } from "../query";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
 import { RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
@@ -60,7 +61,7 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
     context,
     strict: options.strict ?? false,
     logger,
-    settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories },
+    settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories, cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret() },
     callSites: analyzer.callSites,
   }, new SetBasedBulkEngine());
   return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);

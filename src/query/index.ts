@@ -24,7 +24,7 @@ export { parseRelations, hasToMany, MAX_RELATION_DEPTH, type RelationNode } from
 /** @internal */
 export { checkPageSize, checkOffset, pageOffset, type PageLimits } from "./page";
 /** @internal */
-export { CursorCodec, type CursorValues } from "./cursor";
+export { CursorCodec, randomCursorSecret, type CursorValues, type CursorBinding } from "./cursor";
 /** @internal */
 export { keysetCondition } from "./keyset";
 /** @internal */

@@ -177,7 +177,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /**
    * One page by keyset: pass `pageInfo.endCursor` as `after` for the next one. Cursors are opaque,
-   * signed (HMAC) and tied to the order; rows inserted during a walk never make it skip or repeat a row.
+   * encrypted and authenticated, and bound to the entity, order, filter and `withDeleted` of the listing;
+   * rows inserted during a walk never make it skip or repeat a row.
    *
    * @example
    * let after: string | null = null;

@@ -31,18 +31,18 @@ export async function paginateByCursor<T extends ObjectLiteral>(core: Repository
   checkOptions(options, "paginateByCursor");
   const first = checkPageSize(options.first, "first", core.settings);
   const plan = planList(core, { ...options, limit: first });
-  const codec = new CursorCodec(core.settings.cursorSecret, core.metadata.name);
-  const after = options.after === undefined || options.after === null ? undefined : codec.decode(plan.keys, options.after);
+  const codec = new CursorCodec(core.settings.cursorSecret!, { entity: core.metadata.name, keys: plan.keys, filter: plan.filter, withDeleted: plan.withDeleted });
+  const after = options.after === undefined || options.after === null ? undefined : codec.decode(options.after, plan.keys.length);
   return core.tagged("pagination", `paginateByCursor ${core.metadata.name}`, async () => {
     const { entities, sortValues, hasMore } = await runList(core, plan, { after, extraRow: true, sortValues: true });
-    // only the page's ends get a cursor: one signature each, not one per row
+    // only the page's ends get a cursor: one encryption each, not one per row
     const firstValues = sortValues[0];
     const lastValues = sortValues[sortValues.length - 1];
     return {
       items: entities,
       pageInfo: {
-        startCursor: firstValues ? codec.encode(plan.keys, firstValues) : null,
-        endCursor: lastValues ? codec.encode(plan.keys, lastValues) : null,
+        startCursor: firstValues ? codec.encode(firstValues) : null,
+        endCursor: lastValues ? codec.encode(lastValues) : null,
         hasNextPage: hasMore,
       },
     };

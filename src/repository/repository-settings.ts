@@ -4,8 +4,12 @@ export interface RepositorySettings {
   maxPageSize: number;
   /** Largest offset accepted by `paginate`/`findMany` (default 100,000). */
   maxOffset: number;
-  /** HMAC secret for keyset cursors; a random per-process secret when unset. */
-  cursorSecret?: string;
+  /**
+   * The secret keyset cursors are encrypted and authenticated with (AES-256-GCM, key derived by
+   * HKDF). Set it (from a secret store) when cursors must survive a restart or be shared by several
+   * processes; unset, each unitwork instance makes a random one.
+   */
+  cursorSecret?: string | Buffer;
 }
 
 /** @internal */

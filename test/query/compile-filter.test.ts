@@ -51,14 +51,24 @@ describe("one operator table", () => {
 });
 
 describe("CursorCodec", () => {
-  test("round-trips values and refuses other secrets, orders and edits", () => {
+  test("round-trips values and refuses other secrets, entities, orders, filters, withDeleted and edits", () => {
     const keys = parseSort(meta(), "-createdAt");
-    const codec = new CursorCodec("s1", "FunctionEntity");
-    const cursor = codec.encode(keys, ["2025-01-01 00:00:00.123456+00", "42"]);
-    expect(codec.decode(keys, cursor)).toEqual(["2025-01-01 00:00:00.123456+00", "42"]);
-    expect(() => new CursorCodec("s2", "FunctionEntity").decode(keys, cursor)).toThrow(/invalid cursor/);
-    expect(() => new CursorCodec("s1", "User").decode(keys, cursor)).toThrow(/invalid cursor/);
-    expect(() => codec.decode(parseSort(meta(), "createdAt"), cursor)).toThrow(/invalid cursor/);
-    expect(() => codec.decode(keys, `x${cursor}`)).toThrow(/invalid cursor/);
+    const listing = { entity: "FunctionEntity", keys, filter: { sql: undefined, parameters: {} }, withDeleted: false };
+    const codec = new CursorCodec("s1", listing);
+    const cursor = codec.encode(["2025-01-01 00:00:00.123456+00", "42"]);
+    expect(codec.decode(cursor, 2)).toEqual(["2025-01-01 00:00:00.123456+00", "42"]);
+    // encrypted: the sort values are not in the cursor, and two cursors of the same values differ
+    expect(Buffer.from(cursor, "base64url").toString("latin1")).not.toMatch(/2025|42/);
+    expect(codec.encode(["2025-01-01 00:00:00.123456+00", "42"])).not.toBe(cursor);
+    const others = [
+      new CursorCodec("s2", listing),
+      new CursorCodec("s1", { ...listing, entity: "User" }),
+      new CursorCodec("s1", { ...listing, keys: parseSort(meta(), "createdAt") }),
+      new CursorCodec("s1", { ...listing, filter: { sql: '"e"."status" = :p1', parameters: { p1: "active" } } }),
+      new CursorCodec("s1", { ...listing, withDeleted: true }),
+    ];
+    for (const other of others) expect(() => other.decode(cursor, 2)).toThrow(/invalid cursor/);
+    expect(() => codec.decode(`x${cursor}`, 2)).toThrow(/invalid cursor/);
+    expect(() => codec.decode(cursor.slice(0, -1) + (cursor.endsWith("A") ? "B" : "A"), 2)).toThrow(/invalid cursor/);
   });
 });
