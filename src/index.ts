@@ -25,7 +25,7 @@ export type {
   ListField,
   ListFieldType,
 } from "./query";
-export { parseListQuery } from "./query";
+export { parseListQuery, untrusted } from "./query";
 export {
   UnitOfWork,
   Transactional,

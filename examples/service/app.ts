@@ -18,8 +18,9 @@ export interface ServiceAppOptions {
 const MAX_QUERY_PARAMETERS = 1000;
 
 /** Express's "simple" query parser, minus its silent cut: more parameters than the limit is a 400. */
-function parseQueryString(query: string): Record<string, unknown> {
-  const count = query === "" ? 0 : query.split("&").length;
+function parseQueryString(query: string | null | undefined): Record<string, unknown> {
+  if (!query) return {};
+  const count = query.split("&").length;
   if (count > MAX_QUERY_PARAMETERS) {
     throw new InvalidQueryError(`the query string has ${count} parameters; at most ${MAX_QUERY_PARAMETERS} are accepted`);
   }

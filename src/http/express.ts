@@ -15,6 +15,7 @@ import type { Unitwork } from "../bootstrap";
 import { mapError } from "./error-mapper";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
+import { markUntrustedRequest } from "./untrusted-request";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** A route handler for {@link expressHandler}: Express's `req` and `res` plus the {@link RequestScope}; returns the body. */
@@ -44,6 +45,7 @@ export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: Reque
 export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>, options?: WithUnitOfWorkOptions): RequestHandler {
   const run = withUnitOfWork<{ req: Request; res: Response }, R>(uw, ({ req, res }, scope) => handler(req, res, scope), options);
   return async (req, res, next) => {
+    markUntrustedRequest(req);
     const requestId = requestIdFrom(req.headers["x-request-id"]);
     res.setHeader("X-Request-Id", requestId);
     try {

@@ -15,6 +15,7 @@ import type { Unitwork } from "../bootstrap";
 import { mapError } from "./error-mapper";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
+import { markUntrustedRequest } from "./untrusted-request";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** A route handler for {@link fastifyHandler}: Fastify's request and reply plus the {@link RequestScope}; returns the body. */
@@ -39,6 +40,7 @@ export type FastifyScopedHandler<R> = (request: FastifyRequest, reply: FastifyRe
 export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions) {
   const run = withUnitOfWork<{ request: FastifyRequest; reply: FastifyReply }, R>(uw, ({ request, reply }, scope) => handler(request, reply, scope), options);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    markUntrustedRequest(request);
     const requestId = requestIdFrom(request.headers["x-request-id"]);
     reply.header("X-Request-Id", requestId);
     const outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}` });

@@ -17,6 +17,7 @@ import type { Unitwork } from "../bootstrap";
 import { mapError } from "./error-mapper";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
+import { markUntrustedRequest } from "./untrusted-request";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** Options of {@link koaUnitOfWork}: those of `withUnitOfWork`, plus `skip`. */
@@ -51,6 +52,7 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
   }, unitOptions);
   return async (ctx, next) => {
     if (skip?.(ctx)) return next();
+    markUntrustedRequest(ctx.request as { body?: unknown; query?: unknown });
     const requestId = requestIdOf(ctx);
     const outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}` });
     if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
@@ -82,6 +84,7 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
 export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions): Middleware {
   const run = withUnitOfWork<Context, R>(uw, handler, options);
   return async (ctx) => {
+    markUntrustedRequest(ctx.request as { body?: unknown; query?: unknown });
     const scope = (ctx.state as { unitwork?: RequestScope }).unitwork;
     let result: R;
     if (scope?.unitOfWork) {

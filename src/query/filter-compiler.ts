@@ -7,6 +7,7 @@ import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import { FROM_QUERY_STRING } from "./from-query-string";
 import { SqlScope } from "./sql-scope";
+import { isUntrusted } from "./untrusted-input";
 import { escapeLike, filterOperator, operatorsIn, type FilterOperator, type OperatorGroup } from "./filter-operators";
 
 /** Limits that keep a hostile filter from building an enormous statement. */
@@ -96,6 +97,7 @@ class FilterCompiler {
   node(metadata: EntityMetadata, alias: string, where: unknown, path: string, depth: number): string | null {
     if (depth > FILTER_LIMITS.maxDepth) throw new InvalidQueryError(`${path}: filter nested deeper than ${FILTER_LIMITS.maxDepth} levels`, path);
     if (!isPlainObject(where)) throw new InvalidQueryError(`${path} must be a filter object, got ${describe(where)}`, path);
+    if (isUntrusted(where)) throw untrustedStructure(path);
     // every object counts, empty ones too: `{ and: Array(1e6).fill({}) }` is refused before it is walked
     if (++this.nodes > FILTER_LIMITS.maxNodes) throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxNodes} objects (at ${path})`, path);
     const fields = entityFields(metadata);
@@ -159,6 +161,7 @@ class FilterCompiler {
     }
     if (Array.isArray(value)) throw new InvalidQueryError(`${path} got an array; use { in: [...] } to match any of several values`, path);
     if (!isPlainObject(value)) return [this.operator(column, kind, ref, "eq", value, path)];
+    if (isUntrusted(value)) throw untrustedStructure(path);
     const keys = Object.keys(value).filter((k) => value[k] !== undefined);
     if (!keys.length) throw new InvalidQueryError(`${path} has an empty operator object`, path, allowed);
     return keys.map((op) => {
@@ -222,4 +225,12 @@ class FilterCompiler {
       throw new InvalidQueryError(`filter has more than ${FILTER_LIMITS.maxConditions} conditions (at ${path})`, path);
     }
   }
+}
+
+/** A filter object (the filter, a relation's sub-filter, an operator object) that came from outside. */
+function untrustedStructure(path: string): InvalidQueryError {
+  return new InvalidQueryError(
+    `${path}: an object from untrusted input cannot be filter structure (an operator or a nested filter); compare a value with { eq: value }, or parse a query string with parseListQuery`,
+    path,
+  );
 }

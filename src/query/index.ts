@@ -2,6 +2,7 @@ export type { Filter, FieldFilter, FieldOperators } from "./filter";
 export type { Sort, SortDirection, SortSpec, SortObject } from "./sort";
 export type { Relations, Related } from "./relations";
 export type { Page, CursorPage } from "./page";
+export { untrusted } from "./untrusted-input";
 export { parseListQuery, type ParseListQueryOptions, type ListQuery, type ListField, type ListFieldType } from "./parse-list-query";
 /** @internal */
 export { applyFilter, type FilterTarget } from "./filter";
@@ -29,3 +30,5 @@ export { CursorCodec, randomCursorSecret, type CursorValues, type CursorBinding 
 export { keysetCondition } from "./keyset";
 /** @internal */
 export { unstorableText } from "./storable-text";
+/** @internal */
+export { isUntrusted } from "./untrusted-input";
