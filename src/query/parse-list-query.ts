@@ -1,3 +1,4 @@
+import { refuseUnknownOptions } from "../config";
 import { InvalidQueryError } from "../errors";
 import { describe, ISO_DATE, UUID } from "./column-value";
 import { isPlainObject, printable } from "./entity-fields";
@@ -33,6 +34,8 @@ export interface ListQuery {
   pageSize: number;
 }
 
+const PARSE_LIST_QUERY_OPTION_KEYS: readonly (keyof ParseListQueryOptions)[] = ["filterable", "sortable", "maxPageSize", "defaultPageSize", "defaultSort"];
+
 const GROUPS_BY_TYPE: Record<ListFieldType, readonly OperatorGroup[]> = {
   auto: ["equality", "membership", "order", "text"],
   string: ["equality", "membership", "text"],
@@ -59,6 +62,7 @@ const GROUPS_BY_TYPE: Record<ListFieldType, readonly OperatorGroup[]> = {
  * const result = await functions.paginate({ where, orderBy, page, pageSize });
  */
 export function parseListQuery(query: unknown, options: ParseListQueryOptions = {}): ListQuery {
+  refuseUnknownOptions(options, PARSE_LIST_QUERY_OPTION_KEYS, "parseListQuery");
   if (!isPlainObject(query)) throw new InvalidQueryError(`the query must be an object, got ${describe(query)}`, "query");
   const input = expandBrackets(query);
   const maxPageSize = options.maxPageSize ?? 100;
@@ -198,6 +202,10 @@ function expandBrackets(query: Record<string, unknown>): Record<string, unknown>
   for (const key of Object.keys(query)) {
     const parts = /^([^[\]]+)((?:\[[^[\]]*\])+)$/.exec(key);
     if (!parts) {
+      // other keys are the application's; a malformed spelling of ours would silently drop a filter
+      if (/[[\]]/.test(key) || /^(?:filter|sort|page|pageSize)[^A-Za-z0-9_]/.test(key)) {
+        throw new InvalidQueryError(`malformed query key ${printable(key)}; write filter[field]=value or filter[field][operator]=value`, key);
+      }
       merge(out, [key], query[key]);
       continue;
     }

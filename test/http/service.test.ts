@@ -120,6 +120,11 @@ describe("functions", () => {
     const badField = await api.call("GET", "/functions?filter[userId]=1");
     expect(badField.status).toBe(400);
     expect(badField.body.error.code).toBe("INVALID_QUERY");
+    for (const malformed of ["filter[name]]=alpha", "filter.name=alpha", "filter[name=alpha"]) {
+      const res = await api.call("GET", `/functions?${malformed}`);
+      expect(res.status).toBe(400); // it returned every function
+      expect(res.body.error.message).toMatch(/malformed query key/);
+    }
     const badSort = await api.call("GET", "/functions?sort=runtime");
     expect(badSort.status).toBe(400);
     const tooBig = await api.call("GET", "/functions?pageSize=5000");

@@ -63,10 +63,17 @@ describe("parseListQuery", () => {
     ["a relation that is not filterable", { filter: { user: { email: "x" } } }, /cannot filter by "user"/],
     ["a relation field that is not filterable", { filter: { function: { status: "x" } } }, /cannot filter by "function.status"/],
     ["filter that is no object", { filter: "status=active" }, /filter must be an object/],
+    ["a malformed bracket key (it dropped the filter)", { "filter[status]]": "active" }, /malformed query key "filter\[status\]\]"/],
+    ["a dotted filter key (it dropped the filter)", { "filter.status": "active" }, /malformed query key "filter.status"; write filter\[field\]=value/],
+    ["an unclosed bracket", { "filter[status": "active" }, /malformed query key/],
   ])("rejects %s", (_label, query, message) => {
     expect(() => parseListQuery(query, options as never)).toThrow(InvalidQueryError);
     expect(() => parseListQuery(query, options as never)).toThrow(message);
   });
+});
+
+test("a misspelt option is refused (it was ignored: every field filterable by nobody)", () => {
+  expect(() => parseListQuery({}, { filtrable: ["status"] } as never)).toThrow(/unknown parseListQuery option "filtrable"; did you mean "filterable"\?/);
 });
 
 describe("parseListQuery output in a repository", () => {
