@@ -6,7 +6,7 @@ import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fie
 import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import { FROM_QUERY_STRING } from "./from-query-string";
-import { SqlScope } from "./sql-scope";
+import { SqlBindings } from "./sql-bindings";
 import { isUntrusted } from "./untrusted-input";
 import { escapeLike, filterOperator, operatorsIn, type FilterOperator, type OperatorGroup } from "./filter-operators";
 
@@ -15,7 +15,7 @@ export const FILTER_LIMITS = { maxDepth: 16, maxConditions: 500, maxNodes: 2_000
 
 export interface CompileFilterOptions {
   /** Where parameters and subquery aliases are collected; a fresh one when omitted. */
-  scope?: SqlScope;
+  bindings?: SqlBindings;
   /** Include soft-deleted rows of related entities in relation conditions. */
   withDeleted?: boolean;
   /** Convert text values to the column type (numbers, booleans); on by default for `parseListQuery` output. */
@@ -57,12 +57,12 @@ export function operatorsFor(kind: ColumnKind): string[] {
  * const { sql, parameters } = compileFilter(metadata, "e", { status: "active", user: { email: { ilike: "%@acme.co" } } });
  */
 export function compileFilter(metadata: EntityMetadata, alias: string, where: unknown, options: CompileFilterOptions = {}): CompiledFilter {
-  const scope = options.scope ?? new SqlScope();
-  if (where === undefined || where === null) return { sql: undefined, parameters: scope.parameters };
+  const bindings = options.bindings ?? new SqlBindings();
+  if (where === undefined || where === null) return { sql: undefined, parameters: bindings.parameters };
   const coerce = options.coerceStrings ?? (isPlainObject(where) && where[FROM_QUERY_STRING as never] === true);
-  const compiler = new FilterCompiler(scope, options.withDeleted ?? false, coerce);
+  const compiler = new FilterCompiler(bindings, options.withDeleted ?? false, coerce);
   const sql = compiler.node(metadata, alias, where, "where", 0);
-  return { sql: sql ?? undefined, parameters: scope.parameters };
+  return { sql: sql ?? undefined, parameters: bindings.parameters };
 }
 
 /** Throws `InvalidQueryError` when `where` is not a valid filter of the entity; builds no SQL for a query. */
@@ -91,7 +91,7 @@ class FilterCompiler {
   private conditions = 0;
   private nodes = 0;
 
-  constructor(private readonly scope: SqlScope, private readonly withDeleted: boolean, private readonly coerce: boolean) {}
+  constructor(private readonly bindings: SqlBindings, private readonly withDeleted: boolean, private readonly coerce: boolean) {}
 
   /** A filter object → SQL (null when it has no condition, i.e. TRUE). */
   node(metadata: EntityMetadata, alias: string, where: unknown, path: string, depth: number): string | null {
@@ -139,7 +139,7 @@ class FilterCompiler {
   private relation(relation: RelationMetadata, alias: string, value: unknown, path: string, depth: number): string {
     this.count(path);
     const related = relatedMetadata(relation);
-    const child = this.scope.alias();
+    const child = this.bindings.alias();
     const link = relationCondition(relation, alias, child);
     const live = related.deleteDateColumn && !this.withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
     if (value === null) {
@@ -177,7 +177,7 @@ class FilterCompiler {
     const operator = filterOperator(op)!;
     const json = kind === "json";
     const bind = (v: unknown) => {
-      const placeholder = this.scope.bind(checkColumnValue(column, v, path, this.coerce));
+      const placeholder = this.bindings.bind(checkColumnValue(column, v, path, this.coerce));
       return json ? `CAST(${placeholder} AS jsonb)` : placeholder;
     };
     return operator.sql(ref, this.operand(operator, column, raw, path, bind), json ? `CAST(${ref} AS jsonb)` : ref);
@@ -191,7 +191,7 @@ class FilterCompiler {
       case "value":
         return [bind(raw)];
       case "list":
-        return [this.scope.bind(this.list(raw, path, column))];
+        return [this.bindings.bind(this.list(raw, path, column))];
       case "pair":
         if (!Array.isArray(raw) || raw.length !== 2) throw new InvalidQueryError(`${path} expects [from, to], got ${describe(raw)}`, path);
         return [bind(raw[0]), bind(raw[1])];

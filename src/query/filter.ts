@@ -1,6 +1,6 @@
 import type { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { compileFilter } from "./filter-compiler";
-import { SqlScope } from "./sql-scope";
+import { SqlBindings } from "./sql-bindings";
 
 /** Comparison operators of a {@link Filter} field. */
 export interface FieldOperators<V> {
@@ -64,7 +64,7 @@ export interface FilterTarget {
  * `uwf_…`. @internal
  */
 export function applyFilter<T extends ObjectLiteral>(qb: SelectQueryBuilder<T> | FilterTarget, metadata: EntityMetadata, alias: string, where: Filter<T> | undefined, options: { withDeleted?: boolean } = {}): void {
-  const compiled = compileFilter(metadata, alias, where, { withDeleted: options.withDeleted, scope: new SqlScope("uwf_") });
+  const compiled = compileFilter(metadata, alias, where, { withDeleted: options.withDeleted, bindings: new SqlBindings("uwf_") });
   if (compiled.sql === undefined) return;
   qb.andWhere(compiled.sql);
   qb.setParameters(compiled.parameters);

@@ -9,7 +9,7 @@ export { applyFilter, type FilterTarget } from "./filter";
 /** @internal */
 export { compileFilter, validateFilter, toPositional, operatorsFor, FILTER_LIMITS, type CompileFilterOptions, type CompiledFilter } from "./filter-compiler";
 /** @internal */
-export { SqlScope } from "./sql-scope";
+export { SqlBindings } from "./sql-bindings";
 /** @internal */
 export { columnKind, checkColumnValue, type ColumnKind } from "./column-value";
 /** @internal */

@@ -1,6 +1,6 @@
 import type { CursorValues } from "./cursor";
 import type { SortKey } from "./sort";
-import type { SqlScope } from "./sql-scope";
+import type { SqlBindings } from "./sql-bindings";
 
 /**
  * The keyset condition "the row comes after `values` in this order": for keys k1..kn,
@@ -8,12 +8,12 @@ import type { SqlScope } from "./sql-scope";
  * Cursor values are PostgreSQL text, bound as untyped parameters, so the server parses them with the
  * column's own type (timestamps keep their microseconds). @internal
  */
-export function keysetCondition(keys: SortKey[], expressions: string[], values: CursorValues, scope: SqlScope): string {
+export function keysetCondition(keys: SortKey[], expressions: string[], values: CursorValues, bindings: SqlBindings): string {
   const branches: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const parts: string[] = [];
-    for (let j = 0; j < i; j++) parts.push(equal(expressions[j]!, values[j]!, scope));
-    const after = comesAfter(keys[i]!, expressions[i]!, values[i]!, scope);
+    for (let j = 0; j < i; j++) parts.push(equal(expressions[j]!, values[j]!, bindings));
+    const after = comesAfter(keys[i]!, expressions[i]!, values[i]!, bindings);
     if (after === "FALSE") continue;
     parts.push(after);
     branches.push(parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`);
@@ -21,12 +21,12 @@ export function keysetCondition(keys: SortKey[], expressions: string[], values: 
   return branches.length ? `(${branches.join(" OR ")})` : "FALSE";
 }
 
-function equal(expression: string, value: string | null, scope: SqlScope): string {
-  return value === null ? `${expression} IS NULL` : `${expression} = ${scope.bind(value)}`;
+function equal(expression: string, value: string | null, bindings: SqlBindings): string {
+  return value === null ? `${expression} IS NULL` : `${expression} = ${bindings.bind(value)}`;
 }
 
-function comesAfter(key: SortKey, expression: string, value: string | null, scope: SqlScope): string {
+function comesAfter(key: SortKey, expression: string, value: string | null, bindings: SqlBindings): string {
   if (value === null) return key.nulls === "FIRST" ? `${expression} IS NOT NULL` : "FALSE";
-  const compare = `${expression} ${key.direction === "ASC" ? ">" : "<"} ${scope.bind(value)}`;
+  const compare = `${expression} ${key.direction === "ASC" ? ">" : "<"} ${bindings.bind(value)}`;
   return key.nulls === "LAST" ? `(${compare} OR ${expression} IS NULL)` : compare;
 }

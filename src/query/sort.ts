@@ -5,7 +5,7 @@ import { columnKind, describe } from "./column-value";
 import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fields";
 import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
-import type { SqlScope } from "./sql-scope";
+import type { SqlBindings } from "./sql-bindings";
 
 export type SortDirection = "ASC" | "DESC" | "asc" | "desc";
 
@@ -148,16 +148,16 @@ function isSortable(column: ColumnMetadata): boolean {
  * to-one relations (which can never multiply the root rows). A soft-deleted related row counts as no
  * row (NULL), as it does for filters and loaded relations, unless `withDeleted`. @internal
  */
-export function sortExpression(key: SortKey, alias: string, scope: SqlScope, withDeleted = false): string {
-  return walk(key.relations, 0, alias, key.column, scope, withDeleted);
+export function sortExpression(key: SortKey, alias: string, bindings: SqlBindings, withDeleted = false): string {
+  return walk(key.relations, 0, alias, key.column, bindings, withDeleted);
 }
 
-function walk(relations: RelationMetadata[], index: number, alias: string, column: ColumnMetadata, scope: SqlScope, withDeleted: boolean): string {
+function walk(relations: RelationMetadata[], index: number, alias: string, column: ColumnMetadata, bindings: SqlBindings, withDeleted: boolean): string {
   if (index === relations.length) return columnRef(alias, column);
   const relation = relations[index]!;
   const related = relatedMetadata(relation);
-  const child = scope.alias();
-  const value = walk(relations, index + 1, child, column, scope, withDeleted);
+  const child = bindings.alias();
+  const value = walk(relations, index + 1, child, column, bindings, withDeleted);
   const live = related.deleteDateColumn && !withDeleted ? ` AND ${columnRef(child, related.deleteDateColumn)} IS NULL` : "";
   return `(SELECT ${value} FROM ${tableRef(related)} ${quoteIdentifier(child)} WHERE ${relationCondition(relation, alias, child)}${live})`;
 }

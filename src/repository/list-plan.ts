@@ -1,5 +1,5 @@
 import { InvalidQueryError } from "../errors";
-import { checkOffset, checkPageSize, compileFilter, hasToMany, parseRelations, parseSort, SqlScope, type CompiledFilter, type RelationNode, type SortKey } from "../query";
+import { checkOffset, checkPageSize, compileFilter, hasToMany, parseRelations, parseSort, SqlBindings, type CompiledFilter, type RelationNode, type SortKey } from "../query";
 import type { RelationStrategy } from "./find-options";
 import type { RepositoryCore } from "./repository-core";
 
@@ -9,8 +9,8 @@ import type { RepositoryCore } from "./repository-core";
  */
 export interface ListPlan {
   filter: CompiledFilter;
-  /** The scope the filter was compiled in; a statement forks it for its own parameters and aliases. */
-  scope: SqlScope;
+  /** The bindings the filter was compiled with; a statement forks them for its own parameters and aliases. */
+  bindings: SqlBindings;
   keys: SortKey[];
   relations: RelationNode[];
   strategy: RelationStrategy;
@@ -38,8 +38,8 @@ export function planList(core: Pick<RepositoryCore, "metadata" | "settings">, in
     throw new InvalidQueryError("withDeleted must be true or false", "withDeleted");
   }
   const withDeleted = input.withDeleted === true;
-  const scope = new SqlScope();
-  const filter = compileFilter(metadata, "e", input.where, { scope, withDeleted });
+  const bindings = new SqlBindings();
+  const filter = compileFilter(metadata, "e", input.where, { bindings, withDeleted });
   const relations = parseRelations(metadata, input.relations);
   const strategy = input.relationStrategy ?? (hasToMany(relations) ? "query" : "join");
   if (strategy !== "join" && strategy !== "query") {
@@ -47,7 +47,7 @@ export function planList(core: Pick<RepositoryCore, "metadata" | "settings">, in
   }
   return {
     filter,
-    scope,
+    bindings,
     keys: parseSort(metadata, input.orderBy),
     relations,
     strategy,

@@ -19,12 +19,12 @@ export interface ListResult<T> {
  */
 export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
   const metadata = core.metadata;
-  const scope = plan.scope.fork();
+  const bindings = plan.bindings.fork();
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
   if (plan.filter.sql) qb.andWhere(plan.filter.sql);
-  const expressions = plan.keys.map((key) => sortExpression(key, "e", scope, plan.withDeleted));
-  if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, scope));
+  const expressions = plan.keys.map((key) => sortExpression(key, "e", bindings, plan.withDeleted));
+  if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, bindings));
   plan.keys.forEach((key, i) => {
     qb.addOrderBy(expressions[i]!, key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
     if (extra.sortValues) qb.addSelect(`CAST(${expressions[i]} AS text)`, `uwq_s${i}`);
@@ -34,7 +34,7 @@ export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, 
   if (plan.limit !== undefined) qb.limit(plan.limit + (extra.extraRow ? 1 : 0));
   if (plan.offset) qb.offset(plan.offset);
   if (plan.lock) qb.setLock(plan.lock, undefined, ["e"]);
-  qb.setParameters(scope.parameters);
+  qb.setParameters(bindings.parameters);
   let entities: T[];
   let sortValues: CursorValues[] = [];
   if (extra.sortValues) {

@@ -59,7 +59,7 @@ beforeAll(async () => {
   await setup.query(`INSERT INTO bank_accounts SELECT g, $1 FROM generate_series(1, $2) g`, [OPENING, ACCOUNTS]);
   await setup.end();
   main = await open(10, 10_000);
-  small = await open(2, 100);
+  small = await open(2, 1_000);
 });
 
 afterAll(async () => {
@@ -114,7 +114,7 @@ test("money is conserved, transfers apply at most once with their log, and every
   const outcomes = new Map<number, Outcome>();
   let next = 0;
   const worker = async (w: number) => {
-    // a quarter of the workers share the pool of 2 (with a 100 ms connect timeout)
+    // a quarter of the workers share the pool of 2 (with a 1 s connect timeout)
     const uw = w % 4 === 0 ? small : main;
     for (let n = next++; n < TRANSFERS; n = next++) outcomes.set(n, await transfer(uw, n));
   };

@@ -232,6 +232,24 @@ test("retry: two concurrent SERIALIZABLE deploys both commit", async () => {
   expect(runs).toBe(3); // one of the two conflicting deploys ran again
 });
 
+test('retry: { on: ["connection"] } re-runs a unit whose connection was terminated before COMMIT', async () => {
+  await uw.dataSource.query("CREATE TABLE IF NOT EXISTS fault_notes (id serial PRIMARY KEY, note text NOT NULL)");
+  const backendOf = async (ctx: { manager: { query(sql: string): Promise<{ pid: number }[]> } }) => (await ctx.manager.query("SELECT pg_backend_pid() AS pid"))[0]!.pid;
+  const terminate = (pid: number) => uw.dataSource.query("SELECT pg_terminate_backend($1)", [pid]);
+
+  let attempts = 0;
+  await uw.unitOfWork.run(async (ctx) => {
+    attempts++;
+    await ctx.manager.query("INSERT INTO fault_notes (note) VALUES ($1)", [`attempt ${attempts}`]);
+    if (attempts === 1) await terminate(await backendOf(ctx)); // an operator kills the backend mid-unit
+    await ctx.manager.query("SELECT 1");
+  }, { retry: { attempts: 3, on: ["connection"], baseDelayMs: 1 } });
+  // attempts === 2, and only "attempt 2" is in the table
+
+  expect(attempts).toBe(2);
+  expect((await uw.dataSource.query("SELECT note FROM fault_notes")).map((r: { note: string }) => r.note)).toEqual(["attempt 2"]);
+});
+
 test("hooks: order, savepoints, and a failing onCommit hook", async () => {
   const { fn } = await aFunction();
   const events: string[] = [];

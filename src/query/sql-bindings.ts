@@ -2,7 +2,7 @@
  * Collects the bound parameters and the table aliases of one statement while unitwork builds its SQL
  * text. Parameter names are generated (`uwq0`, `uwq1`, …): no value ever becomes SQL text. @internal
  */
-export class SqlScope {
+export class SqlBindings {
   readonly parameters: Record<string, unknown> = {};
   private nextParameter = 0;
   private nextAlias = 0;
@@ -17,12 +17,12 @@ export class SqlScope {
   }
 
   /**
-   * A scope that goes on from this one: it starts with this one's parameters and continues its
+   * Bindings that go on from these: they start with these parameters and continue their
    * names, so SQL built here (a compiled filter) can be reused in several statements, each adding
    * its own parameters without a clash.
    */
-  fork(): SqlScope {
-    const next = new SqlScope(this.prefix);
+  fork(): SqlBindings {
+    const next = new SqlBindings(this.prefix);
     Object.assign(next.parameters, this.parameters);
     next.nextParameter = this.nextParameter;
     next.nextAlias = this.nextAlias;
