@@ -3,4 +3,4 @@ export type { UnitworkLogger } from "./logger";
 /** @internal */
 export { defaultLogger } from "./logger";
 /** @internal */
-export { refuseUnknownOptions } from "./known-options";
+export { refuseUnknownOptions } from "./refuse-unknown-options";

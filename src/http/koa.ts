@@ -17,7 +17,7 @@ import type { Unitwork } from "../bootstrap";
 import { mapError } from "./error-mapper";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
-import { markUntrustedRequest } from "./untrusted-request";
+import { markUntrustedRequest } from "./mark-untrusted-request";
 import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** Options of {@link koaUnitOfWork}: those of `withUnitOfWork`, plus `skip`. */
