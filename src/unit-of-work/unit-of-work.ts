@@ -34,7 +34,10 @@ export class UnitOfWork {
   readonly #deps: UnitRunnerDeps;
   readonly #units: UnitRunner;
 
-  /** @internal use `createUnitwork()`; `uw.unitOfWork` is the instance. */
+  /**
+   * @internal use `createUnitwork()`; `uw.unitOfWork` is the instance.
+   * @param dataSource The TypeORM DataSource this unit of work runs transactions on.
+   */
   constructor(readonly dataSource: DataSource, settings: UnitOfWorkSettings) {
     checkUnitOfWorkOptions(settings.defaults ?? {});
     this.#deps = {
