@@ -66,7 +66,10 @@ export class QueryAnalyzer {
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
   readonly callSites: CallSiteTracer;
 
-  /** @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance. */
+  /**
+   * @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance.
+   * @param dataSource The TypeORM DataSource whose statements the analyzer sees.
+   */
   constructor(readonly dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
     this.#context = context;
     this.#settings = resolveAnalyzerOptions(options);
@@ -112,8 +115,17 @@ export class QueryAnalyzer {
    * Runs `fn` as one scope and returns its result with the report. Scopes nest: statements count in
    * every enclosing scope; only the outermost one logs or throws (`"throw"` mode). A scope captures
    * even in `"off"` mode, so the report is always filled.
+   *
+   * @example
+   * const { result: list, report } = await uw.analyzer.scope("list posts", () => posts.findMany({ relations: { author: true } }));
+   * console.log(report.queryCount, report.findings.length);
    */
-  async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{ result: R; report: AnalysisReport }> {
+  async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{
+    /** What `fn` returned. */
+    result: R;
+    /** What the scope ran and found. */
+    report: AnalysisReport;
+  }> {
     await loadStatementParser();
     const scope = new AnalysisScope(name, this.#innermost());
     this.#explicitScopes++;
