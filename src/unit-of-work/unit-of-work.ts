@@ -67,7 +67,12 @@ export class UnitOfWork {
     return this.#deps.context.current.frame;
   }
 
-  /** How many outermost units of work are running now. */
+  /**
+   * How many outermost units of work are running now (begun and not yet committed or rolled back).
+   *
+   * @example
+   * console.log(`${uw.unitOfWork.activeCount} units of work still running`);
+   */
   get activeCount(): number {
     return this.#units.running;
   }
