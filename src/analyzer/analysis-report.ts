@@ -91,7 +91,7 @@ export interface Finding {
   suggestion: string;
   /** The entity (and relation) the statement loads, when known. */
   entity?: string;
-  /** N+1: the relation property whose loading made the loop, when known. */
+  /** N+1: the relation property to load instead of looping (e.g. `"user"`), when known. */
   relation?: string;
   /** Slow: the slowest duration; others: total duration of the group. */
   durationMs: number;
