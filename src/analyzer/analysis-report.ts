@@ -1,15 +1,24 @@
-
+/**
+ * What a finding is about:
+ * - `n+1`: the same statement shape from the same call site with different parameters (a loop of lookups)
+ * - `duplicate`: the same statement with the same parameters run more than once
+ * - `slow`: a statement that took longer than `slowQueryMs`
+ */
 export type FindingKind = "n+1" | "duplicate" | "slow";
 
 /** One statement a scope ran. */
 export interface CapturedQuery {
+  /** The SQL as sent, with `$n` placeholders. */
   sql: string;
+  /** The bound parameters. */
   parameters: readonly unknown[];
-  /** The statement shape: equal for statements differing only in literals, `$n` values, IN-list or VALUES-list lengths. */
+  /** The statement shape (fingerprint): equal for statements differing only in literals, `$n` values, IN-list or VALUES-list lengths. */
   fingerprint: string;
+  /** How long the statement took, in ms. */
   durationMs: number;
   /** Rows returned (SELECT, RETURNING) or affected. */
   rows: number;
+  /** `false` when the statement failed. */
   success: boolean;
   /** `file:line:column` of the application frame that issued it, when one was found. */
   callSite?: string;
@@ -21,13 +30,39 @@ export interface CapturedQuery {
 export interface PlanSummary {
   /** `EXPLAIN ANALYZE` (reads) or plain `EXPLAIN` (writes). */
   analyzed: boolean;
+  /** The planner's total cost of the root node (in the planner's cost units, not ms). */
   totalCostEstimate?: number;
+  /** Execution time reported by `EXPLAIN ANALYZE`, in ms; `undefined` when not analyzed. */
   executionMs?: number;
-  sequentialScans: { table: string; filter?: string; rowsReturned?: number; rowsRemovedByFilter?: number }[];
+  /** Sequential scans in the plan. */
+  sequentialScans: {
+    /** The scanned table. */
+    table: string;
+    /** The scan's filter condition, if any. */
+    filter?: string;
+    /** Rows the scan returned (all loops); `undefined` when not analyzed. */
+    rowsReturned?: number;
+    /** Rows the filter discarded (all loops); `undefined` when not analyzed or without a filter. */
+    rowsRemovedByFilter?: number;
+  }[];
   /** Nodes where the planner's row estimate was off by 10x or more. */
-  rowEstimateErrors: { node: string; estimated: number; actual: number }[];
+  rowEstimateErrors: {
+    /** The plan node, e.g. `Seq Scan on users`. */
+    node: string;
+    /** Rows the planner expected (all loops). */
+    estimated: number;
+    /** Rows the node actually produced (all loops). */
+    actual: number;
+  }[];
   /** Sorts that spilled to disk. */
-  diskSorts: { node: string; spaceKb?: number; method?: string }[];
+  diskSorts: {
+    /** The plan node. */
+    node: string;
+    /** Disk space the sort used, in kB. */
+    spaceKb?: number;
+    /** The sort method, e.g. `external merge`. */
+    method?: string;
+  }[];
   /** `CREATE INDEX …` where a selective filter scanned a large table; absent when no index would help. */
   indexSuggestion?: string;
   /** The raw plan (JSON), for tools. */
@@ -36,8 +71,11 @@ export interface PlanSummary {
   error?: string;
 }
 
+/** One problem the analyzer found in a scope, with where it came from and what to change. */
 export interface Finding {
+  /** What kind of problem. */
   kind: FindingKind;
+  /** The statement shape (libpg_query fingerprint); the same as in `CapturedQuery.fingerprint` and `IgnoreRule`. */
   fingerprint: string;
   /** N+1: statements in the group; duplicate: executions of the repeated statement; slow: slow executions. */
   count: number;
@@ -53,6 +91,7 @@ export interface Finding {
   suggestion: string;
   /** The entity (and relation) the statement loads, when known. */
   entity?: string;
+  /** N+1: the relation property to load instead of looping (e.g. `"user"`), when known. */
   relation?: string;
   /** Slow: the slowest duration; others: total duration of the group. */
   durationMs: number;
@@ -62,20 +101,30 @@ export interface Finding {
 
 /** What one scope (unit of work, `analyzer.scope`, HTTP request) ran and what the analyzer found. */
 export interface AnalysisReport {
+  /** Name of the scope: the unit of work's `name`, the `analyzer.scope` name, or the request. */
   scope: string;
+  /** Statements the scope ran (all of them, also when `queries` was cut at `maxQueriesPerReport`). */
   queryCount: number;
+  /** Sum of the statements' durations, in ms. */
   totalDurationMs: number;
+  /** The statements, in order, at most `maxQueriesPerReport` of them. */
   queries: CapturedQuery[];
+  /** The problems found; empty when there were none (or they were ignored). */
   findings: Finding[];
 }
 
 /** Totals per statement shape across all scopes (`analyzer.stats()`). */
 export interface FingerprintStats {
+  /** The statement shape. */
   fingerprint: string;
   /** A sample statement. */
   sql: string;
+  /** Executions across all scopes. */
   calls: number;
+  /** Total duration, in ms. */
   totalMs: number;
+  /** Mean duration, in ms. */
   meanMs: number;
+  /** Longest duration, in ms. */
   maxMs: number;
 }

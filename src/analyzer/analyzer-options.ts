@@ -13,8 +13,18 @@ export type AnalyzerMode = "off" | "log" | "warn" | "throw";
 export type IgnoreRule =
   | string
   | RegExp
-  | { kind?: FindingKind; fingerprint?: string; sql?: RegExp; callSite?: string | RegExp };
+  | {
+      /** Only findings of this kind. */
+      kind?: FindingKind;
+      /** Only findings of this statement shape (exact fingerprint). */
+      fingerprint?: string;
+      /** Only findings whose sample SQL matches. */
+      sql?: RegExp;
+      /** Only findings with a call-site frame containing (string) or matching (RegExp) this. */
+      callSite?: string | RegExp;
+    };
 
+/** Options of the query analyzer (`createUnitwork({ analyzer })`). */
 export interface QueryAnalyzerOptions {
   /** Default `"log"`, or `"off"` when `NODE_ENV` is `production`. */
   mode?: AnalyzerMode;
@@ -40,11 +50,17 @@ const ANALYZER_OPTION_KEYS: readonly (keyof QueryAnalyzerOptions)[] = [
 
 /** The analyzer options in effect (`uw.analyzer.options`): every default filled in. */
 export interface ResolvedAnalyzerOptions {
+  /** See {@link QueryAnalyzerOptions.mode}. */
   mode: AnalyzerMode;
+  /** Slow-statement threshold, in ms. */
   slowQueryMs: number;
+  /** Distinct parameter sets that make an N+1 (at least 2). */
   nPlusOneThreshold: number;
+  /** Whether slow statements are explained. */
   explainSlowQueries: boolean;
+  /** Findings dropped. */
   ignore: IgnoreRule[];
+  /** Statements a report keeps in `queries`. */
   maxQueriesPerReport: number;
 }
 

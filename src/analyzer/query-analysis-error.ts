@@ -23,6 +23,10 @@ import type { AnalysisReport } from "./analysis-report";
  */
 export class QueryAnalysisError extends UnitworkError {
   override readonly code = "QUERY_ANALYSIS_FAILED";
+  /**
+   * @param report The report of the scope, with its findings.
+   * @param message Overrides the default message (a list of the findings).
+   */
   constructor(readonly report: AnalysisReport, message?: string) {
     super(message ?? `query analysis of "${report.scope}" found ${report.findings.length} problem(s):\n${report.findings.map((f) => `  - ${f.kind} x${f.count} at ${f.callSite}: ${f.suggestion}`).join("\n")}`);
   }

@@ -66,7 +66,10 @@ export class QueryAnalyzer {
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
   readonly callSites: CallSiteTracer;
 
-  /** @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance. */
+  /**
+   * @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance.
+   * @param dataSource The TypeORM DataSource whose statements the analyzer sees.
+   */
   constructor(readonly dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
     this.#context = context;
     this.#settings = resolveAnalyzerOptions(options);
@@ -93,12 +96,22 @@ export class QueryAnalyzer {
     return new QueryAnalyzer(dataSource, context, unitOfWork, options, logger);
   }
 
-  /** The options in effect. */
+  /**
+   * The options in effect, defaults filled in.
+   *
+   * @example
+   * if (uw.analyzer.options.mode === "off") console.log("query analysis is disabled");
+   */
   get options(): Readonly<ResolvedAnalyzerOptions> {
     return this.#settings;
   }
 
-  /** Changes options at run time (e.g. `{ mode: "throw" }` in a test). */
+  /**
+   * Changes options at run time (e.g. `{ mode: "throw" }` in a test); options not given keep their value.
+   *
+   * @example
+   * beforeAll(() => uw.analyzer.configure({ mode: "throw", nPlusOneThreshold: 2 }));
+   */
   configure(options: QueryAnalyzerOptions): void {
     this.#settings = resolveAnalyzerOptions({ ...this.#settings, ...options });
     if (options.onReport) this.#listeners.push(options.onReport);
@@ -112,8 +125,17 @@ export class QueryAnalyzer {
    * Runs `fn` as one scope and returns its result with the report. Scopes nest: statements count in
    * every enclosing scope; only the outermost one logs or throws (`"throw"` mode). A scope captures
    * even in `"off"` mode, so the report is always filled.
+   *
+   * @example
+   * const { result: list, report } = await uw.analyzer.scope("list posts", () => posts.findMany({ relations: { author: true } }));
+   * console.log(report.queryCount, report.findings.length);
    */
-  async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{ result: R; report: AnalysisReport }> {
+  async scope<R>(name: string, fn: () => R | Promise<R>): Promise<{
+    /** What `fn` returned. */
+    result: R;
+    /** What the scope ran and found. */
+    report: AnalysisReport;
+  }> {
     await loadStatementParser();
     const scope = new AnalysisScope(name, this.#innermost());
     this.#explicitScopes++;
@@ -130,7 +152,16 @@ export class QueryAnalyzer {
     return { result, report };
   }
 
-  /** Calls `listener` with the report of every scope (also those without findings); returns an unsubscribe function. */
+  /**
+   * Calls `listener` with the report of every scope (also those without findings); returns an
+   * unsubscribe function. A listener that throws is logged, never breaks the scope.
+   *
+   * @example
+   * const unsubscribe = uw.analyzer.onReport((report) => {
+   *   if (report.findings.length) console.warn(report.scope, report.findings.map((f) => f.kind));
+   * });
+   * unsubscribe(); // later
+   */
   onReport(listener: (report: AnalysisReport) => void): () => void {
     this.#listeners.push(listener);
     return () => {
@@ -139,14 +170,26 @@ export class QueryAnalyzer {
     };
   }
 
-  /** Totals per statement shape across all statements seen (slowest total first). */
+  /**
+   * Totals per statement shape across all statements seen (slowest total first), inside scopes or not,
+   * since the analyzer was created or `resetStats()` was called. Only captured statements count, so
+   * nothing is counted in `"off"` mode outside explicit `scope()` calls.
+   *
+   * @example
+   * for (const s of uw.analyzer.stats().slice(0, 5)) console.log(s.calls, s.meanMs.toFixed(1), s.sql);
+   */
   stats(): FingerprintStats[] {
     return [...this.#totals.entries()]
       .map(([fingerprint, t]) => ({ fingerprint, sql: t.sql, calls: t.calls, totalMs: t.totalMs, meanMs: t.totalMs / t.calls, maxMs: t.maxMs }))
       .sort((a, b) => b.totalMs - a.totalMs);
   }
 
-  /** Forgets the totals of `stats()`. */
+  /**
+   * Forgets the totals of `stats()`.
+   *
+   * @example
+   * afterEach(() => uw.analyzer.resetStats());
+   */
   resetStats(): void {
     this.#totals.clear();
   }

@@ -13,23 +13,26 @@ import { Unitwork } from "./unitwork";
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories"];
 const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret"];
 
+/** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
 export interface CreateUnitworkOptions {
   /** A TypeORM DataSource for PostgreSQL; initialized here if it is not yet. */
   dataSource: DataSource;
-  /** Default `UnitOfWorkOptions` for units that begin a transaction. */
+  /** Default `UnitOfWorkOptions` for units that begin a transaction (e.g. `{ isolation: "REPEATABLE READ" }`). */
   defaults?: UnitOfWorkOptions;
-  /** `true`: a write outside a unit of work throws `NoActiveUnitOfWorkError`. */
+  /** `true`: a write outside a unit of work throws `NoActiveUnitOfWorkError`; default `false` (it auto-commits). */
   strict?: boolean;
   /** A pino-compatible logger; a pino logger named `unitwork` by default. */
   logger?: UnitworkLogger;
-  /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default, `{ mode: "off" }` to disable. */
+  /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default (`"off"` when `NODE_ENV` is `production`), `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, cursor secret. */
+  /** Page-size and offset limits, cursor secret; defaults `{ maxPageSize: 1000, maxOffset: 100_000 }` and a random per-process secret. */
   repositories?: Partial<RepositorySettings>;
 }
 
 /**
- * Sets unitwork up on a TypeORM DataSource.
+ * Sets unitwork up on a TypeORM DataSource: initializes it if needed (a failure to connect is a
+ * `ConnectionError`), then builds the unit of work, the repositories and the query analyzer. Bad
+ * options throw `InvalidConfigError` before any connection is opened.
  *
  * @example
  * const uw = await createUnitwork({ dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities }) });

@@ -4,11 +4,24 @@ import type { UnitworkLogger } from "../config";
 import type { RepositoryFactory } from "../repository";
 import { OWN_UNIT_OF_WORK, type UnitOfWork } from "../unit-of-work";
 
+/** What `uw.health()` found. */
 export interface HealthReport {
+  /** Whether the server answered. */
   ok: boolean;
+  /** Round-trip time of the check, in ms (until the failure when `ok` is `false`). */
   latencyMs: number;
+  /** The server's `server_version`, e.g. `"16.4"`; `null` when the check failed. */
   serverVersion: string | null;
-  pool: { total: number; idle: number; waiting: number };
+  /** The connection pool right now (all 0 when the pool cannot be read). */
+  pool: {
+    /** Open connections. */
+    total: number;
+    /** Open connections not in use. */
+    idle: number;
+    /** Requests waiting for a connection. */
+    waiting: number;
+  };
+  /** The error's message when `ok` is `false`; `undefined` otherwise. */
   error?: string;
 }
 
@@ -21,15 +34,26 @@ interface PoolLike {
 /**
  * One unitwork instance: a DataSource with its unit of work, repositories and analyzer.
  * Made by `createUnitwork`.
+ *
+ * @example
+ * const uw = await createUnitwork({ dataSource });
+ * const users = uw.repositories.create(User);
+ * await uw.unitOfWork.run(() => users.create({ email: "ada@example.com" }));
+ * console.log(await uw.health()); // { ok: true, latencyMs: 0.8, serverVersion: "16.4", pool: { total: 1, idle: 1, waiting: 0 } }
+ * await uw.close();
  */
 export class Unitwork {
   #closing?: Promise<void>;
 
   /** @internal */
   constructor(
+    /** The TypeORM DataSource, initialized. */
     readonly dataSource: DataSource,
+    /** Runs units of work (transactions) on the DataSource. */
     readonly unitOfWork: UnitOfWork,
+    /** Builds and caches repositories (`create`, `register`). */
     readonly repositories: RepositoryFactory,
+    /** The logger given to `createUnitwork`, else the default pino logger. */
     readonly logger: UnitworkLogger,
     /** Sees every statement of this DataSource: N+1, duplicate and slow findings per scope. */
     readonly analyzer: QueryAnalyzer,
@@ -40,7 +64,14 @@ export class Unitwork {
     return this.unitOfWork;
   }
 
-  /** Round-trips to the server. Never throws: a failure is `ok: false` with the error's message. */
+  /**
+   * Round-trips to the server (`SHOW server_version`). Never throws: a failure is `ok: false` with the
+   * error's message.
+   *
+   * @example
+   * const report = await uw.health();
+   * res.status(report.ok ? 200 : 503).json(report);
+   */
   async health(): Promise<HealthReport> {
     const started = performance.now();
     try {
@@ -51,7 +82,12 @@ export class Unitwork {
     }
   }
 
-  /** Waits for running units of work to finish, then destroys the DataSource (idempotent). */
+  /**
+   * Waits for running units of work to finish, then destroys the DataSource (idempotent).
+   *
+   * @example
+   * process.once("SIGTERM", () => void server.close(() => uw.close()));
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.unitOfWork.whenIdle();

@@ -2,7 +2,10 @@ import type { DataSourceOptions } from "typeorm";
 import { InvalidConfigError } from "../errors";
 
 /** TypeORM options for PostgreSQL as built by {@link dataSourceOptionsFromEnv}. */
-export type PostgresDataSourceOptions = Extract<DataSourceOptions, { type: "postgres" }>;
+export type PostgresDataSourceOptions = Extract<DataSourceOptions, {
+  /** TypeORM's driver: always `"postgres"`. */
+  type: "postgres";
+}>;
 
 
 /**

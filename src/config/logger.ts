@@ -5,9 +5,13 @@ import pino from "pino";
  * and console wrappers fit. Each method takes a context object (or a message) and an optional message.
  */
 export interface UnitworkLogger {
+  /** Detail for debugging: a retried unit of work, a failed request. */
   debug(obj: object | string, msg?: string): void;
+  /** Analyzer findings in `"log"` mode. */
   info(obj: object | string, msg?: string): void;
+  /** Analyzer findings in `"warn"` mode. */
   warn(obj: object | string, msg?: string): void;
+  /** Failures unitwork cannot throw to a caller (a failing `onReport` listener, an unexpected error in an HTTP adapter). */
   error(obj: object | string, msg?: string): void;
 }
 

@@ -11,7 +11,12 @@ const applicationContainers = new WeakMap<Unitwork, DependencyContainer>();
 /**
  * The application-level container of a unitwork: `parent` when given (it must have `registerUnitwork`
  * applied), else a child of tsyringe's global container with `registerUnitwork(…, uw)` done once per
- * unitwork instance.
+ * unitwork instance. `withUnitOfWork` and the adapters use it when no `container` option is given.
+ *
+ * @example
+ * const app = applicationContainer(uw); // the same container on every call for this uw
+ * const child = createRequestContainer(app, "req-42", () => uw.unitOfWork.current);
+ * const service = child.resolve(UserService);
  */
 export function applicationContainer(uw: Unitwork, parent?: DependencyContainer): DependencyContainer {
   if (parent) return parent;

@@ -23,7 +23,14 @@ export class RequestContext {
     this.#currentUnitOfWork = currentUnitOfWork;
   }
 
-  /** The unit of work of this request, or `undefined` for a route that opted out of one. */
+  /**
+   * The unit of work of this request, or `undefined` for a route that opted out of one
+   * (`transactional: false`).
+   *
+   * @example
+   * const request = scope.resolve(RequestContext); // in a withUnitOfWork handler
+   * request.unitOfWork?.onCommit(() => console.log(`request ${request.id} committed`));
+   */
   get unitOfWork(): UnitOfWorkContext | undefined {
     return this.#currentUnitOfWork();
   }

@@ -2,10 +2,15 @@ import { UnitworkError, type ErrorDetails } from "./unitwork-error";
 
 /** Fields PostgreSQL reports with an error, kept on every database error. */
 export interface DatabaseErrorDetails extends ErrorDetails {
+  /** The five-character SQLSTATE, e.g. `"23505"`. */
   sqlState?: string;
+  /** Name of the violated constraint. */
   constraint?: string;
+  /** Table the error is about. */
   table?: string;
+  /** Column the error is about. */
   column?: string;
+  /** The server's DETAIL line, e.g. `Key (email)=(ada@example.com) already exists.` */
   detail?: string;
   /** Row index in a bulk call, where the server's message lets us tell which row failed. */
   rowIndex?: number;
@@ -28,11 +33,17 @@ export interface DatabaseErrorDetails extends ErrorDetails {
  */
 export class DatabaseError extends UnitworkError {
   override readonly code: string = "DATABASE_ERROR";
+  /** The five-character SQLSTATE (e.g. `"23505"`); `undefined` when the failure was client-side (a dropped connection). */
   readonly sqlState?: string;
+  /** Name of the violated constraint; `undefined` when the server named none. */
   readonly constraint?: string;
+  /** Table the error is about; `undefined` when the server named none. */
   readonly table?: string;
+  /** Column the error is about (e.g. for a NOT NULL violation); `undefined` when the server named none. */
   readonly column?: string;
+  /** The server's DETAIL line (e.g. `Key (email)=(ada@example.com) already exists.`); `undefined` when there was none. */
   readonly detail?: string;
+  /** Index of the failing row in a bulk call, when the server's message tells which row; otherwise `undefined`. */
   rowIndex?: number;
 
   constructor(message: string, details: DatabaseErrorDetails = {}) {

@@ -1,7 +1,10 @@
 /** Context every unitwork error may carry: the statement that failed and its bound parameters. */
 export interface ErrorDetails {
+  /** The original error (from the driver, TypeORM or the application); becomes the error's `cause`. */
   cause?: unknown;
+  /** The SQL of the statement that failed. */
   sql?: string;
+  /** The bound parameters of that statement. */
   parameters?: readonly unknown[];
 }
 
@@ -24,9 +27,9 @@ export interface ErrorDetails {
 export class UnitworkError extends Error {
   /** Stable machine-readable code, e.g. `"NOT_FOUND"`, `"UNIQUE_VIOLATION"`; each subclass has its own. */
   readonly code: string = "UNITWORK_ERROR";
-  /** The SQL of the statement that failed, when a statement failed. */
+  /** The SQL of the statement that failed; `undefined` when no statement failed (or it is not known). */
   readonly sql?: string;
-  /** The statement's bound parameters, when known. */
+  /** The statement's bound parameters; `undefined` when not known. */
   readonly parameters?: readonly unknown[];
 
   constructor(message: string, details: ErrorDetails = {}) {

@@ -14,6 +14,11 @@ import { UnitworkError, type ErrorDetails } from "./unitwork-error";
  */
 export class NotFoundError extends UnitworkError {
   override readonly code = "NOT_FOUND";
+  /**
+   * @param entity Name of the entity that was looked up, e.g. `"User"`.
+   * @param id The id that was looked up (an object for a composite key).
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly entity: string, readonly id: unknown, details?: ErrorDetails) {
     super(`${entity} with id ${JSON.stringify(id)} was not found`, details);
   }
@@ -21,11 +26,15 @@ export class NotFoundError extends UnitworkError {
 
 /** One class-validator (or unitwork) rule that a value broke: the property, its broken constraints by name, nested issues. */
 export interface ValidationIssue {
+  /** The property (entity key) that failed. */
   property: string;
+  /** The value that was given for it. */
   value?: unknown;
+  /** Broken rules by name (e.g. `isEmail`) with their messages; may be empty when only `children` failed. */
   constraints: Record<string, string>;
-  /** Index of the row in a bulk call. */
+  /** Index of the row in a bulk call; `undefined` for a single-entity write. */
   row?: number;
+  /** Issues of a nested object (class-validator `@ValidateNested`); `undefined` when there are none. */
   children?: ValidationIssue[];
 }
 
@@ -47,6 +56,11 @@ export interface ValidationIssue {
  */
 export class ValidationError extends UnitworkError {
   override readonly code = "VALIDATION_FAILED";
+  /**
+   * @param entity Name of the entity whose input failed, e.g. `"User"`.
+   * @param issues Every property that failed, with its broken constraints.
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly entity: string, readonly issues: ValidationIssue[], details?: ErrorDetails) {
     super(`${entity} failed validation: ${summarize(issues)}`, details);
   }
@@ -76,6 +90,12 @@ function summarize(issues: ValidationIssue[]): string {
  */
 export class InvalidQueryError extends UnitworkError {
   override readonly code = "INVALID_QUERY";
+  /**
+   * @param message What is wrong.
+   * @param key The offending option, field or operator (e.g. `"sort"`, `"returning"`); `undefined` when the error is not tied to one key.
+   * @param allowed What would have been accepted in its place; `undefined` when there is no fixed list.
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(message: string, readonly key?: string, readonly allowed?: readonly string[], details?: ErrorDetails) {
     super(allowed && allowed.length ? `${message} (allowed: ${allowed.join(", ")})` : message, details);
   }
@@ -99,6 +119,11 @@ export class InvalidQueryError extends UnitworkError {
  */
 export class ConcurrencyError extends UnitworkError {
   override readonly code = "CONCURRENCY_CONFLICT";
+  /**
+   * @param entity Name of the entity, e.g. `"User"`.
+   * @param ids Primary keys of the rows that changed or vanished since they were read.
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly entity: string, readonly ids: readonly unknown[], details?: ErrorDetails) {
     super(`${entity} ${ids.map((id) => JSON.stringify(id)).join(", ")} changed since it was read (version mismatch)`, details);
   }
@@ -171,6 +196,11 @@ export class NoActiveUnitOfWorkError extends UnitworkError {
  */
 export class UnitOfWorkTimeoutError extends UnitworkError {
   override readonly code = "UNIT_OF_WORK_TIMEOUT";
+  /**
+   * @param timeoutMs The deadline that passed, in ms (the unit's own `timeoutMs` or the one it inherited).
+   * @param message Overrides the default message.
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly timeoutMs: number, message?: string, details?: ErrorDetails) {
     super(message ?? `unit of work exceeded its deadline of ${timeoutMs} ms; nothing was committed`, details);
   }
@@ -199,6 +229,9 @@ export class UnitOfWorkTimeoutError extends UnitworkError {
  */
 export class AfterCommitHookError extends UnitworkError {
   override readonly code = "AFTER_COMMIT_HOOK_FAILED";
+  /**
+   * @param errors The error of every hook that threw, in the order the hooks ran; the first becomes `cause`.
+   */
   constructor(readonly errors: readonly unknown[]) {
     super(`${errors.length} onCommit hook(s) failed after COMMIT; the data is committed`, { cause: errors[0] });
   }

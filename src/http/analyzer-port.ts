@@ -3,11 +3,27 @@
  * typed structurally so that http does not depend on the analyzer's implementation.
  */
 export interface AnalysisReportLike {
+  /** Name of the scope. */
   scope: string;
+  /** Statements the scope ran. */
   queryCount: number;
+  /** Sum of the statements' durations, in ms. */
   totalDurationMs: number;
+  /** The statements (`CapturedQuery` objects). */
   queries: readonly unknown[];
-  findings: readonly { kind: string; count?: number; fingerprint?: string; callSite?: string; suggestion?: string }[];
+  /** The analyzer's findings. */
+  findings: readonly {
+    /** `"n+1"`, `"duplicate"` or `"slow"`. */
+    kind: string;
+    /** How many statements the finding covers. */
+    count?: number;
+    /** The statement shape. */
+    fingerprint?: string;
+    /** `file:line:column` in application code. */
+    callSite?: string;
+    /** What to change. */
+    suggestion?: string;
+  }[];
 }
 
 /**

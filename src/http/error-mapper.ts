@@ -15,13 +15,26 @@ import {
 
 /** The JSON body of an error response: a stable `code`, a message safe to show, optional details and the request id. */
 export interface HttpErrorBody {
-  error: { code: string; message: string; details?: unknown; requestId?: string };
+  /** The error. */
+  error: {
+    /** The `UnitworkError` code (e.g. `"NOT_FOUND"`), `"INTERNAL_ERROR"`, or a client error's own code (`"BAD_REQUEST"` by default). */
+    code: string;
+    /** A message safe to show to the client. */
+    message: string;
+    /** Structured details (e.g. `{ entity, id }`, validation issues without their values); absent when there are none. */
+    details?: unknown;
+    /** The request id, when one was given. */
+    requestId?: string;
+  };
 }
 
 /** What {@link mapError} answers: the status, the JSON body and extra headers to send. */
 export interface HttpErrorResponse {
+  /** The HTTP status code. */
   status: number;
+  /** The JSON body. */
   body: HttpErrorBody;
+  /** Headers to add (e.g. `Retry-After` for a 503); `{}` when none. */
   headers: Record<string, string>;
   /** `true` for 5xx: the adapter logs these with the original error. */
   unexpected: boolean;

@@ -10,6 +10,11 @@
  * ```
  */
 export class HttpReply<B = unknown> {
+  /**
+   * @param status The HTTP status code.
+   * @param body The response body, sent as JSON; `undefined` sends no body.
+   * @param headers Extra response headers; default none.
+   */
   constructor(
     readonly status: number,
     readonly body: B,

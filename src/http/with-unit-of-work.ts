@@ -6,6 +6,7 @@ import { requestIdFrom } from "./request-id";
 
 /** What a wrapped handler gets besides its framework's request: the request id, the request's container and unit of work. */
 export interface RequestScope {
+  /** The request id (the caller's, or a fresh uuid). */
   readonly requestId: string;
   /** The request's child container; resolve services from it. */
   readonly container: DependencyContainer;
@@ -32,14 +33,19 @@ export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
 
 /** Per call: the request id (a header value; replaced by a fresh uuid when missing or unsafe) and a name for logs and reports. */
 export interface RequestInfo {
+  /** The incoming request id, e.g. the `X-Request-Id` header value; a fresh uuid is used when it is missing or unsafe. */
   requestId?: string | readonly string[];
+  /** Name of the unit of work and analyzer scope (default `"request"`); the `name` option wins over it. */
   name?: string;
 }
 
 /** What the wrapped handler produced, after COMMIT: the adapter sends it. */
 export interface ScopedOutcome<R> {
+  /** What the handler returned. */
   result: R;
+  /** The request id used. */
   requestId: string;
+  /** The request's analyzer report; `undefined` when the analyzer is off or `analyze: false`. */
   report?: AnalysisReportLike;
   /** Value for the `Server-Timing` header, when enabled and an analyzer report exists. */
   serverTiming?: string;

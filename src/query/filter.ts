@@ -4,23 +4,39 @@ import { SqlBindings } from "./sql-bindings";
 
 /** Comparison operators of a {@link Filter} field. */
 export interface FieldOperators<V> {
+  /** Equal to the value; `null` means `IS NULL`. */
   eq?: V | null;
+  /** Not equal (`IS DISTINCT FROM`, so NULL rows match); `null` means `IS NOT NULL`. */
   ne?: V | null;
+  /** Greater than. */
   gt?: V;
+  /** Greater than or equal. */
   gte?: V;
+  /** Less than. */
   lt?: V;
+  /** Less than or equal. */
   lte?: V;
+  /** Equal to one of the values (no `null` in the list; use `isNull`). */
   in?: readonly V[];
+  /** Equal to none of the values (no `null` in the list; use `isNull`). */
   notIn?: readonly V[];
+  /** SQL `LIKE` pattern (`%` and `_` are wildcards); strings only. */
   like?: string;
+  /** Case-insensitive `ILIKE` pattern; strings only. */
   ilike?: string;
+  /** Contains the text, matched literally (`%` and `_` are not wildcards); strings only. */
   contains?: string;
+  /** Starts with the text, matched literally; strings only. */
   startsWith?: string;
+  /** Ends with the text, matched literally; strings only. */
   endsWith?: string;
+  /** Between `from` and `to`, both inclusive (SQL `BETWEEN`). */
   between?: readonly [V, V];
+  /** `true`: `IS NULL`; `false`: `IS NOT NULL`. */
   isNull?: boolean;
 }
 
+/** @inline */
 type Scalar = string | number | boolean | bigint | Date | null;
 
 /**
@@ -46,8 +62,11 @@ export type FieldFilter<V> = NonNullable<V> extends Date
  * { status: "active", createdAt: { gte: new Date("2025-01-01") }, user: { email: { ilike: "%@acme.co" } } }
  */
 export type Filter<T> = { [K in keyof T]?: FieldFilter<T[K]> } & {
+  /** Every one of these filters matches (in addition to the fields beside it). */
   and?: Filter<T>[];
+  /** At least one of these filters matches. */
   or?: Filter<T>[];
+  /** This filter does not match. */
   not?: Filter<T>;
 };
 

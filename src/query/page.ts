@@ -3,23 +3,33 @@ import { describe } from "./column-value";
 
 /** One page of an offset listing. `total`/`totalPages` are `null` with `count: "none"`. */
 export interface Page<T> {
+  /** The entities of this page, at most `pageSize`. */
   items: T[];
+  /** Matching rows in all pages; `null` with `count: "none"`. */
   total: number | null;
+  /** This page's number, from 1. */
   page: number;
+  /** The requested page size. */
   pageSize: number;
+  /** Number of pages; `null` with `count: "none"`. */
   totalPages: number | null;
+  /** Whether a later page has rows. */
   hasNext: boolean;
+  /** Whether this is not the first page (`page > 1`). */
   hasPrevious: boolean;
 }
 
 /** One page of a keyset (cursor) listing. */
 export interface CursorPage<T> {
+  /** The entities of this page, at most `first`. */
   items: T[];
+  /** Cursors to continue from. */
   pageInfo: {
     /** Cursor of the first item (null on an empty page). */
     startCursor: string | null;
     /** Cursor of the last item; pass it as `after` for the next page. */
     endCursor: string | null;
+    /** Whether more rows follow `endCursor`. */
     hasNextPage: boolean;
   };
 }

@@ -12,8 +12,14 @@ import { filterOperator, operatorsIn, type OperatorGroup } from "./filter-operat
 export type ListFieldType = "auto" | "string" | "integer" | "number" | "boolean" | "date" | "uuid";
 
 /** A filterable field: its type, and optionally the operators allowed on it. */
-export type ListField = ListFieldType | { type: ListFieldType; operators?: readonly string[] };
+export type ListField = ListFieldType | {
+  /** How the value is coerced. */
+  type: ListFieldType;
+  /** Operators a client may use on the field (e.g. `["eq", "in"]`); default: every operator suiting `type`. */
+  operators?: readonly string[];
+};
 
+/** Options of {@link parseListQuery}: what a client may filter and sort on, and page limits. */
 export interface ParseListQueryOptions {
   /** Fields a client may filter on (dotted paths for relation fields), with their types; an array of names means `"auto"` for each. */
   filterable?: readonly string[] | Readonly<Record<string, ListField>>;
@@ -27,10 +33,15 @@ export interface ParseListQueryOptions {
   defaultSort?: string;
 }
 
+/** What {@link parseListQuery} returns: options for `paginate` (or `findMany`). */
 export interface ListQuery {
+  /** The filter, values coerced to the declared types; `{}` when the query has no `filter`. */
   where: Record<string, unknown>;
+  /** The `sort` parameter (`"-createdAt,name"`), else `defaultSort`; `undefined` when neither is given. */
   orderBy: string | undefined;
+  /** `page` from the query, from 1 (default 1). */
   page: number;
+  /** `pageSize` from the query (default `defaultPageSize`). */
   pageSize: number;
 }
 

@@ -7,11 +7,14 @@ import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
 import type { SqlBindings } from "./sql-bindings";
 
+/** A sort direction, in either case. */
 export type SortDirection = "ASC" | "DESC" | "asc" | "desc";
 
 /** One sort key with its NULLS placement (`"first"`/`"last"`; PostgreSQL's default when omitted). */
 export interface SortSpec {
+  /** Default `"ASC"`. */
   direction?: SortDirection;
+  /** Where NULLs go; default: last ascending, first descending (PostgreSQL's default). */
   nulls?: "first" | "last";
 }
 

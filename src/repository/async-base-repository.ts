@@ -385,7 +385,12 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     return this.#core.execute(call);
   }
 
-  /** The single-column primary key; `InvalidQueryError` for a composite one. */
+  /**
+   * The single-column primary key; `InvalidQueryError` for a composite one.
+   *
+   * @example
+   * const idColumn = this.primaryColumn().databaseName; // e.g. "id"
+   */
   protected primaryColumn(metadata = this.metadata): ColumnMetadata {
     const primaries = metadata.primaryColumns;
     if (primaries.length !== 1) {

@@ -7,6 +7,7 @@ import type { BulkEngine } from "./bulk-engine";
 import { RepositoryCore } from "./repository-core";
 import type { RepositoryRuntime } from "./repository-runtime";
 
+/** Any entity's repository (`AsyncBaseRepository<any>`); not exported, but named in the public `registrations`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRepository = AsyncBaseRepository<any>;
 /** Every repository class, the base one and registered subclasses, is built from one core. */

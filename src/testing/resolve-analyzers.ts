@@ -2,7 +2,10 @@ import { subscribe } from "node:diagnostics_channel";
 import { ANALYZER_CHANNEL, QueryAnalyzer, type AnalysisReport } from "../analyzer";
 
 /** Where the test helpers look for statements: one analyzer, or a unitwork (`uw.analyzer`). */
-export type AnalyzerSource = QueryAnalyzer | { analyzer: QueryAnalyzer };
+export type AnalyzerSource = QueryAnalyzer | {
+  /** The analyzer to use (`uw.analyzer`). */
+  analyzer: QueryAnalyzer;
+};
 
 // The analyzers created since this module was loaded, as the library announces them: test tooling's
 // own list (the library keeps none), used when a helper is not told which analyzer to use.

@@ -16,7 +16,9 @@ export type RollbackHook = (error: unknown) => unknown;
  * });
  */
 export interface UnitOfWorkContext {
+  /** Id of this scope within its unitwork instance, e.g. `"uow-12"` (each nested scope has its own). */
   readonly id: string;
+  /** The `name` option of this scope, else of the enclosing one; `undefined` when none was given. */
   readonly name: string | undefined;
   /** 0 for the outermost scope, +1 for each scope inside it. */
   readonly depth: number;

@@ -13,6 +13,7 @@ import { IllegalTransactionStateError, InvalidConfigError } from "../errors";
  */
 export type Propagation = "required" | "requiresNew" | "nested" | "mandatory" | "supports" | "notSupported" | "never";
 
+/** Transaction isolation level (`BEGIN ISOLATION LEVEL …`); PostgreSQL's default is `"READ COMMITTED"`. */
 export type IsolationLevel = "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABLE";
 
 /**
@@ -24,6 +25,7 @@ export type IsolationLevel = "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABL
  */
 export type RetryCondition = "serialization" | "deadlock" | "connection";
 
+/** When and how often a failed outermost unit of work is re-run (`UnitOfWorkOptions.retry`). */
 export interface RetryOptions {
   /** Total attempts including the first (>= 1). */
   attempts: number;
@@ -31,17 +33,31 @@ export interface RetryOptions {
   on?: readonly RetryCondition[];
   /** First backoff in ms (default 10); doubles each attempt, with full jitter. */
   baseDelayMs?: number;
-  /** Cap on one backoff (default 1000). */
+  /** Cap on one backoff in ms (default 1000). */
   maxDelayMs?: number;
 }
 
+/**
+ * Options of `unitOfWork.run`, `@Transactional` and `withUnitOfWork`; `createUnitwork({ defaults })`
+ * sets defaults for every outermost unit of work.
+ *
+ * @example
+ * await uw.unitOfWork.run(work, { isolation: "SERIALIZABLE", retry: { attempts: 5 }, timeoutMs: 5_000, name: "signup" });
+ */
 export interface UnitOfWorkOptions {
+  /** How to relate to a unit of work already active in the call chain; default `"required"`. */
   propagation?: Propagation;
+  /** Isolation of a new transaction (default: the server's, normally READ COMMITTED); joining one with another isolation throws `IllegalTransactionStateError`. */
   isolation?: IsolationLevel;
+  /** Begin the transaction `READ ONLY`; default `false`. */
   readOnly?: boolean;
-  /** Deadline for the whole unit, the wait for a pool connection included. */
+  /**
+   * Deadline in ms for the whole unit (every retry attempt and the wait for a pool connection
+   * included); past it the statement in flight is cancelled and `UnitOfWorkTimeoutError` is thrown.
+   * Inner units keep the enclosing deadline (an own `timeoutMs` can only shorten it). Default: none.
+   */
   timeoutMs?: number;
-  /** Re-run the whole work on 40001/40P01 (outermost unit only). */
+  /** Re-run the whole work on 40001/40P01 (outermost unit only; see {@link RetryOptions}); default: no retry. */
   retry?: RetryOptions;
   /** Shown in logs and analyzer reports. */
   name?: string;

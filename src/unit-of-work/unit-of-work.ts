@@ -34,7 +34,10 @@ export class UnitOfWork {
   readonly #deps: UnitRunnerDeps;
   readonly #units: UnitRunner;
 
-  /** @internal use `createUnitwork()`; `uw.unitOfWork` is the instance. */
+  /**
+   * @internal use `createUnitwork()`; `uw.unitOfWork` is the instance.
+   * @param dataSource The TypeORM DataSource this unit of work runs transactions on.
+   */
   constructor(readonly dataSource: DataSource, settings: UnitOfWorkSettings) {
     checkUnitOfWorkOptions(settings.defaults ?? {});
     this.#deps = {
@@ -64,7 +67,12 @@ export class UnitOfWork {
     return this.#deps.context.current.frame;
   }
 
-  /** How many outermost units of work are running now. */
+  /**
+   * How many outermost units of work are running now (begun and not yet committed or rolled back).
+   *
+   * @example
+   * console.log(`${uw.unitOfWork.activeCount} units of work still running`);
+   */
   get activeCount(): number {
     return this.#units.running;
   }
