@@ -57,6 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  counts.print();
   capture?.restore();
   await oracle?.end();
   await t?.close();
@@ -338,5 +339,4 @@ test("after the run: the canary and the data are untouched, the prototypes are c
   expect(await tablesDigest(oracle, TABLES)).toBe(digest);
   assertPrototypesClean(prototypes);
   expect(counts.total()).toBeGreaterThanOrEqual(RUNS.filter + RUNS.sort + RUNS.paging + RUNS.cursor);
-  counts.print();
 });
