@@ -116,7 +116,7 @@ export class WireCapture {
   }
 }
 
-const READ_OR_CONTROL = /^\s*(SELECT|BEGIN|START TRANSACTION|ROLLBACK|SAVEPOINT|RELEASE|SET LOCAL|SHOW)\b/i;
+const READ_OR_CONTROL = /^\s*(SELECT|BEGIN|START TRANSACTION|ROLLBACK|SAVEPOINT|RELEASE|SET LOCAL|SET TRANSACTION|SHOW)\b/i;
 
 /** The statements of a refused input that are neither reads nor transaction control (a COMMIT included). */
 export function forbiddenStatements(statements: string[]): string[] {
@@ -161,6 +161,16 @@ export async function oracleClient(url: string, capture?: WireCapture): Promise<
 /** A digest of whole tables' content, to prove a refused write left them as they were. */
 export async function tablesDigest(client: Client, tables: readonly string[]): Promise<string> {
   const parts = tables.map((t) => `(SELECT count(*) || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM ${t} x)`);
+  const { rows } = await client.query<{ d: string }>(`SELECT concat_ws(',', ${parts.join(", ")}) AS d`);
+  return rows[0]!.d;
+}
+
+/**
+ * A cheap marker of the committed content of tables: per table its row count and the newest row
+ * version (`xmin`). Any committed insert, update or delete changes it; a rolled-back one does not.
+ */
+export async function tablesMarker(client: Client, tables: readonly string[]): Promise<string> {
+  const parts = tables.map((t) => `(SELECT count(*) || '/' || coalesce(max(xmin::text::bigint), 0) FROM ${t})`);
   const { rows } = await client.query<{ d: string }>(`SELECT concat_ws(',', ${parts.join(", ")}) AS d`);
   return rows[0]!.d;
 }
