@@ -32,7 +32,7 @@ for (const validated of [true, false]) {
         const data = buildRows(e, specs);
         const options = withOption({ ...(validated ? { validate: true } : {}), ...(returning === undefined ? {} : { returning }), ...(strategy === undefined ? {} : { strategy }), ...(size === undefined ? {} : { chunkSize: size }) }, extra);
         const before = await rowCount(TABLE[e]);
-        const outcome = await write(cls, { e, rows: data.length > 10 ? `${data.length} rows, last ${describeInput(data.slice(-3))}` : data, options, how }, how, () => repo(e).bulkInsert(data as never, options as never));
+        const outcome = await write(cls, { e, rows: data.length > 10 ? `${data.length} rows, last ${describeInput(data.slice(-3))}` : data, options, how }, how, () => repo(e).bulkInsert(data as never, options as never), { e, rows: data });
         if (!outcome.answered) return;
         const result = outcome.result as { count: number; ids?: unknown[] };
         expect(result.count).toBe(data.length);
@@ -50,7 +50,7 @@ test(`bulkUpdate: ${RUNS.bulkUpdate} hostile row sets`, async () => {
     fc.asyncProperty(fc.constantFrom<EntityName>("fns", "logs", "users").chain((e) => fc.tuple(fc.constant(e), fc.array(fc.tuple(id, fc.array(mutation(e), { maxLength: 2 })), { maxLength: 5 }))), chunkSize, misspelt, mode, async ([e, entries], size, extra, how) => {
       const data = entries.map(([target, muts]) => toObject([...(target === undefined ? [] : [["id", target] as const]), ...muts.map(([k, v]) => [k, v] as const)]));
       const options = withOption(size === undefined ? {} : { chunkSize: size }, extra);
-      const outcome = await write("bulkUpdate", { e, data, options, how }, how, () => repo(e).bulkUpdate(data as never, options as never));
+      const outcome = await write("bulkUpdate", { e, data, options, how }, how, () => repo(e).bulkUpdate(data as never, options as never), { e, rows: data });
       if (!outcome.answered) return;
       const result = outcome.result as { count: number };
       expect(result.count).toBeLessThanOrEqual(data.length);
@@ -62,16 +62,19 @@ test(`bulkUpdate: ${RUNS.bulkUpdate} hostile row sets`, async () => {
 
 test(`bulkUpsert: ${RUNS.bulkUpsert} hostile row sets and conflict targets`, async () => {
   const conflict = fc.oneof({ weight: 3, arbitrary: fc.constant<unknown>("natural") }, { weight: 2, arbitrary: fc.constantFrom<unknown>(["userId", "name"], ["uuid"], ["email"], ["name"], ["id"], [], ["__proto__"], ["name; drop table canary"], "name", null, undefined, ["userId", "userId"], ["user"]) });
-  const update = fc.constantFrom<unknown>(undefined, [], ["runtime"], ["status", "runtime"], ["version"], ["id"], ["createdAt"], ["nope"], ["__proto__"], "runtime", null);
+  const update = fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constant<unknown>("natural") }, { weight: 3, arbitrary: fc.constantFrom<unknown>(undefined, [], ["runtime"], ["status", "runtime"], ["version"], ["id"], ["createdAt"], ["nope"], ["__proto__"], "runtime", null) });
   await fc.assert(
     fc.asyncProperty(fc.constantFrom<EntityName>("fns", "fns", "users", "logs").chain((e) => fc.tuple(fc.constant(e), fc.array(row(e), { maxLength: 5 }))), conflict, update, misspelt, mode, async ([e, specs], conflictPaths, updateColumns, extra, how) => {
       const data = buildRows(e, specs);
       // some rows hit existing keys, so both the insert and the update path run
-      for (const r of data.slice(0, 2)) if (r && typeof r === "object" && e === "fns") Object.assign(r, { name: "alpha", userId: 1 });
+      const first = data[0] as Record<string, unknown> | undefined;
+      if (first && typeof first === "object" && e === "fns") Object.assign(first, { name: "alpha", userId: 1 });
+      if (first && typeof first === "object" && e === "users") Object.assign(first, { email: "ada@acme.co" });
+      if (updateColumns === "natural") updateColumns = e === "fns" ? ["runtime"] : e === "users" ? ["isActive"] : ["message"];
       if (conflictPaths === "natural") conflictPaths = e === "fns" ? ["userId", "name"] : e === "users" ? ["email"] : ["uuid"];
       const options = withOption({ conflictPaths, ...(updateColumns === undefined ? {} : { updateColumns }) }, extra);
       const before = await rowCount(TABLE[e]);
-      const outcome = await write("bulkUpsert", { e, data, options, how }, how, () => repo(e).bulkUpsert(data as never, options as never));
+      const outcome = await write("bulkUpsert", { e, data, options, how }, how, () => repo(e).bulkUpsert(data as never, options as never), { e, rows: data });
       if (!outcome.answered) return;
       const result = outcome.result as { inserted: number; updated: number };
       expect(result.inserted + result.updated).toBeLessThanOrEqual(data.length);

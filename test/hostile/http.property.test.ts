@@ -105,9 +105,21 @@ afterAll(async () => {
 
 interface Request { method: string; path: string; body?: string; contentType?: string }
 
+/** Rows whose text holds U+FFFD: what PostgreSQL makes of a lone surrogate sent to a text column. */
+async function replacementChars(): Promise<number> {
+  const { rows } = await oracle.query<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM users WHERE strpos(email || coalesce(password_hash, ''), chr(65533)) > 0)
+      + (SELECT count(*) FROM functions WHERE strpos(name || runtime, chr(65533)) > 0)
+      + (SELECT count(*) FROM function_deployments WHERE strpos(image_tag || coalesce(s3_key, ''), chr(65533)) > 0)
+      + (SELECT count(*) FROM function_logs WHERE strpos(level || message, chr(65533)) > 0))::int AS n`,
+  );
+  return rows[0]!.n;
+}
+
 async function send(cls: string, server: TestServer, request: Request): Promise<void> {
   counts.tried(cls);
   const before = await tablesMarker(oracle, TABLES);
+  const altered = await replacementChars();
   const { result, error, statements } = await capture.during(async () => {
     const response = await fetch(server.url + request.path, {
       method: request.method,
@@ -137,6 +149,10 @@ async function send(cls: string, server: TestServer, request: Request): Promise<
     if (after !== before) throw new Error(`${cls}: HTTP ${status} (${text.slice(0, 200)}) but the tables changed for ${describeInput(request)}`);
     counts.refused(cls);
   } else {
+    // a lone surrogate in the body must be refused, not stored as U+FFFD
+    if (!/\ufffd|\\ufffd/i.test(request.body ?? "") && (await replacementChars()) !== altered) {
+      throw new Error(`${cls}: HTTP ${status}, and a text column now holds U+FFFD (a lone surrogate was stored altered) for ${describeInput(request)}`);
+    }
     counts.answered(cls);
   }
 }

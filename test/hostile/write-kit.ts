@@ -150,7 +150,7 @@ export async function rowCount(table: string): Promise<number> {
  * Runs one write in its mode and checks it: refusals are typed, early refusals send no write, and a
  * refusal (or a rollback) leaves every table as it was. Returns the answer, or undefined.
  */
-export async function write<R>(cls: string, input: unknown, how: "auto" | "commit" | "rollback", call: () => Promise<R>): Promise<{ answered: boolean; result?: R }> {
+export async function write<R>(cls: string, input: unknown, how: "auto" | "commit" | "rollback", call: () => Promise<R>, written?: { e: EntityName; rows: unknown[] }): Promise<{ answered: boolean; result?: R }> {
   counts.tried(cls);
   const before = await tablesMarker(oracle, TABLES);
   const wrapped = how === "auto" ? call : () => t.uw.unitOfWork.run(async () => {
@@ -169,6 +169,7 @@ export async function write<R>(cls: string, input: unknown, how: "auto" | "commi
     }
     const after = await tablesMarker(oracle, TABLES);
     if (after !== before) throw new Error(`${cls}: refused with ${(error as Error).constructor.name} (${(error as Error).message.slice(0, 200)}) but the tables changed (half-written) for ${describeInput(input)}`);
+    if (process.env.HOSTILE_DEBUG === cls) process.stdout.write(`${cls} refused: ${(error as Error).constructor.name}: ${(error as Error).message.slice(0, 160)}\n`);
     counts.refused(cls);
     return { answered: false };
   }
@@ -176,8 +177,32 @@ export async function write<R>(cls: string, input: unknown, how: "auto" | "commi
     const after = await tablesMarker(oracle, TABLES);
     if (after !== before) throw new Error(`${cls}: rolled back, but the tables changed for ${describeInput(input)}`);
   }
+  const unstorable = written && unstorableIn(written.e, written.rows);
+  if (unstorable) throw new Error(`${cls}: accepted ${unstorable}, which PostgreSQL cannot store unaltered, for ${describeInput(input)}`);
   counts.answered(cls);
   return { answered: true, result: rolledBack ? (error as Record<symbol, R>)[ROLLBACK] : result };
+}
+
+/** The text and json columns of each entity: a NUL or a lone surrogate in them must be refused. */
+const STORED_TEXT: Record<EntityName, string[]> = { fns: ["name", "runtime", "analysisResult"], logs: ["level", "message", "metadata"], users: ["email", "passwordHash"] };
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Where a row set would store a NUL or a lone UTF-16 surrogate (a string or JSON key in a text/json column). */
+export function unstorableIn(e: EntityName, rows: unknown[]): string | undefined {
+  const bad = (text: string) => text.includes("\u0000") || LONE_SURROGATE.test(text);
+  const scan = (value: unknown, depth: number): boolean => {
+    if (typeof value === "string") return bad(value);
+    if (value === null || typeof value !== "object" || depth > 64 || value instanceof Date) return false;
+    if (Array.isArray(value)) return value.length <= 10_000 && value.some((v) => scan(v, depth + 1));
+    return Object.keys(value).some((k) => bad(k) || scan((value as Record<string, unknown>)[k], depth + 1));
+  };
+  for (const [i, row] of rows.entries()) {
+    if (row === null || typeof row !== "object") continue;
+    for (const column of STORED_TEXT[e]) {
+      if (Object.prototype.hasOwnProperty.call(row, column) && scan((row as Record<string, unknown>)[column], 0)) return `row ${i}: ${column} = ${describeInput((row as Record<string, unknown>)[column]).slice(0, 80)}`;
+    }
+  }
+  return undefined;
 }
 
 /** Strings given for text columns are stored exactly (no U+FFFD, no truncation). */

@@ -16,7 +16,7 @@ test(`create: ${RUNS.create} hostile rows`, async () => {
     fc.asyncProperty(entity.chain((e) => fc.tuple(fc.constant(e), row(e))), mode, async ([e, spec], how) => {
       const data = buildRow(e, spec as RowSpec);
       const before = await rowCount(TABLE[e]);
-      const outcome = await write("create", { e, data, how }, how, () => repo(e).create(data as never));
+      const outcome = await write("create", { e, data, how }, how, () => repo(e).create(data as never), { e, rows: [data] });
       if (!outcome.answered) return;
       const created = outcome.result as Record<string, unknown>;
       expect(created.id).toBeDefined();
@@ -33,7 +33,7 @@ test(`update: ${RUNS.update} hostile ids and patches`, async () => {
       const patch = toObject(muts.map(([k, v]) => [k, v] as const));
       let idOrEntity: unknown = target;
       if (asEntity && typeof target === "number") idOrEntity = (await repo(e).getById(target as never)) ?? target;
-      const outcome = await write("update", { e, idOrEntity, patch, how }, how, () => repo(e).update(idOrEntity as never, patch as never));
+      const outcome = await write("update", { e, idOrEntity, patch, how }, how, () => repo(e).update(idOrEntity as never, patch as never), { e, rows: [patch] });
       if (!outcome.answered) return;
       const updated = outcome.result as Record<string, unknown>;
       expect(updated.id).toBeDefined();
