@@ -7,7 +7,7 @@ import { describeInput, hostileJson, hostileScalar, params, toObject } from "./h
  * `bulkUpsert`, `bulkDelete`): hostile rows, huge row sets, hostile and misspelt options, outside a
  * unit of work, inside one that commits and inside one that rolls back (see write-kit.ts).
  */
-const RUNS = { bulkInsertValidated: 300, bulkInsert: 250, bulkUpdate: 300, bulkUpsert: 300, bulkDelete: 200 };
+const RUNS = { bulkInsertValidated: 250, bulkInsert: 200, bulkUpdate: 250, bulkUpsert: 250, bulkDelete: 150 };
 const counts = useWriteFixture("hostile bulk writes");
 
 // ------------------------------------------------------------------ bulk writes

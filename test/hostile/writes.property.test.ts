@@ -6,7 +6,7 @@ import { params, toObject } from "./hostile";
  * Hostile input through the single-row writes (`create`, `update`, `delete`, `softDelete`, `restore`),
  * outside a unit of work, inside one that commits and inside one that rolls back (see write-kit.ts).
  */
-const RUNS = { create: 500, update: 450, delete: 200, softDelete: 200, restore: 200 };
+const RUNS = { create: 400, update: 350, delete: 150, softDelete: 150, restore: 150 };
 const counts = useWriteFixture("hostile single-row writes");
 
 // ------------------------------------------------------------------ single-row writes
