@@ -177,7 +177,7 @@ export async function write<R>(cls: string, input: unknown, how: "auto" | "commi
     const after = await tablesMarker(oracle, TABLES);
     if (after !== before) throw new Error(`${cls}: rolled back, but the tables changed for ${describeInput(input)}`);
   }
-  const unstorable = written && unstorableIn(written.e, written.rows);
+  const unstorable = written && (unstorableIn(written.e, written.rows) ?? twoValuesIn(written.e, written.rows));
   if (unstorable) throw new Error(`${cls}: accepted ${unstorable}, which PostgreSQL cannot store unaltered, for ${describeInput(input)}`);
   counts.answered(cls);
   return { answered: true, result: rolledBack ? (error as Record<symbol, R>)[ROLLBACK] : result };
@@ -200,6 +200,22 @@ export function unstorableIn(e: EntityName, rows: unknown[]): string | undefined
     if (row === null || typeof row !== "object") continue;
     for (const column of STORED_TEXT[e]) {
       if (Object.prototype.hasOwnProperty.call(row, column) && scan((row as Record<string, unknown>)[column], 0)) return `row ${i}: ${column} = ${describeInput((row as Record<string, unknown>)[column]).slice(0, 80)}`;
+    }
+  }
+  return undefined;
+}
+
+/** Foreign-key columns and their relation properties: a row may give one column one value only. */
+const FOREIGN_KEYS: Record<EntityName, [string, string][]> = { fns: [["userId", "user"], ["organizationId", "organization"], ["activeDeploymentId", "activeDeployment"]], logs: [["functionId", "function"]], users: [] };
+
+/** A row that gives a foreign key twice (`userId` and a `user` object), which must be a ValidationError. */
+export function twoValuesIn(e: EntityName, rows: unknown[]): string | undefined {
+  for (const [i, row] of rows.entries()) {
+    if (row === null || typeof row !== "object") continue;
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(row, k) && (row as Record<string, unknown>)[k] !== undefined;
+    for (const [column, relation] of FOREIGN_KEYS[e]) {
+      const related = (row as Record<string, unknown>)[relation];
+      if (has(column) && has(relation) && related !== null && typeof related === "object") return `row ${i}: both ${column} and ${relation} (one column, two values)`;
     }
   }
   return undefined;
