@@ -1,5 +1,5 @@
 import { refuseUnknownOptions } from "../config";
-import { InvalidQueryError } from "../errors";
+import { InvalidConfigError, InvalidQueryError } from "../errors";
 import { describe, ISO_DATE, UUID } from "./column-value";
 import { isPlainObject, printable } from "./entity-fields";
 import { FROM_QUERY_STRING } from "./from-query-string";
@@ -74,6 +74,7 @@ const GROUPS_BY_TYPE: Record<ListFieldType, readonly OperatorGroup[]> = {
  */
 export function parseListQuery(query: unknown, options: ParseListQueryOptions = {}): ListQuery {
   refuseUnknownOptions(options, PARSE_LIST_QUERY_OPTION_KEYS, "parseListQuery");
+  checkOptions(options);
   if (!isPlainObject(query)) throw new InvalidQueryError(`the query must be an object, got ${describe(query)}`, "query");
   const input = expandBrackets(query);
   const maxPageSize = options.maxPageSize ?? 100;
@@ -81,6 +82,39 @@ export function parseListQuery(query: unknown, options: ParseListQueryOptions = 
   const page = input.page === undefined ? 1 : integer(input.page, "page", 1, Number.MAX_SAFE_INTEGER);
   const pageSize = input.pageSize === undefined ? defaultPageSize : integer(input.pageSize, "pageSize", 1, maxPageSize);
   return { where: parseFilter(input.filter, options.filterable), orderBy: parseSortParam(input.sort, options) , page, pageSize };
+}
+
+/** The developer's options, checked before any client input: a bad one is `InvalidConfigError`. */
+function checkOptions(options: ParseListQueryOptions): void {
+  const bad = (what: string) => {
+    throw new InvalidConfigError(`parseListQuery: ${what}`);
+  };
+  for (const name of ["maxPageSize", "defaultPageSize"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) bad(`${name} must be an integer of at least 1, got ${describe(value)}`);
+  }
+  const { sortable, filterable, defaultSort } = options;
+  if (sortable !== undefined && !(Array.isArray(sortable) && sortable.every((s) => typeof s === "string"))) bad("sortable must be an array of field names");
+  if (defaultSort !== undefined && typeof defaultSort !== "string") bad(`defaultSort must be a string like "-createdAt", got ${describe(defaultSort)}`);
+  if (filterable === undefined) return;
+  if (Array.isArray(filterable)) {
+    if (!filterable.every((f) => typeof f === "string")) bad("filterable must list field names, or map them to their types");
+    return;
+  }
+  if (!isPlainObject(filterable)) bad("filterable must list field names, or map them to their types");
+  for (const [name, field] of Object.entries(filterable)) {
+    const type = typeof field === "string" ? field : isPlainObject(field) ? field.type : undefined;
+    if (typeof type !== "string" || !Object.prototype.hasOwnProperty.call(GROUPS_BY_TYPE, type)) {
+      bad(`filterable.${name} must be one of ${Object.keys(GROUPS_BY_TYPE).join(", ")} (or { type, operators }), got ${describe(field)}`);
+    }
+    const operators = isPlainObject(field) ? field.operators : undefined;
+    if (operators !== undefined) {
+      const known = operatorsIn(GROUPS_BY_TYPE[type as ListFieldType]);
+      if (!Array.isArray(operators) || !operators.every((op) => typeof op === "string" && known.includes(op as never))) {
+        bad(`filterable.${name}.operators must list operators of a ${String(type)} field (${known.join(", ")})`);
+      }
+    }
+  }
 }
 
 function parseSortParam(sort: unknown, options: ParseListQueryOptions): string | undefined {

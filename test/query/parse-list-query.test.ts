@@ -1,5 +1,5 @@
 import { FunctionEntity, FunctionInvocation, User } from "../../examples/domain";
-import { InvalidQueryError, parseListQuery } from "../../src";
+import { InvalidConfigError, InvalidQueryError, parseListQuery } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
 /** The mark parseListQuery puts on its `where` (text values are converted with the column types). */
@@ -104,4 +104,15 @@ describe("parseListQuery output in a repository", () => {
     // without the parseListQuery mark, text stays text and is refused for an integer column
     await expect(inv.findMany({ where: { durationMs: "50" } as never })).rejects.toThrow(InvalidQueryError);
   });
+});
+
+test.each<[string, Record<string, unknown>]>([
+  ["defaultPageSize 0", { defaultPageSize: 0 }],
+  ["maxPageSize NaN", { maxPageSize: Number.NaN }],
+  ["a null filterable field", { filterable: { name: null } }],
+  ["sortable as a string", { sortable: "name" }],
+  ["defaultSort as a number", { defaultSort: 5 }],
+  ["an unknown operator", { filterable: { name: { type: "string", operators: ["regex"] } } }],
+])("a bad option is InvalidConfigError before any input is read: %s", (_label, options) => {
+  expect(() => parseListQuery({}, options as never)).toThrow(InvalidConfigError);
 });
