@@ -7,6 +7,7 @@ export * from "./errors/unitwork-error";
 export * from "./errors/usage-errors";
 export * from "./errors/database-errors";
 export * from "./errors/connection-errors";
+export * from "./errors/unsupported-mapping-error";
 export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions, type UnitworkLogger } from "./config";
 export type {
   Filter,
@@ -64,6 +65,8 @@ export {
   type CursorPaginateOptions,
   type RelationStrategy,
   type RepositorySettings,
+  type EntityRepositorySettings,
+  type WriteOptions,
   type BulkRowsInput,
   type BulkInsertOptions,
   type BulkInsertResult,

@@ -10,7 +10,7 @@ import { initialize } from "./initialize";
 import { Unitwork } from "./unitwork";
 
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories"];
-const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret"];
+const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
 
 export interface CreateUnitworkOptions {
   /** A TypeORM DataSource for PostgreSQL; initialized here if it is not yet. */
@@ -23,7 +23,7 @@ export interface CreateUnitworkOptions {
   logger?: UnitworkLogger;
   /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default, `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, cursor secret. */
+  /** Page-size and offset limits, cursor secret, whether writes run class-validator rules. */
   repositories?: Partial<RepositorySettings>;
 }
 

@@ -2,9 +2,10 @@ import type { ObjectLiteral } from "typeorm";
 import { ConcurrencyError } from "../errors";
 import type { BulkUpdateOptions, BulkUpdateResult, EntityId } from "../repository";
 import type { ColumnPlan, EntityPlan } from "./entity-plan";
+import { keyRefusal } from "../repository/writable-input";
 import { isIntegerColumn } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
-import { checkRowKeys, prepareColumns } from "./prepared-columns";
+import { checkRowKeys, prepareColumns, validateRows } from "./prepared-columns";
 import { primaryKeyTexts, requirePrimary } from "./primary-keys";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
@@ -30,6 +31,7 @@ export async function bulkUpdate(connection: BulkConnection, plan: EntityPlan, r
   try {
     for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       const statement = updateStatement(target, chunk, offset);
+      if (options.validate !== false) await validateRows(plan, chunk, offset, "update");
       await pipeline.push(async () => {
         count += await runUpdate(connection, primary, statement, stale);
         options.onProgress?.(offset + chunk.length);
@@ -64,7 +66,7 @@ interface UpdateStatement {
 
 /** Checks and renders one chunk as `UPDATE … FROM unnest(…)`. */
 function updateStatement({ plan, primary, columns, allowed, seen }: UpdateTarget, chunk: readonly ObjectLiteral[], offset: number): UpdateStatement {
-  checkRowKeys(plan.metadata, chunk, offset, allowed, (key) => refusal(plan, key));
+  checkRowKeys(plan, chunk, offset, allowed, (key) => refusal(plan, key));
   const keys = primaryKeyTexts(plan, chunk, offset, seen);
   const prepared = prepareColumns(plan.metadata, chunk, offset, columns);
   const version = plan.version ? prepareColumns(plan.metadata, chunk, offset, [plan.version])[0] : undefined;
@@ -106,16 +108,22 @@ async function runUpdate(connection: BulkConnection, primary: ColumnPlan, statem
 
 function allowedKeys(plan: EntityPlan, primary: ColumnPlan, columns: ColumnPlan[]): Set<string> {
   const allowed = new Set<string>([primary.property, ...(plan.version ? [plan.version.property] : [])]);
-  for (const [key, column] of plan.byKey) if (columns.includes(column)) allowed.add(key);
+  for (const [key, column] of plan.byKey) if (columns.includes(column) && !column.column.embeddedMetadata) allowed.add(key);
+  for (const embedded of plan.metadata.embeddeds) if (columns.some((c) => c.column.embeddedMetadata === embedded)) allowed.add(embedded.propertyName);
   return allowed;
 }
 
-/** Columns an update may set: not the key, not generated, not maintained by unitwork. */
+/**
+ * Columns an update may set: not the key, not generated, not maintained by unitwork, not the
+ * discriminator, and not a tree's structure (its columns, or the parent of a tree TypeORM maintains).
+ */
 function updatableColumns(plan: EntityPlan): ColumnPlan[] {
   const maintained = new Set([plan.createDate, plan.updateDate, plan.deleteDate, plan.version]);
+  const treeParent = plan.tree && plan.tree !== "adjacency-list" ? plan.metadata.treeParentRelation?.joinColumns[0] : undefined;
   const out: ColumnPlan[] = [];
-  for (const column of new Set(plan.byKey.values())) {
-    if (column === plan.primary || column.column.isPrimary || maintained.has(column) || column.catalog.generated === "s") continue;
+  for (const column of plan.insertColumns) {
+    const c = column.column;
+    if (column === plan.primary || c.isPrimary || maintained.has(column) || c === treeParent) continue;
     out.push(column);
   }
   return out;
@@ -125,5 +133,8 @@ function refusal(plan: EntityPlan, key: string): string {
   const column = plan.byKey.get(key);
   if (!column) return `${key} is not a column of ${plan.metadata.name}`;
   if (column.column.isPrimary) return `${key} is part of the primary key and cannot be changed`;
+  const reason = keyRefusal(plan.metadata, key, undefined, "update");
+  if (reason) return reason;
+  if (plan.tree) return `${key} places the node in its ${plan.tree} tree, which TypeORM maintains; move nodes with TypeORM's TreeRepository`;
   return `${key} is maintained by unitwork and cannot be set`;
 }

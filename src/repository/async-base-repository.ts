@@ -14,6 +14,7 @@ import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
 import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
+import type { WriteOptions } from "./write-options";
 
 /**
  * The repository of one entity. Every call uses the unit of work active in the caller's async call
@@ -240,12 +241,13 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /**
    * Validates and inserts one row; returns it as stored (defaults and generated values included).
+   * `{ validate: false }` skips the entity's class-validator rules for this call.
    *
    * @example
    * const user = await users.create({ email: "ada@example.com" });
    */
-  async create(data: DeepPartial<T>): Promise<T> {
-    return insertRow(this.#core, data);
+  async create(data: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
+    return insertRow(this.#core, data, options);
   }
 
   /**
@@ -256,8 +258,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const fn = await fns.getByIdOrFail(42);
    * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
-  async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
-    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id));
+  async update(idOrEntity: EntityId | T, patch: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
+    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id), options);
   }
 
   /**

@@ -25,6 +25,8 @@ export interface StatementText {
 export interface BulkPort {
   readonly metadata: EntityMetadata;
   readonly dataSource: DataSource;
+  /** Whether the call runs class-validator rules (its own `validate` option, else the repository's setting). */
+  validates(callOption: unknown): boolean;
   /** The manager to run on; with `write`, throws in strict mode outside a unit of work. */
   manager(write: boolean): EntityManager;
   /** Runs `work` in a savepoint of the active unit of work, or in a transaction of its own. */

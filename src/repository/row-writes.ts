@@ -1,5 +1,5 @@
 import type { DeepPartial, ObjectLiteral } from "typeorm";
-import { ConcurrencyError, InvalidQueryError, NotFoundError } from "../errors";
+import { ConcurrencyError, InvalidQueryError, NotFoundError, UnsupportedMappingError } from "../errors";
 import { quoteIdentifier } from "../query";
 import type { ColumnMetadata } from "../query/column-metadata";
 import { checkId, type EntityId } from "./entity-id";
@@ -7,14 +7,22 @@ import { assertValid } from "./entity-validator";
 import { hydrate } from "./hydrate";
 import type { RepositoryCore } from "./repository-core";
 import { assertWritable } from "./writable-input";
+import type { WriteOptions } from "./write-options";
 
 /** `create`: validates and inserts one row; returns it as stored. @internal */
-export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>, data: DeepPartial<T>): Promise<T> {
+export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>, data: DeepPartial<T>, options: WriteOptions): Promise<T> {
   const metadata = core.metadata;
   assertWritable(metadata, data as ObjectLiteral, "create");
+  if (core.validates(options.validate)) await assertValid(metadata, data as ObjectLiteral, "create");
   const entity = core.dataSource.manager.create(core.target, data);
-  await assertValid(metadata, entity, false);
+  if (metadata.discriminatorColumn && metadata.discriminatorValue !== undefined) metadata.discriminatorColumn.setEntityValue(entity, metadata.discriminatorValue);
   const manager = core.manager(true);
+  if (maintainedTree(metadata)) {
+    // closure rows, paths and nested-set bounds are computed by TypeORM's save(), node by node
+    const saved = await core.execute(() => manager.save(core.target, entity));
+    const where = Object.fromEntries(metadata.primaryColumns.map((c) => [c.propertyName, c.getEntityValue(saved)]));
+    return core.execute(() => manager.findOneOrFail(core.target, { where: where as never }));
+  }
   const result = await core.execute(() => manager.createQueryBuilder().insert().into(core.target).values(entity as never).returning("*").execute());
   return hydrate<T>(core.dataSource, metadata, (result.raw as Record<string, unknown>[])[0]!);
 }
@@ -23,7 +31,7 @@ export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>
  * `update`: one `UPDATE … RETURNING *` of a live row, at the version read when the entity has a
  * `@VersionColumn`; `exists` tells a stale version (`ConcurrencyError`) from a missing row. @internal
  */
-export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, idOrEntity: EntityId | T, patch: DeepPartial<T>, exists: (id: EntityId) => Promise<boolean>): Promise<T> {
+export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, idOrEntity: EntityId | T, patch: DeepPartial<T>, exists: (id: EntityId) => Promise<boolean>, options: WriteOptions): Promise<T> {
   const metadata = core.metadata;
   const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
   checkId(metadata, pk, id);
@@ -31,8 +39,11 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   const versionColumn = metadata.versionColumn;
   const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
   const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
-  const candidate = core.dataSource.manager.create(core.target, values as DeepPartial<T>);
-  await assertValid(metadata, candidate, true);
+  if (core.validates(options.validate)) await assertValid(metadata, patch as ObjectLiteral, "update");
+  const parent = maintainedTree(metadata) ? metadata.treeParentRelation : undefined;
+  if (parent && (patch as ObjectLiteral)[parent.propertyName] !== undefined) {
+    throw new UnsupportedMappingError(metadata.name, `tree (${metadata.treeType})`, `update cannot move a node to another parent; move it with TypeORM's save() or TreeRepository`);
+  }
   const manager = core.manager(true);
   const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
   if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
@@ -46,6 +57,11 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
     throw new NotFoundError(metadata.name, id);
   }
   return hydrate<T>(core.dataSource, metadata, rows[0]!);
+}
+
+/** Whether TypeORM keeps structure for the tree (anything but a plain adjacency list). */
+function maintainedTree(metadata: { treeType?: string }): boolean {
+  return metadata.treeType !== undefined && metadata.treeType !== "adjacency-list";
 }
 
 /** `delete`: removes the row for good; whether there was one. @internal */
