@@ -7,7 +7,8 @@ import type { DataSource, EntityMetadata, ObjectLiteral } from "typeorm";
 export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, metadata: EntityMetadata, row: Record<string, unknown>): T {
   const entity = metadata.create() as T;
   for (const column of metadata.columns) {
-    if (!(column.databaseName in row)) continue;
+    // a relation's key with no @Column of its own is not a property: TypeORM's loads leave it out too
+    if (!(column.databaseName in row) || (column.isVirtual && column.relationMetadata)) continue;
     const value = dataSource.driver.prepareHydratedValue(row[column.databaseName], column);
     column.setEntityValue(entity, value);
   }

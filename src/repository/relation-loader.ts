@@ -1,6 +1,7 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { isToMany, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
+import type { ColumnMetadata } from "../query/column-metadata";
 import type { RepositoryCore } from "./repository-core";
 
 /** The part of a repository core the loader runs statements through. */
@@ -25,9 +26,10 @@ async function loadRelation(core: StatementRunner, metadata: EntityMetadata, par
   const [parentName, childName] = pairs[0]!;
   const parentColumn = metadata.columns.find((c) => c.databaseName === parentName)!;
   const related = relatedMetadata(relation);
+  const keyOf = parentColumn.isVirtual ? await storedKeys(core, metadata, parents, parentColumn) : (parent: ObjectLiteral) => parentColumn.getEntityValue(parent) as unknown;
   const keys = new Map<string, unknown>();
   for (const parent of parents) {
-    const value = parentColumn.getEntityValue(parent) as unknown;
+    const value = keyOf(parent);
     if (value !== null && value !== undefined) keys.set(String(value), value);
   }
   const many = isToMany(relation);
@@ -50,9 +52,27 @@ async function loadRelation(core: StatementRunner, metadata: EntityMetadata, par
     });
   }
   for (const parent of parents) {
-    const value = parentColumn.getEntityValue(parent) as unknown;
+    const value = keyOf(parent);
     const found = value === null || value === undefined ? undefined : byKey.get(String(value));
     parent[relation.propertyName] = many ? found ?? [] : found?.[0] ?? null;
   }
   return children;
+}
+
+/**
+ * The foreign key of a to-one relation declared without a `@Column` for it (`@ManyToOne() author`):
+ * loaded entities do not carry it, so it is read from the parents' rows, by primary key, in one
+ * statement.
+ */
+async function storedKeys(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], column: ColumnMetadata): Promise<(parent: ObjectLiteral) => unknown> {
+  const primaries = metadata.primaryColumns;
+  if (primaries.length !== 1) throw new InvalidQueryError(`${metadata.name}.${column.propertyName}: relations of entities with a composite key and no @Column for the foreign key cannot be loaded yet`, column.propertyName);
+  const pk = primaries[0]!;
+  const qb = core.manager(false).createQueryBuilder(metadata.target, "p").withDeleted()
+    .select(`"p".${quoteIdentifier(pk.databaseName)}`, "uwq_pk")
+    .addSelect(`"p".${quoteIdentifier(column.databaseName)}`, "uwq_fk")
+    .where(`"p".${quoteIdentifier(pk.databaseName)} = ANY(:uwqParents)`, { uwqParents: parents.map((p) => pk.getEntityValue(p) as unknown) });
+  const rows = (await core.execute(() => qb.getRawMany())) as { uwq_pk: unknown; uwq_fk: unknown }[];
+  const byParent = new Map(rows.map((row) => [String(row.uwq_pk), row.uwq_fk]));
+  return (parent) => byParent.get(String(pk.getEntityValue(parent)));
 }
