@@ -59,6 +59,8 @@ export {
   type RepositoryClass,
   type RepositoryOf,
   type EntityId,
+  type EntityKey,
+  type CompositeId,
   type GetByIdOptions,
   type FindManyOptions,
   type PaginateOptions,

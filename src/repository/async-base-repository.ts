@@ -4,7 +4,7 @@ import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, t
 import type { ColumnMetadata } from "../query/column-metadata";
 import { OWN_UNIT_OF_WORK, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
-import { checkId, type EntityId } from "./entity-id";
+import { checkKey, keyOfEntity, type EntityId, type EntityKey } from "./entity-id";
 import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
@@ -82,8 +82,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const fn = await fns.getById(42, { relations: { user: true } });
    */
-  async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
-    return findById(this.#core, this.primaryColumn(), id, options);
+  async getById(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T | null> {
+    return findById(this.#core, id, options);
   }
 
   /**
@@ -92,7 +92,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const user = await users.getByIdOrFail(id); // NotFoundError → 404 in the HTTP adapters
    */
-  async getByIdOrFail(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T> {
+  async getByIdOrFail(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T> {
     const found = await this.getById(id, options);
     if (!found) throw new NotFoundError(this.metadata.name, id);
     return found;
@@ -104,11 +104,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * if (!(await users.existsById(id))) throw new NotFoundError("User", id);
    */
-  async existsById(id: EntityId): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    return this.exists({ [pk.propertyName]: id } as Filter<T>);
+  async existsById(id: EntityKey): Promise<boolean> {
+    return this.exists(checkKey(this.metadata, id).filter as Filter<T>);
   }
 
   /**
@@ -215,9 +212,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    */
   async reload(entity: T): Promise<T> {
     const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
     if (entity === null || typeof entity !== "object") throw new InvalidQueryError("reload takes an entity", "entity");
-    const id = pk.getEntityValue(entity) as EntityId;
+    const id = keyOfEntity(metadata, entity);
     const fresh = await this.getById(id, { withDeleted: true });
     if (!fresh) throw new NotFoundError(metadata.name, id);
     for (const column of metadata.columns) {
@@ -258,8 +254,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const fn = await fns.getByIdOrFail(42);
    * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
-  async update(idOrEntity: EntityId | T, patch: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
-    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id), options);
+  async update(idOrEntity: EntityKey | T, patch: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
+    return updateRow(this.#core, idOrEntity, patch, (id) => this.existsById(id), options);
   }
 
   /**
@@ -268,8 +264,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const deleted = await fns.delete(42);
    */
-  async delete(id: EntityId): Promise<boolean> {
-    return deleteRow(this.#core, this.primaryColumn(), id);
+  async delete(id: EntityKey): Promise<boolean> {
+    return deleteRow(this.#core, id);
   }
 
   /**
@@ -280,8 +276,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.softDelete(id);
    * await users.getById(id); // null; getById(id, { withDeleted: true }) still finds it
    */
-  async softDelete(id: EntityId): Promise<boolean> {
-    return markDeleted(this.#core, this.primaryColumn(), id, "softDelete");
+  async softDelete(id: EntityKey): Promise<boolean> {
+    return markDeleted(this.#core, id, "softDelete");
   }
 
   /**
@@ -291,8 +287,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.softDelete(id);
    * await users.restore(id); // true
    */
-  async restore(id: EntityId): Promise<boolean> {
-    return markDeleted(this.#core, this.primaryColumn(), id, "restore");
+  async restore(id: EntityKey): Promise<boolean> {
+    return markDeleted(this.#core, id, "restore");
   }
 
   // ---------------------------------------------------------------- bulk (see src/bulk)

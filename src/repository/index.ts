@@ -1,6 +1,6 @@
 export { AsyncBaseRepository } from "./async-base-repository";
 export { RepositoryFactory } from "./repository-factory";
-export type { EntityId } from "./entity-id";
+export type { CompositeId, EntityId, EntityKey } from "./entity-id";
 export type { FindManyOptions, GetByIdOptions, PaginateOptions, CursorPaginateOptions, RelationStrategy } from "./find-options";
 export type * from "./bulk-options";
 export type { EntityRepositorySettings, RepositorySettings } from "./repository-settings";

@@ -1,8 +1,7 @@
-import type { DeepPartial, ObjectLiteral } from "typeorm";
+import type { DeepPartial, EntityMetadata, ObjectLiteral } from "typeorm";
 import { ConcurrencyError, InvalidQueryError, NotFoundError, UnsupportedMappingError } from "../errors";
 import { quoteIdentifier } from "../query";
-import type { ColumnMetadata } from "../query/column-metadata";
-import { checkId, type EntityId } from "./entity-id";
+import { checkKey, isKeyObject, keyCondition, keyOfEntity, type EntityKey } from "./entity-id";
 import { assertValid } from "./entity-validator";
 import { hydrate } from "./hydrate";
 import type { RepositoryCore } from "./repository-core";
@@ -17,8 +16,9 @@ export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   const entity = core.dataSource.manager.create(core.target, data);
   if (metadata.discriminatorColumn && metadata.discriminatorValue !== undefined) metadata.discriminatorColumn.setEntityValue(entity, metadata.discriminatorValue);
   const manager = core.manager(true);
-  if (maintainedTree(metadata)) {
-    // closure rows, paths and nested-set bounds are computed by TypeORM's save(), node by node
+  if (maintainedTree(metadata) || writesToMany(metadata, data as ObjectLiteral)) {
+    // closure rows, paths and nested-set bounds are computed by TypeORM's save(), node by node; the
+    // join-table rows of a many-to-many relation and the keys of one-to-many children are written by it too
     const saved = await core.execute(() => manager.save(core.target, entity));
     const where = Object.fromEntries(metadata.primaryColumns.map((c) => [c.propertyName, c.getEntityValue(saved)]));
     return core.execute(() => manager.findOneOrFail(core.target, { where: where as never }));
@@ -31,21 +31,23 @@ export async function insertRow<T extends ObjectLiteral>(core: RepositoryCore<T>
  * `update`: one `UPDATE … RETURNING *` of a live row, at the version read when the entity has a
  * `@VersionColumn`; `exists` tells a stale version (`ConcurrencyError`) from a missing row. @internal
  */
-export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, idOrEntity: EntityId | T, patch: DeepPartial<T>, exists: (id: EntityId) => Promise<boolean>, options: WriteOptions): Promise<T> {
+export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>, idOrEntity: EntityKey | T, patch: DeepPartial<T>, exists: (id: EntityKey) => Promise<boolean>, options: WriteOptions): Promise<T> {
   const metadata = core.metadata;
-  const id = (typeof idOrEntity === "object" ? pk.getEntityValue(idOrEntity) : idOrEntity) as EntityId;
-  checkId(metadata, pk, id);
+  const isEntity = typeof idOrEntity === "object" && idOrEntity !== null && !isKeyObject(metadata, idOrEntity);
+  const key = checkKey(metadata, isEntity ? keyOfEntity(metadata, idOrEntity as T) : idOrEntity);
+  const id = key.id;
   assertWritable(metadata, patch as ObjectLiteral, "update");
   const versionColumn = metadata.versionColumn;
   const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
-  const expectedVersion = patchVersion ?? (typeof idOrEntity === "object" && versionColumn ? versionColumn.getEntityValue(idOrEntity) : undefined);
+  const expectedVersion = patchVersion ?? (isEntity && versionColumn ? versionColumn.getEntityValue(idOrEntity as T) : undefined);
   if (core.validates(options.validate)) await assertValid(metadata, patch as ObjectLiteral, "update");
   const parent = maintainedTree(metadata) ? metadata.treeParentRelation : undefined;
   if (parent && (patch as ObjectLiteral)[parent.propertyName] !== undefined) {
     throw new UnsupportedMappingError(metadata.name, `tree (${metadata.treeType})`, `update cannot move a node to another parent; move it with TypeORM's save() or TreeRepository`);
   }
   const manager = core.manager(true);
-  const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(`${quoteIdentifier(pk.databaseName)} = :id`, { id });
+  const condition = keyCondition(key);
+  const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(condition.sql, condition.parameters);
   if (metadata.deleteDateColumn) qb.andWhere(`${quoteIdentifier(metadata.deleteDateColumn.databaseName)} IS NULL`);
   if (versionColumn && expectedVersion !== undefined) {
     qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
@@ -59,29 +61,34 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   return hydrate<T>(core.dataSource, metadata, rows[0]!);
 }
 
+/** Whether the input sets a to-many relation (join-table rows, or the children's foreign keys). */
+function writesToMany(metadata: EntityMetadata, input: ObjectLiteral): boolean {
+  return metadata.relations.some((r) => (r.isManyToMany || r.isOneToMany) && input[r.propertyName] !== undefined);
+}
+
 /** Whether TypeORM keeps structure for the tree (anything but a plain adjacency list). */
 function maintainedTree(metadata: { treeType?: string }): boolean {
   return metadata.treeType !== undefined && metadata.treeType !== "adjacency-list";
 }
 
 /** `delete`: removes the row for good; whether there was one. @internal */
-export async function deleteRow<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, id: EntityId): Promise<boolean> {
-  checkId(core.metadata, pk, id);
+export async function deleteRow<T extends ObjectLiteral>(core: RepositoryCore<T>, id: EntityKey): Promise<boolean> {
+  const key = checkKey(core.metadata, id);
   const manager = core.manager(true);
-  const result = await core.execute(() => manager.delete(core.target, { [pk.propertyName]: id } as never));
+  const result = await core.execute(() => manager.delete(core.target, key.filter as never));
   return (result.affected ?? 0) > 0;
 }
 
 /** `softDelete` / `restore`: sets or clears the `@DeleteDateColumn` of a live / deleted row. @internal */
-export async function markDeleted<T extends ObjectLiteral>(core: RepositoryCore<T>, pk: ColumnMetadata, id: EntityId, action: "softDelete" | "restore"): Promise<boolean> {
+export async function markDeleted<T extends ObjectLiteral>(core: RepositoryCore<T>, id: EntityKey, action: "softDelete" | "restore"): Promise<boolean> {
   const metadata = core.metadata;
-  checkId(metadata, pk, id);
+  const key = checkKey(metadata, id);
   const deleteDate = metadata.deleteDateColumn;
   if (!deleteDate) throw new InvalidQueryError(`${metadata.name} has no @DeleteDateColumn, so it cannot be ${action === "softDelete" ? "soft-deleted" : "restored"}`, action);
   const manager = core.manager(true);
   const qb = (action === "softDelete" ? manager.createQueryBuilder().softDelete() : manager.createQueryBuilder().restore())
     .from(core.target)
-    .where(`${quoteIdentifier(pk.databaseName)} = :id`, { id })
+    .where(keyCondition(key).sql, keyCondition(key).parameters)
     .andWhere(`${quoteIdentifier(deleteDate.databaseName)} IS ${action === "softDelete" ? "NULL" : "NOT NULL"}`);
   const result = await core.execute(() => qb.execute());
   return (result.affected ?? 0) > 0;
