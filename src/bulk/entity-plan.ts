@@ -77,14 +77,15 @@ const INTEGER_TYPES = new Set<unknown>(["int", "int2", "int4", "integer", "small
 export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata, catalog: TableCatalog): EntityPlan {
   const plans = new Map<ColumnMetadata, ColumnPlan>();
   for (const column of metadata.columns) {
-    // a virtual column is a relation's foreign key with no @Column of its own: still a real column
-    if ((column.isVirtual && !column.relationMetadata) || column.isVirtualProperty) continue;
+    // a virtual column that is a relation's foreign key with no @Column of its own, or the
+    // single-table-inheritance discriminator, is still a real column of the table
+    if ((column.isVirtual && !column.relationMetadata && !column.isDiscriminator) || column.isVirtualProperty) continue;
     const live = catalog.columns.get(column.databaseName);
     if (!live) throw new InvalidConfigError(`${metadata.name}.${column.propertyName}: column ${column.databaseName} is missing from table ${catalog.table} (schema out of sync?)`);
     plans.set(column, columnPlan(dataSource, column, live));
   }
   const plan = (column: ColumnMetadata | undefined) => (column ? plans.get(column) : undefined);
-  const maintained = new Set([metadata.createDateColumn, metadata.updateDateColumn, metadata.deleteDateColumn, metadata.versionColumn, metadata.discriminatorColumn].filter(Boolean));
+  const maintained = new Set([metadata.createDateColumn, metadata.updateDateColumn, metadata.deleteDateColumn, metadata.versionColumn].filter(Boolean));
   const primary = metadata.primaryColumns.length === 1 ? plan(metadata.primaryColumns[0]) : undefined;
 
   const insertColumns: ColumnPlan[] = [];
@@ -92,7 +93,7 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
   const insertFixed: EntityPlan["insertFixed"] = [];
   for (const [column, p] of plans) {
     if (p.catalog.generated === "s") continue;
-    if (maintained.has(column)) {
+    if (maintained.has(column) || column.isDiscriminator) {
       if (column.isDiscriminator) {
         const value = metadata.discriminatorValue;
         if (value !== undefined) insertFixed.push({ plan: p, text: () => value });
@@ -158,8 +159,10 @@ function columnPlan(dataSource: DataSource, column: ColumnMetadata, live: Catalo
     databaseName: column.databaseName,
     quoted: quoteIdentifier(column.databaseName),
     type,
-    arrayType: type.endsWith("[]") ? "text[]" : `${type}[]`,
-    elementCast: type.endsWith("[]") ? `::${type}` : "",
+    // array columns travel as text elements (unnest would flatten them), and so does box, whose
+    // array literal separates elements with ";" rather than ","
+    arrayType: type.endsWith("[]") || type === "box" ? "text[]" : `${type}[]`,
+    elementCast: type.endsWith("[]") || type === "box" ? `::${type}` : "",
     catalog: live,
     read: direct ? (row) => row[property] : (row) => column.getEntityValue(row),
     toText: makeToText(column, dataSource.driver),

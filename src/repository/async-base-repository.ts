@@ -8,7 +8,7 @@ import { checkKey, keyOfEntity, type EntityId, type EntityKey } from "./entity-i
 import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
-import { planList } from "./list-plan";
+import { planList, withEagerRelations } from "./list-plan";
 import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
@@ -196,7 +196,9 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async loadRelations(entities: readonly T[], relations: Relations<T>, options: { withDeleted?: boolean } = {}): Promise<T[]> {
     if (!Array.isArray(entities)) throw new InvalidQueryError("loadRelations takes an array of entities", "entities");
     const metadata = this.metadata;
-    const nodes = parseRelations(metadata, relations);
+    // the requested relations, each with the eager relations of what it loads (as TypeORM's relations option)
+    const requested = parseRelations(metadata, relations);
+    const nodes = withEagerRelations(metadata, requested, 0).filter((node) => requested.some((r) => r.relation === node.relation));
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
     const core = this.#core;
     await core.tagged("internal", `loadRelations ${metadata.name}`, () => loadRelationTree(core, metadata, list, nodes, options.withDeleted === true));

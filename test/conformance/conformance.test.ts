@@ -5,9 +5,10 @@
  */
 import type { CheckResult, MappingCase } from "./harness";
 import { runCase } from "./run-case";
+import { generatedCases } from "./cases/generated";
 import { typeormSampleCases } from "./cases/typeorm-samples";
 
-const CASES: MappingCase[] = [...typeormSampleCases];
+const CASES: MappingCase[] = [...typeormSampleCases, ...generatedCases];
 const all: CheckResult[] = [];
 
 afterAll(() => {

@@ -19,8 +19,13 @@ export interface MappingCase {
   /** Writes what the rows refer to, through TypeORM; its result is given to `rows`. */
   setup?: (dataSource: DataSource) => Promise<Record<string, unknown>>;
   rows: (tag: number, context: Record<string, unknown>) => ObjectLiteral[];
-  /** Filters compared between `findMany({ where })` and TypeORM's `find({ where })` (same object). */
-  filters?: (context: Record<string, unknown>) => ObjectLiteral[];
+  /**
+   * Filters compared between `findMany({ where })` and TypeORM's `find({ where })`: the same object
+   * where the two agree (equality, nesting), or `{ uw, orm }` where operators are spelt differently.
+   */
+  filters?: (context: Record<string, unknown>) => (ObjectLiteral | FilterPair)[];
+  /** Statements run on the fresh database before TypeORM connects (e.g. `CREATE SCHEMA`). */
+  sql?: string[];
   /** Sort keys compared (`{ title: "ASC" }`); the primary key is the tie-breaker on both sides. */
   orders?: ObjectLiteral[];
   /** Relation names compared between `relations`/`loadRelations` and TypeORM's `relations`. */
@@ -33,6 +38,16 @@ export interface MappingCase {
   ignore?: string[];
   /** Methods that refuse this mapping with a typed error naming it: method → error class name. */
   refused?: Record<string, string>;
+}
+
+/** One filter in unitwork's spelling and TypeORM's (`{ startsWith: "a" }` and `Like("a%")`). */
+export interface FilterPair {
+  uw: ObjectLiteral;
+  orm: ObjectLiteral;
+}
+
+export function isPair(filter: ObjectLiteral | FilterPair | undefined): filter is FilterPair {
+  return filter !== undefined && "uw" in filter && "orm" in filter && Object.keys(filter).length === 2;
 }
 
 export interface CheckResult {
@@ -102,9 +117,10 @@ export interface Sides {
 }
 
 /** unitwork's and TypeORM's answers to `find` with a filter, an order and relations. */
-export async function bothFind(s: Sides, where: ObjectLiteral | undefined, order: ObjectLiteral, relations?: string[]): Promise<[unknown, unknown]> {
+export async function bothFind(s: Sides, filter: ObjectLiteral | FilterPair | undefined, order: ObjectLiteral, relations?: string[]): Promise<[unknown, unknown]> {
   const rel = relations && Object.fromEntries(relations.map((r) => [r, true]));
+  const [where, ormWhere] = isPair(filter) ? [filter.uw, filter.orm] : [filter, filter];
   const ours = await s.repo.findMany({ where: where as Filter<ObjectLiteral>, orderBy: order as never, relations: rel as never, limit: 1000 });
-  const theirs = await s.orm.find({ where, order, relations: rel, take: 1000 } as never);
+  const theirs = await s.orm.find({ where: ormWhere, order, relations: rel, take: 1000 } as never);
   return [plain(ours, new Set()), plain(theirs, new Set())];
 }
