@@ -46,6 +46,8 @@ export interface EntityPlan {
   table: string;
   /** Single-column primary key, or undefined for a composite one. */
   primary?: ColumnPlan;
+  /** Every primary key column (one for a single-column key). */
+  primaries: ColumnPlan[];
   keyGeneration?: KeyGeneration;
   /** Columns an insert may take from input (the generated key, dates and version excluded). */
   insertColumns: ColumnPlan[];
@@ -59,6 +61,8 @@ export interface EntityPlan {
   generatedColumns: ColumnPlan[];
   /** The plans of calls with `keepGenerated: true` (without, with the generated key), made on first use. */
   keeping?: [EntityPlan?, EntityPlan?];
+  /** To-many relation properties (many-to-many, one-to-many), which set-based writes do not write. */
+  toMany: string[];
   /** A tree entity's kind (`closure-table`, `materialized-path`, `nested-set`, `adjacency-list`). */
   tree?: string;
   /** Input keys an insert accepts: column properties plus owning relation properties. */
@@ -122,6 +126,7 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
     metadata,
     table: catalog.table,
     primary,
+    primaries: metadata.primaryColumns.map((c) => plan(c)).filter((p): p is ColumnPlan => p !== undefined),
     keyGeneration: primary ? keyGeneration(primary, catalog.table) : undefined,
     insertColumns,
     insertFixed,
@@ -129,6 +134,7 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
     rules: hasValidationRules(metadata),
     keyPairs: relationsWithKeyColumns(metadata),
     tree: metadata.treeType,
+    toMany: metadata.relations.filter((r) => r.isManyToMany || r.isOneToMany).map((r) => r.propertyName),
     insertKeys,
     byKey,
     createDate: plan(metadata.createDateColumn),

@@ -1,5 +1,5 @@
 import type { EntityMetadata, ObjectLiteral } from "typeorm";
-import { ValidationError, type ValidationIssue } from "../errors";
+import { UnsupportedMappingError, ValidationError, type ValidationIssue } from "../errors";
 import type { ColumnPlan, EntityPlan } from "./entity-plan";
 import { validationIssues } from "../repository/entity-validator";
 import { foreignKeyConflicts } from "../repository/writable-input";
@@ -55,6 +55,7 @@ export function prepareColumns(metadata: EntityMetadata, rows: readonly ObjectLi
  * object beside its own foreign-key column with another value. @internal
  */
 export function checkRowKeys(plan: EntityPlan, rows: readonly unknown[], offset: number, allowed: ReadonlySet<string>, refusal: (key: string) => string): void {
+  if (plan.toMany.length) refuseToMany(plan, rows, offset);
   const issues: ValidationIssue[] = [];
   const pairs = plan.keyPairs.length ? plan.keyPairs : undefined;
   for (let r = 0; r < rows.length && issues.length < MAX_ISSUES; r++) {
@@ -76,6 +77,28 @@ export function checkRowKeys(plan: EntityPlan, rows: readonly unknown[], offset:
     if (pairs) issues.push(...foreignKeyConflicts(plan.metadata, row as ObjectLiteral, pairs, offset + r));
   }
   if (issues.length) throw new ValidationError(plan.metadata.name, issues);
+}
+
+/**
+ * Set-based writes fill the entity's own table only: a row that sets a to-many relation (join-table
+ * rows of a many-to-many, the children's keys of a one-to-many) is refused, where TypeORM's insert()
+ * would silently drop it.
+ */
+function refuseToMany(plan: EntityPlan, rows: readonly unknown[], offset: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as ObjectLiteral | null;
+    if (row === null || typeof row !== "object") continue;
+    for (const key of plan.toMany) {
+      if (row[key] === undefined) continue;
+      const relation = plan.metadata.relations.find((x) => x.propertyName === key)!;
+      const kind = relation.isManyToMany ? "many-to-many" : "one-to-many";
+      throw new UnsupportedMappingError(
+        plan.metadata.name,
+        `${kind} relation ${key}`,
+        `bulk writes fill ${plan.metadata.tableName} only (row ${offset + r} sets ${key}); write it with create()/update(), or ${relation.isManyToMany ? "bulkInsert the join table's rows" : "set the children's relation in their own bulk call"}`,
+      );
+    }
+  }
 }
 
 /** Runs the entity's class-validator rules on each row (what the row gives only). @internal */

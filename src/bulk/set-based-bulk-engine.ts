@@ -12,7 +12,7 @@ import type {
   BulkUpdateResult,
   BulkUpsertOptions,
   BulkUpsertResult,
-  EntityId,
+  EntityKey,
 } from "../repository";
 import { BulkConnection } from "./bulk-connection";
 import { bulkDelete, type DeleteMode } from "./bulk-delete";
@@ -45,19 +45,19 @@ export class SetBasedBulkEngine implements BulkEngine {
     return this.run(port, "bulkUpsert", (connection, plan) => bulkUpsert(connection, refuseTree(plan, "bulkUpsert"), rows, { ...options, validate }));
   }
 
-  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "delete");
   }
 
-  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "softDelete");
   }
 
-  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "restore");
   }
 
-  private remove<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
+  private remove<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
     const name = mode === "delete" ? "bulkDelete" : mode === "softDelete" ? "bulkSoftDelete" : "bulkRestore";
     return this.run(port, name, (connection, plan) => bulkDelete(connection, plan, idsOrFilter, mode));
   }

@@ -4,7 +4,7 @@ import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, t
 import type { ColumnMetadata } from "../query/column-metadata";
 import { OWN_UNIT_OF_WORK, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
-import { checkKey, keyOfEntity, type EntityId, type EntityKey } from "./entity-id";
+import { checkKey, keyOfEntity, type EntityKey } from "./entity-id";
 import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
@@ -331,7 +331,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await logs.bulkDelete({ createdAt: { lt: cutoff } });
    */
-  bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkDelete(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().delete(this.#core, idsOrFilter);
   }
 
@@ -341,7 +341,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await users.bulkSoftDelete([3, 4, 5]);
    */
-  bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkSoftDelete(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().softDelete(this.#core, idsOrFilter);
   }
 
@@ -351,7 +351,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await users.bulkRestore({ email: { endsWith: "@acme.co" } });
    */
-  bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkRestore(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().restore(this.#core, idsOrFilter);
   }
 

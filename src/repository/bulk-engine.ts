@@ -10,7 +10,7 @@ import type {
   BulkUpsertOptions,
   BulkUpsertResult,
 } from "./bulk-options";
-import type { EntityId } from "./entity-id";
+import type { EntityKey } from "./entity-id";
 
 /** A statement, for naming it in a translated error. @internal */
 export interface StatementText {
@@ -44,7 +44,7 @@ export interface BulkEngine {
   insert<T extends ObjectLiteral>(port: BulkPort, rows: BulkRowsInput<T>, options: BulkInsertOptions): Promise<BulkInsertResult>;
   update<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult>;
   upsert<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult>;
-  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
-  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
-  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
+  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
+  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
+  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
 }

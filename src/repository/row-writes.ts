@@ -1,5 +1,5 @@
-import type { DeepPartial, EntityMetadata, ObjectLiteral } from "typeorm";
-import { ConcurrencyError, InvalidQueryError, NotFoundError, UnsupportedMappingError } from "../errors";
+import type { DeepPartial, EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
+import { ConcurrencyError, InvalidQueryError, NotFoundError, UnsupportedMappingError, ValidationError } from "../errors";
 import { quoteIdentifier } from "../query";
 import { checkKey, isKeyObject, keyCondition, keyOfEntity, type EntityKey } from "./entity-id";
 import { assertValid } from "./entity-validator";
@@ -45,6 +45,14 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   if (parent && (patch as ObjectLiteral)[parent.propertyName] !== undefined) {
     throw new UnsupportedMappingError(metadata.name, `tree (${metadata.treeType})`, `update cannot move a node to another parent; move it with TypeORM's save() or TreeRepository`);
   }
+  const links = metadata.relations.filter((r) => (r.isManyToMany || r.isOneToMany) && values[r.propertyName] !== undefined);
+  const oneToMany = links.find((r) => r.isOneToMany);
+  if (oneToMany) {
+    throw new UnsupportedMappingError(metadata.name, `one-to-many relation ${oneToMany.propertyName}`, `update sets ${metadata.name}'s own columns; set each child's relation in the child's repository`);
+  }
+  for (const relation of links) delete values[relation.propertyName];
+  // only join-table rows change: the row itself is still touched (version, update date, existence)
+  if (links.length && !Object.keys(values).length) for (const pk of metadata.primaryColumns) values[pk.propertyName] = () => quoteIdentifier(pk.databaseName);
   const manager = core.manager(true);
   const condition = keyCondition(key);
   const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(condition.sql, condition.parameters);
@@ -58,7 +66,16 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
     if (versionColumn && expectedVersion !== undefined && (await exists(id))) throw new ConcurrencyError(metadata.name, [id]);
     throw new NotFoundError(metadata.name, id);
   }
+  for (const relation of links) await replaceLinks(core, relation, key.filter, (patch as ObjectLiteral)[relation.propertyName]);
   return hydrate<T>(core.dataSource, metadata, rows[0]!);
+}
+
+/** Makes the join-table rows of a many-to-many relation of one row exactly `related` (entities or ids). */
+async function replaceLinks<T extends ObjectLiteral>(core: RepositoryCore<T>, relation: RelationMetadata, id: Record<string, unknown>, related: unknown): Promise<void> {
+  if (!Array.isArray(related)) throw new ValidationError(core.metadata.name, [{ property: relation.propertyName, value: related, constraints: { type: `${relation.propertyName} is a many-to-many relation: give an array` } }]);
+  const builder = () => core.manager(true).createQueryBuilder().relation(core.target, relation.propertyName).of(id);
+  const current = await core.execute(() => builder().loadMany());
+  await core.execute(() => builder().addAndRemove(related, current));
 }
 
 /** Whether the input sets a to-many relation (join-table rows, or the children's foreign keys). */

@@ -201,6 +201,7 @@ export const typeormSampleCases: MappingCase[] = [
     filters: () => [{ categories: { name: "zoo" } }, { categories: { name: "animals" } }],
     relations: ["categories"],
     patch: () => ({ title: "patched" }),
+    refused: { bulkInsert: "UnsupportedMappingError" },
   },
   {
     name: "many-to-many, custom join table",
@@ -211,6 +212,7 @@ export const typeormSampleCases: MappingCase[] = [
     rows: (tag, ctx) => five((i) => ({ title: `post #${tag} ${i}`, categories: (ctx.categories as NamedCategory[]).slice(0, i % 3).map((c) => ({ id: c.id })) })),
     filters: () => [{ categories: { name: "b" } }],
     relations: ["categories"],
+    refused: { bulkInsert: "UnsupportedMappingError" },
   },
   {
     name: "many-to-many, inverse side",
