@@ -7,6 +7,7 @@ export * from "./errors/unitwork-error";
 export * from "./errors/usage-errors";
 export * from "./errors/database-errors";
 export * from "./errors/connection-errors";
+export * from "./errors/unsupported-mapping-error";
 export { dataSourceOptionsFromEnv, type PostgresDataSourceOptions, type UnitworkLogger } from "./config";
 export type {
   Filter,
@@ -58,12 +59,16 @@ export {
   type RepositoryClass,
   type RepositoryOf,
   type EntityId,
+  type EntityKey,
+  type CompositeId,
   type GetByIdOptions,
   type FindManyOptions,
   type PaginateOptions,
   type CursorPaginateOptions,
   type RelationStrategy,
   type RepositorySettings,
+  type EntityRepositorySettings,
+  type WriteOptions,
   type BulkRowsInput,
   type BulkInsertOptions,
   type BulkInsertResult,

@@ -11,7 +11,7 @@ import { initialize } from "./initialize";
 import { Unitwork } from "./unitwork";
 
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories"];
-const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret"];
+const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
 
 /** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
 export interface CreateUnitworkOptions {
@@ -25,7 +25,7 @@ export interface CreateUnitworkOptions {
   logger?: UnitworkLogger;
   /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default (`"off"` when `NODE_ENV` is `production`), `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, cursor secret; defaults `{ maxPageSize: 1000, maxOffset: 100_000 }` and a random per-process secret. */
+  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }` and a random cursor secret per instance. */
   repositories?: Partial<RepositorySettings>;
 }
 

@@ -3,7 +3,7 @@ import { InvalidQueryError } from "../errors";
 import { applyFilter, type Filter } from "../query";
 import type { BulkDeleteResult } from "../repository";
 import type { EntityPlan } from "./entity-plan";
-import { idTexts, requirePrimary } from "./primary-keys";
+import { keyColumnTexts } from "./primary-keys";
 import { arrayLiteral } from "./sql-text";
 import type { BulkConnection } from "./bulk-connection";
 
@@ -17,14 +17,18 @@ export type DeleteMode = "delete" | "softDelete" | "restore";
  * 10,000 keys) or by a checked `Filter<T>` (`WHERE key IN (SELECT … WHERE <filter>)`). @internal
  */
 export async function bulkDelete<T extends ObjectLiteral>(connection: BulkConnection, plan: EntityPlan, idsOrFilter: readonly unknown[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
-  const primary = requirePrimary(plan, operationName(mode));
   const action = actionSql(plan, mode);
   if (Array.isArray(idsOrFilter)) {
-    const texts = idTexts(plan, idsOrFilter);
+    const keys = keyColumnTexts(plan, idsOrFilter as ObjectLiteral[], 0, new Map(), false);
+    const columns = plan.primaries;
+    // one key: `= ANY($1)`; a composite key: the rows whose key tuple is among the unnested ids
+    const where = plan.primary
+      ? `t.${plan.primary.quoted} = ANY($1::${plan.primary.arrayType})`
+      : `(${columns.map((c) => `t.${c.quoted}`).join(", ")}) IN (SELECT * FROM unnest(${columns.map((c, j) => `$${j + 1}::${c.arrayType}`).join(", ")}))`;
     let count = 0;
-    for (let start = 0; start < texts.length; start += DEFAULT_DELETE_CHUNK) {
-      const sql = `${action.head} WHERE t.${primary.quoted} = ANY($1::${primary.arrayType})${action.condition}`;
-      const result = await connection.query(sql, [arrayLiteral(texts.slice(start, start + DEFAULT_DELETE_CHUNK))]);
+    for (let start = 0; start < idsOrFilter.length; start += DEFAULT_DELETE_CHUNK) {
+      const parameters = keys.map((texts) => arrayLiteral(texts.slice(start, start + DEFAULT_DELETE_CHUNK)));
+      const result = await connection.query(`${action.head} WHERE ${where}${action.condition}`, parameters);
       count += result.affected ?? 0;
     }
     return { count };
@@ -32,11 +36,11 @@ export async function bulkDelete<T extends ObjectLiteral>(connection: BulkConnec
   if (idsOrFilter === null || typeof idsOrFilter !== "object" || Object.keys(idsOrFilter).length === 0) {
     throw new InvalidQueryError(`${operationName(mode)} needs a list of ids or a non-empty filter (an empty filter would match every row)`);
   }
-  const qb = connection.manager.createQueryBuilder(plan.metadata.target, "e").select(`e.${primary.column.propertyPath}`);
+  const qb = connection.manager.createQueryBuilder(plan.metadata.target, "e").select(plan.primaries.map((c) => `e.${c.column.propertyPath}`));
   applyFilter(qb, plan.metadata, "e", idsOrFilter as Filter<ObjectLiteral>);
   if (mode !== "softDelete") qb.withDeleted();
   const [subquery, parameters] = qb.getQueryAndParameters();
-  const sql = `${action.head} WHERE t.${primary.quoted} IN (${subquery})${action.condition}`;
+  const sql = `${action.head} WHERE (${plan.primaries.map((c) => `t.${c.quoted}`).join(", ")}) IN (${subquery})${action.condition}`;
   const result = await connection.query(sql, parameters);
   return { count: result.affected ?? 0 };
 }

@@ -1,10 +1,10 @@
 import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import type { BulkUpsertOptions, BulkUpsertResult } from "../repository";
-import { writableInputIssues } from "../repository/writable-input";
-import type { ColumnPlan, EntityPlan } from "./entity-plan";
+import { keepingGenerated, type ColumnPlan, type EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
-import { checkRowKeys, prepareColumns, type PreparedColumn } from "./prepared-columns";
+import { keepOption, refusal } from "./bulk-insert";
+import { checkRowKeys, prepareColumns, validateRows, type PreparedColumn } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
 import type { BulkConnection } from "./bulk-connection";
@@ -18,7 +18,9 @@ export const DEFAULT_UPSERT_CHUNK = 10_000;
  * statements, so a column a row leaves out gets its default on insert and keeps its value on update.
  * @internal
  */
-export async function bulkUpsert<T>(connection: BulkConnection, plan: EntityPlan, rows: unknown, options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+export async function bulkUpsert<T>(connection: BulkConnection, entityPlan: EntityPlan, rows: unknown, options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
+  // upserted rows that give their generated keys keep them (ON CONFLICT on a natural key)
+  const plan = keepOption(options.keepGenerated) ? keepingGenerated(entityPlan, true) : entityPlan;
   const conflict = conflictColumns(plan, options.conflictPaths as unknown);
   const updatable = updateColumns(plan, conflict, options.updateColumns as unknown);
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPSERT_CHUNK);
@@ -26,7 +28,8 @@ export async function bulkUpsert<T>(connection: BulkConnection, plan: EntityPlan
   const pipeline = new StatementPipeline();
   try {
     for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
-      checkRowKeys(plan.metadata, chunk, offset, plan.insertKeys, (key) => writableInputIssues(plan.metadata, { [key]: null }, "create")[0]?.constraints.writable ?? `${key} cannot be upserted`);
+      checkRowKeys(plan, chunk, offset, plan.insertKeys, (key) => refusal(plan, key));
+      if (options.validate !== false) await validateRows(plan, chunk, offset, "create");
       const prepared = prepareColumns(plan.metadata, chunk, offset, plan.insertColumns);
       checkConflictKeys(prepared, conflict, chunk.length, offset);
       const groups = groupsBySetColumns(prepared, chunk.length);

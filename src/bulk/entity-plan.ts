@@ -5,6 +5,8 @@ import { InvalidConfigError } from "../errors";
 import { quoteIdentifier } from "../query";
 import type { CatalogColumn, TableCatalog } from "./table-catalog";
 import { makeToText, type ToText } from "./value-text";
+import { hasValidationRules } from "../repository/entity-validator";
+import { relationsWithKeyColumns } from "../repository/writable-input";
 
 /** How the bulk engine reads, converts and writes one column. @internal */
 export interface ColumnPlan {
@@ -44,11 +46,25 @@ export interface EntityPlan {
   table: string;
   /** Single-column primary key, or undefined for a composite one. */
   primary?: ColumnPlan;
+  /** Every primary key column (one for a single-column key). */
+  primaries: ColumnPlan[];
   keyGeneration?: KeyGeneration;
   /** Columns an insert may take from input (the generated key, dates and version excluded). */
   insertColumns: ColumnPlan[];
-  /** Maintained columns without a database default, written by the engine on insert. */
+  /** Maintained columns without a database default (and the discriminator), written by the engine on insert. */
   insertFixed: { plan: ColumnPlan; text: () => string }[];
+  /** Whether the entity class has class-validator rules (checked once per plan). */
+  rules: boolean;
+  /** Relations whose foreign-key columns are properties too: a row must not give them two values. */
+  keyPairs: ReturnType<typeof relationsWithKeyColumns>;
+  /** Generated columns a call may take from its rows with `keepGenerated: true` (not identity ALWAYS, not stored expressions). */
+  generatedColumns: ColumnPlan[];
+  /** The plans of calls with `keepGenerated: true` (without, with the generated key), made on first use. */
+  keeping?: [EntityPlan?, EntityPlan?];
+  /** To-many relation properties (many-to-many, one-to-many), which set-based writes do not write. */
+  toMany: string[];
+  /** A tree entity's kind (`closure-table`, `materialized-path`, `nested-set`, `adjacency-list`). */
+  tree?: string;
   /** Input keys an insert accepts: column properties plus owning relation properties. */
   insertKeys: Set<string>;
   /** Column by input key (relations map to their join column). */
@@ -65,7 +81,9 @@ const INTEGER_TYPES = new Set<unknown>(["int", "int2", "int4", "integer", "small
 export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata, catalog: TableCatalog): EntityPlan {
   const plans = new Map<ColumnMetadata, ColumnPlan>();
   for (const column of metadata.columns) {
-    if (column.isVirtual || column.isVirtualProperty) continue;
+    // a virtual column that is a relation's foreign key with no @Column of its own, or the
+    // single-table-inheritance discriminator, is still a real column of the table
+    if ((column.isVirtual && !column.relationMetadata && !column.isDiscriminator) || column.isVirtualProperty) continue;
     const live = catalog.columns.get(column.databaseName);
     if (!live) throw new InvalidConfigError(`${metadata.name}.${column.propertyName}: column ${column.databaseName} is missing from table ${catalog.table} (schema out of sync?)`);
     plans.set(column, columnPlan(dataSource, column, live));
@@ -75,23 +93,30 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
   const primary = metadata.primaryColumns.length === 1 ? plan(metadata.primaryColumns[0]) : undefined;
 
   const insertColumns: ColumnPlan[] = [];
+  const generatedColumns: ColumnPlan[] = [];
   const insertFixed: EntityPlan["insertFixed"] = [];
   for (const [column, p] of plans) {
     if (p.catalog.generated === "s") continue;
-    if (maintained.has(column)) {
-      if (p.catalog.defaultExpression === null && !column.isDeleteDate) {
+    if (maintained.has(column) || column.isDiscriminator) {
+      if (column.isDiscriminator) {
+        const value = metadata.discriminatorValue;
+        if (value !== undefined) insertFixed.push({ plan: p, text: () => value });
+      } else if (p.catalog.defaultExpression === null && !column.isDeleteDate) {
         insertFixed.push({ plan: p, text: column.isVersion ? () => "1" : () => new Date().toISOString() });
       }
       continue;
     }
-    if (column.isPrimary && column.isGenerated) continue;
+    if (column.isGenerated && !column.generatedType && p.catalog.identity !== "a") generatedColumns.push(p);
+    if (column.isGenerated || column.generatedType || column.isMaterializedPath || column.isNestedSetLeft || column.isNestedSetRight) continue;
     insertColumns.push(p);
   }
   const byKey = new Map<string, ColumnPlan>();
-  for (const p of plans.values()) byKey.set(p.property, p);
-  const insertKeys = new Set(insertColumns.map((p) => p.property));
+  for (const p of plans.values()) if (!p.column.relationMetadata || !p.column.isVirtual) byKey.set(p.property, p);
+  const insertKeys = new Set(insertColumns.filter((p) => !p.column.embeddedMetadata).map((p) => p.property));
+  // an embedded object is a key of the row; its columns are read through it
+  for (const embedded of metadata.embeddeds) if (embedded.columns.some((c) => insertColumns.includes(plans.get(c)!))) insertKeys.add(embedded.propertyName);
   for (const relation of metadata.relations) {
-    if (!relation.isOwning || relation.joinColumns.length !== 1) continue;
+    if (!relation.isOwning || relation.joinColumns.length !== 1 || relation.embeddedMetadata) continue;
     const joinColumn = plan(relation.joinColumns[0]);
     if (!joinColumn) continue;
     byKey.set(relation.propertyName, joinColumn);
@@ -101,9 +126,15 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
     metadata,
     table: catalog.table,
     primary,
+    primaries: metadata.primaryColumns.map((c) => plan(c)).filter((p): p is ColumnPlan => p !== undefined),
     keyGeneration: primary ? keyGeneration(primary, catalog.table) : undefined,
     insertColumns,
     insertFixed,
+    generatedColumns,
+    rules: hasValidationRules(metadata),
+    keyPairs: relationsWithKeyColumns(metadata),
+    tree: metadata.treeType,
+    toMany: metadata.relations.filter((r) => r.isManyToMany || r.isOneToMany).map((r) => r.propertyName),
     insertKeys,
     byKey,
     createDate: plan(metadata.createDateColumn),
@@ -113,17 +144,31 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
   };
 }
 
+/**
+ * The type to cast a value to: the column's type without its modifiers, except where dropping the
+ * modifier narrows it (`character` is `char(1)`, `bit` is `bit(1)`): those take the unbounded type,
+ * and the column's own length applies on assignment.
+ */
+function castType(type: string): string {
+  const element = type.endsWith("[]") ? type.slice(0, -2) : type;
+  const unbounded = element === "character" ? "bpchar" : element === "bit" ? "bit varying" : element;
+  return type.endsWith("[]") ? `${unbounded}[]` : unbounded;
+}
+
 function columnPlan(dataSource: DataSource, column: ColumnMetadata, live: CatalogColumn): ColumnPlan {
-  const property = column.propertyName;
+  const type = castType(live.type);
+  const property = column.embeddedMetadata ? column.propertyPath : column.propertyName;
   const direct = !column.embeddedMetadata && !column.relationMetadata;
   return {
     column,
     property,
     databaseName: column.databaseName,
     quoted: quoteIdentifier(column.databaseName),
-    type: live.type,
-    arrayType: live.type.endsWith("[]") ? "text[]" : `${live.type}[]`,
-    elementCast: live.type.endsWith("[]") ? `::${live.type}` : "",
+    type,
+    // array columns travel as text elements (unnest would flatten them), and so does box, whose
+    // array literal separates elements with ";" rather than ","
+    arrayType: type.endsWith("[]") || type === "box" ? "text[]" : `${type}[]`,
+    elementCast: type.endsWith("[]") || type === "box" ? `::${type}` : "",
     catalog: live,
     read: direct ? (row) => row[property] : (row) => column.getEntityValue(row),
     toText: makeToText(column, dataSource.driver),
@@ -150,6 +195,27 @@ function jsDefault(column: ColumnMetadata, live: CatalogColumn): (() => string |
     return () => text;
   }
   return undefined;
+}
+
+/**
+ * The plan of a call that keeps the generated values its rows give (`keepGenerated: true`, e.g. a load
+ * of rows exported elsewhere): the generated columns become input columns; `withKey` takes a generated
+ * primary key from the rows too. Computed once per plan. @internal
+ */
+export function keepingGenerated(plan: EntityPlan, withKey: boolean): EntityPlan {
+  const keeping = (plan.keeping ??= []);
+  const index = withKey ? 1 : 0;
+  let found = keeping[index];
+  if (!found) {
+    const extra = plan.generatedColumns.filter((c) => withKey || c !== plan.primary);
+    found = keeping[index] = {
+      ...plan,
+      insertColumns: [...plan.insertColumns, ...extra],
+      insertKeys: new Set([...plan.insertKeys, ...plan.generatedColumns.map((c) => c.property)]),
+      keyGeneration: withKey && plan.primary && extra.includes(plan.primary) ? { kind: "input" } : plan.keyGeneration,
+    };
+  }
+  return found;
 }
 
 /** Whether the column's values are JS numbers (TypeORM reads bigint as a string). @internal */

@@ -1,4 +1,5 @@
 import type { DeepPartial, EntityManager, ObjectLiteral } from "typeorm";
+import { UnsupportedMappingError } from "../errors";
 import type { Filter } from "../query";
 import type {
   BulkDeleteResult,
@@ -11,7 +12,7 @@ import type {
   BulkUpdateResult,
   BulkUpsertOptions,
   BulkUpsertResult,
-  EntityId,
+  EntityKey,
 } from "../repository";
 import { BulkConnection } from "./bulk-connection";
 import { bulkDelete, type DeleteMode } from "./bulk-delete";
@@ -30,30 +31,33 @@ export class SetBasedBulkEngine implements BulkEngine {
   private readonly plans = new WeakMap<object, Promise<EntityPlan>>();
 
   insert<T extends ObjectLiteral>(port: BulkPort, rows: BulkRowsInput<T>, options: BulkInsertOptions): Promise<BulkInsertResult> {
-    return this.run(port, "bulkInsert", (connection, plan) => bulkInsert(connection, plan, rows, options));
+    const validate = port.validates(options.validate);
+    return this.run(port, "bulkInsert", (connection, plan) => bulkInsert(connection, refuseTree(plan, "bulkInsert"), rows, { ...options, validate }));
   }
 
   update<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult> {
-    return this.run(port, "bulkUpdate", (connection, plan) => bulkUpdate(connection, plan, rows, options));
+    const validate = port.validates(options.validate);
+    return this.run(port, "bulkUpdate", (connection, plan) => bulkUpdate(connection, plan, rows, { ...options, validate }));
   }
 
   upsert<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
-    return this.run(port, "bulkUpsert", (connection, plan) => bulkUpsert(connection, plan, rows, options));
+    const validate = port.validates(options.validate);
+    return this.run(port, "bulkUpsert", (connection, plan) => bulkUpsert(connection, refuseTree(plan, "bulkUpsert"), rows, { ...options, validate }));
   }
 
-  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "delete");
   }
 
-  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "softDelete");
   }
 
-  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.remove(port, idsOrFilter, "restore");
   }
 
-  private remove<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
+  private remove<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>, mode: DeleteMode): Promise<BulkDeleteResult> {
     const name = mode === "delete" ? "bulkDelete" : mode === "softDelete" ? "bulkSoftDelete" : "bulkRestore";
     return this.run(port, name, (connection, plan) => bulkDelete(connection, plan, idsOrFilter, mode));
   }
@@ -82,4 +86,16 @@ export class SetBasedBulkEngine implements BulkEngine {
     }
     return plan;
   }
+}
+
+/**
+ * Closure-table, materialized-path and nested-set trees keep structure (closure rows, paths, left and
+ * right bounds) that TypeORM computes node by node in `save()`; a set-based insert cannot. An
+ * adjacency list is a plain foreign key and is written like any other.
+ */
+function refuseTree(plan: EntityPlan, operation: string): EntityPlan {
+  if (plan.tree && plan.tree !== "adjacency-list") {
+    throw new UnsupportedMappingError(plan.metadata.name, `tree (${plan.tree})`, `${operation} cannot maintain the tree's structure set-based; insert nodes with create() (or TypeORM's TreeRepository)`);
+  }
+  return plan;
 }

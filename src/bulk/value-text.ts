@@ -29,7 +29,8 @@ export function makeToText(column: ColumnMetadata, driver: Driver): ToText {
     const value = prepare && !(tz && input instanceof Date) ? prepare(input) : input;
     // TypeORM has already turned a json value into text; "\u0000" in it may be a real NUL (refused)
     // or an escaped backslash followed by "u0000" (fine): look at the value itself to tell.
-    if (json && typeof value === "string" && value.includes("\\u0000")) JSON.stringify(input, refuseNul);
+    // The same for a lone surrogate, which JSON.stringify escapes (`\udc00`) and jsonb refuses.
+    if (json && typeof value === "string" && ESCAPED_SUSPECT.test(value)) JSON.stringify(input, refuseNul);
     return render(value, local);
   };
 }
@@ -40,6 +41,7 @@ function render(value: unknown, localTimestamps: boolean): string | null {
     case "string":
       // PostgreSQL text cannot hold NUL; refused here so the row is named before anything is written
       if (value.includes("\u0000")) throw new TypeError("text cannot contain NUL (\\u0000) characters");
+      if (!isWellFormed(value)) throw new TypeError(LONE_SURROGATE);
       return value;
     case "number":
       if (Number.isNaN(value)) throw new TypeError("NaN is not a value a column can hold");
@@ -61,11 +63,19 @@ function render(value: unknown, localTimestamps: boolean): string | null {
   }
 }
 
-/** JSON.stringify replacer: jsonb cannot hold NUL in a key or a string. */
+const ESCAPED_SUSPECT = /\\u(0000|[dD][89a-fA-F])/;
+const LONE_SURROGATE = "text cannot contain a lone UTF-16 surrogate: PostgreSQL cannot store it as UTF-8";
+
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** JSON.stringify replacer: jsonb cannot hold NUL or a lone surrogate in a key or a string. */
 function refuseNul(key: string, value: unknown): unknown {
   if (key.includes("\u0000") || (typeof value === "string" && value.includes("\u0000"))) {
     throw new TypeError("JSON cannot contain NUL (\\u0000) characters");
   }
+  if (!isWellFormed(key) || (typeof value === "string" && !isWellFormed(value))) throw new TypeError(LONE_SURROGATE);
   return value;
 }
 

@@ -3,14 +3,16 @@ import type { ColumnMetadata } from "./column-metadata";
 import { InvalidQueryError } from "../errors";
 
 /**
- * The keys a query may name on one entity: its (non-embedded) columns by property name and its
- * relations by property name. Looked up in `Map`s, so `__proto__`, `constructor` and friends never
- * resolve to anything. @internal
+ * The keys a query may name on one entity: its columns by property name (an embedded column by its
+ * dotted path, `counters.likes`) and its relations by property name; `embeddeds` holds the embedded
+ * objects' paths (`counters`, `address.stats`), which filters and sorts nest into. Looked up in
+ * `Map`s, so `__proto__`, `constructor` and friends never resolve to anything. @internal
  */
 export interface EntityFields {
   readonly metadata: EntityMetadata;
   readonly columns: ReadonlyMap<string, ColumnMetadata>;
   readonly relations: ReadonlyMap<string, RelationMetadata>;
+  readonly embeddeds: ReadonlySet<string>;
 }
 
 const cache = new WeakMap<EntityMetadata, EntityFields>();
@@ -22,10 +24,11 @@ export function entityFields(metadata: EntityMetadata): EntityFields {
     const relations = new Map(metadata.relations.filter((r) => !r.embeddedMetadata).map((r) => [r.propertyName, r]));
     const columns = new Map(
       metadata.columns
-        .filter((c) => !c.embeddedMetadata && !relations.has(c.propertyName))
-        .map((c) => [c.propertyName, c]),
+        .filter((c) => (c.embeddedMetadata ? !c.relationMetadata : !relations.has(c.propertyName)))
+        .map((c) => [c.embeddedMetadata ? c.propertyPath : c.propertyName, c]),
     );
-    fields = { metadata, columns, relations };
+    const embeddeds = new Set(metadata.allEmbeddeds.map((e) => e.propertyPath));
+    fields = { metadata, columns, relations, embeddeds };
     cache.set(metadata, fields);
   }
   return fields;

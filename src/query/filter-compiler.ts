@@ -5,6 +5,7 @@ import { checkColumnValue, columnKind, describe, type ColumnKind } from "./colum
 import { entityFields, isPlainObject, printable, unknownKey } from "./entity-fields";
 import { columnRef, quoteIdentifier, tableRef } from "./sql-identifier";
 import { isToMany, relatedMetadata, relationCondition } from "./relation-join";
+import { toColumnValue } from "./column-transformer";
 import { FROM_QUERY_STRING } from "./from-query-string";
 import { SqlBindings } from "./sql-bindings";
 import { isUntrusted } from "./untrusted-input";
@@ -129,6 +130,13 @@ class FilterCompiler {
         parts.push(this.relation(relation, alias, value, at, depth));
         continue;
       }
+      if (fields.embeddeds.has(key)) {
+        // an embedded object: its keys name its columns (and embeddeds) by their dotted paths
+        if (!isPlainObject(value)) throw new InvalidQueryError(`${at} is an embedded object: filter its fields, got ${describe(value)}`, at);
+        const inner = this.node(metadata, alias, Object.fromEntries(Object.entries(value).map(([k, v]) => [`${key}.${k}`, v])), path, depth + 1);
+        if (inner !== null) parts.push(inner);
+        continue;
+      }
       const column = fields.columns.get(key);
       if (!column) throw unknownKey(metadata, key, "filter field", [...fields.columns.keys(), ...fields.relations.keys(), ...LOGICAL]);
       parts.push(...this.field(column, alias, value, at));
@@ -177,7 +185,7 @@ class FilterCompiler {
     const operator = filterOperator(op)!;
     const json = kind === "json";
     const bind = (v: unknown) => {
-      const placeholder = this.bindings.bind(checkColumnValue(column, v, path, this.coerce));
+      const placeholder = this.bindings.bind(checkColumnValue(column, toColumnValue(column, v), path, this.coerce));
       return json ? `CAST(${placeholder} AS jsonb)` : placeholder;
     };
     return operator.sql(ref, this.operand(operator, column, raw, path, bind), json ? `CAST(${ref} AS jsonb)` : ref);
@@ -216,7 +224,7 @@ class FilterCompiler {
     if (raw.length > FILTER_LIMITS.maxListSize) throw new InvalidQueryError(`${path} has ${raw.length} values; at most ${FILTER_LIMITS.maxListSize} are allowed`, path);
     return raw.map((v, i) => {
       if (v === null || v === undefined) throw new InvalidQueryError(`${path}[${i}] is ${String(v)}; use isNull to match null`, path);
-      return checkColumnValue(column, v, `${path}[${i}]`, this.coerce);
+      return checkColumnValue(column, toColumnValue(column, v), `${path}[${i}]`, this.coerce);
     });
   }
 

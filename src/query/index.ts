@@ -17,7 +17,7 @@ export { entityFields, isPlainObject, type EntityFields } from "./entity-fields"
 /** @internal */
 export { quoteIdentifier, columnRef, tableRef } from "./sql-identifier";
 /** @internal */
-export { isToMany, relationCondition, relationKeyPairs, relatedMetadata } from "./relation-join";
+export { isToMany, junctionLink, relationCondition, relationKeyPairs, relatedMetadata, type JunctionLink } from "./relation-join";
 /** @internal */
 export { parseSort, sortExpression, MAX_SORT_KEYS, type SortKey } from "./sort";
 /** @internal */

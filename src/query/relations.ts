@@ -2,7 +2,7 @@ import type { EntityMetadata, RelationMetadata } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { describe } from "./column-value";
 import { entityFields, isPlainObject, unknownKey } from "./entity-fields";
-import { isToMany, relatedMetadata, relationKeyPairs } from "./relation-join";
+import { isToMany, junctionLink, relatedMetadata, relationKeyPairs } from "./relation-join";
 
 /** The entity type behind a relation property (the element type of a to-many one). */
 export type Related<V> = NonNullable<V> extends readonly (infer E)[] ? NonNullable<E> : NonNullable<V>;
@@ -51,7 +51,8 @@ function parseObject(metadata: EntityMetadata, value: unknown, path: string, dep
     if (spec === undefined || spec === false) continue;
     const relation = fields.relations.get(key);
     if (!relation) throw unknownKey(metadata, key, "relation", [...fields.relations.keys()]);
-    relationKeyPairs(relation); // refuses many-to-many
+    if (relation.isManyToMany) junctionLink(relation);
+    else relationKeyPairs(relation); // a one-to-many or inverse one-to-one needs its inverse side
     const at = `${path}.${key}`;
     if (spec === true) nodes.push({ relation, children: [] });
     else if (isPlainObject(spec)) nodes.push({ relation, children: parseObject(relatedMetadata(relation), spec, at, depth + 1) });

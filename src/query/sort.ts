@@ -126,18 +126,23 @@ function resolveKey(root: EntityMetadata, path: string[], dir: "ASC" | "DESC", n
   if (path.length > 5) throw new InvalidQueryError(`sort key ${printable(dotted)} goes through too many relations`, dotted);
   let metadata = root;
   const relations: RelationMetadata[] = [];
+  let rest = path;
   for (let i = 0; i < path.length - 1; i++) {
     const fields = entityFields(metadata);
+    rest = path.slice(i);
+    if (fields.columns.has(rest.join("."))) break; // an embedded column (`counters.likes`)
     const relation = fields.relations.get(path[i]!);
     if (!relation) throw unknownKey(metadata, path[i]!, "sort relation", [...fields.relations.keys()].filter((r) => !isToMany(fields.relations.get(r)!)));
     if (isToMany(relation)) throw new InvalidQueryError(`cannot sort by ${printable(dotted)}: ${relation.propertyName} is a to-many relation`, dotted);
     relations.push(relation);
     metadata = relatedMetadata(relation);
+    rest = path.slice(i + 1);
   }
   const fields = entityFields(metadata);
-  const sortable = [...fields.columns.values()].filter(isSortable);
-  const column = fields.columns.get(path[path.length - 1]!);
-  if (!column || !isSortable(column)) throw unknownKey(metadata, path[path.length - 1]!, "sort field", sortable.map((c) => c.propertyName));
+  const sortable = [...fields.columns].filter(([, c]) => isSortable(c)).map(([name]) => name);
+  const name = rest.join(".");
+  const column = fields.columns.get(name);
+  if (!column || !isSortable(column)) throw unknownKey(metadata, name, "sort field", sortable);
   return { path: dotted, relations, column, direction: dir, nulls: nulls ?? (dir === "ASC" ? "LAST" : "FIRST") };
 }
 

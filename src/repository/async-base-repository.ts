@@ -4,16 +4,17 @@ import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, t
 import type { ColumnMetadata } from "../query/column-metadata";
 import { OWN_UNIT_OF_WORK, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
-import { checkId, type EntityId } from "./entity-id";
+import { checkKey, keyOfEntity, type EntityKey } from "./entity-id";
 import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
-import { planList } from "./list-plan";
+import { planList, withEagerRelations } from "./list-plan";
 import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
 import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
+import type { WriteOptions } from "./write-options";
 
 /**
  * The repository of one entity. Every call uses the unit of work active in the caller's async call
@@ -81,8 +82,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const fn = await fns.getById(42, { relations: { user: true } });
    */
-  async getById(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T | null> {
-    return findById(this.#core, this.primaryColumn(), id, options);
+  async getById(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T | null> {
+    return findById(this.#core, id, options);
   }
 
   /**
@@ -91,7 +92,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const user = await users.getByIdOrFail(id); // NotFoundError → 404 in the HTTP adapters
    */
-  async getByIdOrFail(id: EntityId, options: GetByIdOptions<T> = {}): Promise<T> {
+  async getByIdOrFail(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T> {
     const found = await this.getById(id, options);
     if (!found) throw new NotFoundError(this.metadata.name, id);
     return found;
@@ -103,11 +104,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * if (!(await users.existsById(id))) throw new NotFoundError("User", id);
    */
-  async existsById(id: EntityId): Promise<boolean> {
-    const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
-    checkId(metadata, pk, id);
-    return this.exists({ [pk.propertyName]: id } as Filter<T>);
+  async existsById(id: EntityKey): Promise<boolean> {
+    return this.exists(checkKey(this.metadata, id).filter as Filter<T>);
   }
 
   /**
@@ -199,7 +197,9 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
   async loadRelations(entities: readonly T[], relations: Relations<T>, options: { withDeleted?: boolean } = {}): Promise<T[]> {
     if (!Array.isArray(entities)) throw new InvalidQueryError("loadRelations takes an array of entities", "entities");
     const metadata = this.metadata;
-    const nodes = parseRelations(metadata, relations);
+    // the requested relations, each with the eager relations of what it loads (as TypeORM's relations option)
+    const requested = parseRelations(metadata, relations);
+    const nodes = withEagerRelations(metadata, requested, 0).filter((node) => requested.some((r) => r.relation === node.relation));
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
     const core = this.#core;
     await core.tagged("internal", `loadRelations ${metadata.name}`, () => loadRelationTree(core, metadata, list, nodes, options.withDeleted === true));
@@ -215,9 +215,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    */
   async reload(entity: T): Promise<T> {
     const metadata = this.metadata;
-    const pk = this.primaryColumn(metadata);
     if (entity === null || typeof entity !== "object") throw new InvalidQueryError("reload takes an entity", "entity");
-    const id = pk.getEntityValue(entity) as EntityId;
+    const id = keyOfEntity(metadata, entity);
     const fresh = await this.getById(id, { withDeleted: true });
     if (!fresh) throw new NotFoundError(metadata.name, id);
     for (const column of metadata.columns) {
@@ -241,12 +240,13 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
 
   /**
    * Validates and inserts one row; returns it as stored (defaults and generated values included).
+   * `{ validate: false }` skips the entity's class-validator rules for this call.
    *
    * @example
    * const user = await users.create({ email: "ada@example.com" });
    */
-  async create(data: DeepPartial<T>): Promise<T> {
-    return insertRow(this.#core, data);
+  async create(data: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
+    return insertRow(this.#core, data, options);
   }
 
   /**
@@ -257,8 +257,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const fn = await fns.getByIdOrFail(42);
    * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
-  async update(idOrEntity: EntityId | T, patch: DeepPartial<T>): Promise<T> {
-    return updateRow(this.#core, this.primaryColumn(), idOrEntity, patch, (id) => this.existsById(id));
+  async update(idOrEntity: EntityKey | T, patch: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
+    return updateRow(this.#core, idOrEntity, patch, (id) => this.existsById(id), options);
   }
 
   /**
@@ -267,8 +267,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const deleted = await fns.delete(42);
    */
-  async delete(id: EntityId): Promise<boolean> {
-    return deleteRow(this.#core, this.primaryColumn(), id);
+  async delete(id: EntityKey): Promise<boolean> {
+    return deleteRow(this.#core, id);
   }
 
   /**
@@ -279,8 +279,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.softDelete(id);
    * await users.getById(id); // null; getById(id, { withDeleted: true }) still finds it
    */
-  async softDelete(id: EntityId): Promise<boolean> {
-    return markDeleted(this.#core, this.primaryColumn(), id, "softDelete");
+  async softDelete(id: EntityKey): Promise<boolean> {
+    return markDeleted(this.#core, id, "softDelete");
   }
 
   /**
@@ -290,8 +290,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await users.softDelete(id);
    * await users.restore(id); // true
    */
-  async restore(id: EntityId): Promise<boolean> {
-    return markDeleted(this.#core, this.primaryColumn(), id, "restore");
+  async restore(id: EntityKey): Promise<boolean> {
+    return markDeleted(this.#core, id, "restore");
   }
 
   // ---------------------------------------------------------------- bulk (see src/bulk)
@@ -332,7 +332,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await logs.bulkDelete({ createdAt: { lt: cutoff } });
    */
-  bulkDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkDelete(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().delete(this.#core, idsOrFilter);
   }
 
@@ -342,7 +342,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await users.bulkSoftDelete([3, 4, 5]);
    */
-  bulkSoftDelete(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkSoftDelete(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().softDelete(this.#core, idsOrFilter);
   }
 
@@ -352,7 +352,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * await users.bulkRestore({ email: { endsWith: "@acme.co" } });
    */
-  bulkRestore(idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult> {
+  bulkRestore(idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult> {
     return this.#core.bulk().restore(this.#core, idsOrFilter);
   }
 

@@ -10,7 +10,7 @@ import type {
   BulkUpsertOptions,
   BulkUpsertResult,
 } from "./bulk-options";
-import type { EntityId } from "./entity-id";
+import type { EntityKey } from "./entity-id";
 
 /** A statement, for naming it in a translated error. @internal */
 export interface StatementText {
@@ -25,6 +25,8 @@ export interface StatementText {
 export interface BulkPort {
   readonly metadata: EntityMetadata;
   readonly dataSource: DataSource;
+  /** Whether the call runs class-validator rules (its own `validate` option, else the repository's setting). */
+  validates(callOption: unknown): boolean;
   /** The manager to run on; with `write`, throws in strict mode outside a unit of work. */
   manager(write: boolean): EntityManager;
   /** Runs `work` in a savepoint of the active unit of work, or in a transaction of its own. */
@@ -42,7 +44,7 @@ export interface BulkEngine {
   insert<T extends ObjectLiteral>(port: BulkPort, rows: BulkRowsInput<T>, options: BulkInsertOptions): Promise<BulkInsertResult>;
   update<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpdateOptions): Promise<BulkUpdateResult>;
   upsert<T extends ObjectLiteral>(port: BulkPort, rows: readonly DeepPartial<T>[], options: BulkUpsertOptions<T>): Promise<BulkUpsertResult>;
-  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
-  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
-  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityId[] | Filter<T>): Promise<BulkDeleteResult>;
+  delete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
+  softDelete<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
+  restore<T extends ObjectLiteral>(port: BulkPort, idsOrFilter: readonly EntityKey[] | Filter<T>): Promise<BulkDeleteResult>;
 }

@@ -8,10 +8,21 @@ export type BulkRowsInput<T> = readonly DeepPartial<T>[] | Iterable<DeepPartial<
 export interface BulkInsertOptions {
   /** `"ids"` (default): `ids[i]` is the key of `rows[i]` (keys are reserved before the write). `"none"`: no ids. */
   returning?: "ids" | "none";
-  /** Run the entity's class-validator rules on every row before writing it; default `false`. */
+  /**
+   * Run the entity's class-validator rules on every row before writing it (default: the repository's
+   * setting, `true` unless configured; entities without rules are never validated). `false` skips them;
+   * unitwork's own checks (writable keys, generated columns, function values, NUL) always run.
+   */
   validate?: boolean;
   /** Called after each chunk with the number of rows written so far in this call. */
   onProgress?: (done: number) => void;
+  /**
+   * Take generated values (a generated primary key, `@Generated` columns) from the rows that give them,
+   * e.g. to load rows exported from another database with their ids; the key's sequence is then moved
+   * past the largest key. Without it such a key is a `ValidationError`. With `returning: "ids"` every
+   * row must give its key.
+   */
+  keepGenerated?: boolean;
   /**
    * Force a strategy. By default COPY is used for 1,000 rows or more (and for iterables), `unnest` below.
    * COPY falls back to `unnest` for a chunk where a column some rows leave out has a default only the
@@ -32,7 +43,8 @@ export interface BulkInsertResult {
 
 /** Options of `bulkUpdate`. */
 export interface BulkUpdateOptions {
-  /** Called after each chunk with the number of input rows processed so far in this call. */
+  /** As in `bulkInsert`: `false` skips the entity's class-validator rules for this call. */
+  validate?: boolean;
   onProgress?: (done: number) => void;
   /** Rows per statement (default 10,000). */
   chunkSize?: number;
@@ -50,7 +62,10 @@ export interface BulkUpsertOptions<T> {
   conflictPaths: (keyof T & string)[];
   /** Columns to update on conflict; default: every column the row sets except the conflict paths. `[]`: DO NOTHING. */
   updateColumns?: (keyof T & string)[];
-  /** Called after each chunk with the number of input rows processed so far in this call. */
+  /** As in `bulkInsert`: `false` skips the entity's class-validator rules for this call. */
+  validate?: boolean;
+  /** As in `bulkInsert`: take generated values (ids, `@Generated` columns) from the rows. */
+  keepGenerated?: boolean;
   onProgress?: (done: number) => void;
   /** Rows per statement (default 10,000). */
   chunkSize?: number;

@@ -1,5 +1,6 @@
 import { InvalidQueryError } from "../errors";
-import { checkOffset, checkPageSize, compileFilter, hasToMany, parseRelations, parseSort, SqlBindings, type CompiledFilter, type RelationNode, type SortKey } from "../query";
+import type { EntityMetadata } from "typeorm";
+import { checkOffset, checkPageSize, compileFilter, hasToMany, parseRelations, parseSort, relatedMetadata, SqlBindings, type CompiledFilter, type RelationNode, type SortKey } from "../query";
 import type { RelationStrategy } from "./find-options";
 import type { RepositoryCore } from "./repository-core";
 
@@ -40,7 +41,7 @@ export function planList(core: Pick<RepositoryCore, "metadata" | "settings">, in
   const withDeleted = input.withDeleted === true;
   const bindings = new SqlBindings();
   const filter = compileFilter(metadata, "e", input.where, { bindings, withDeleted });
-  const relations = parseRelations(metadata, input.relations);
+  const relations = withEagerRelations(metadata, parseRelations(metadata, input.relations), 0);
   const strategy = input.relationStrategy ?? (hasToMany(relations) ? "query" : "join");
   if (strategy !== "join" && strategy !== "query") {
     throw new InvalidQueryError(`relationStrategy must be "join" or "query"`, "relationStrategy", ["join", "query"]);
@@ -55,4 +56,22 @@ export function planList(core: Pick<RepositoryCore, "metadata" | "settings">, in
     limit: input.limit === undefined ? undefined : checkPageSize(input.limit, "limit", limits),
     offset: input.offset === undefined ? undefined : checkOffset(input.offset, "offset", limits),
   };
+}
+
+/**
+ * The relations to load plus the entity's eager relations, at every level, as TypeORM's `find`
+ * loads them (`{ eager: true }`); an eager relation back to an entity already on the path stops there.
+ * @internal
+ */
+export function withEagerRelations(metadata: EntityMetadata, nodes: RelationNode[], depth: number, path: EntityMetadata[] = [metadata]): RelationNode[] {
+  const out = nodes.map((node) => {
+    const related = relatedMetadata(node.relation);
+    return { relation: node.relation, children: withEagerRelations(related, node.children, depth + 1, [...path, related]) };
+  });
+  for (const relation of metadata.eagerRelations) {
+    const related = relatedMetadata(relation);
+    if (out.some((n) => n.relation === relation) || path.includes(related) || depth >= 5) continue;
+    out.push({ relation, children: withEagerRelations(related, [], depth + 1, [...path, related]) });
+  }
+  return out;
 }

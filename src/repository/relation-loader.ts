@@ -1,6 +1,7 @@
-import type { EntityMetadata, ObjectLiteral } from "typeorm";
+import type { EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { isToMany, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
+import { isToMany, junctionLink, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
+import type { ColumnMetadata } from "../query/column-metadata";
 import type { RepositoryCore } from "./repository-core";
 
 /** The part of a repository core the loader runs statements through. */
@@ -20,14 +21,16 @@ export async function loadRelationTree(core: StatementRunner, metadata: EntityMe
 
 async function loadRelation(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], node: RelationNode, withDeleted: boolean): Promise<ObjectLiteral[]> {
   const relation = node.relation;
+  if (relation.isManyToMany) return loadManyToMany(core, metadata, parents, relation, withDeleted);
   const pairs = relationKeyPairs(relation);
   if (pairs.length !== 1) throw new InvalidQueryError(`${metadata.name}.${relation.propertyName}: relations over composite keys cannot be loaded yet`, relation.propertyName);
   const [parentName, childName] = pairs[0]!;
   const parentColumn = metadata.columns.find((c) => c.databaseName === parentName)!;
   const related = relatedMetadata(relation);
+  const keyOf = parentColumn.isVirtual ? await storedKeys(core, metadata, parents, parentColumn) : (parent: ObjectLiteral) => parentColumn.getEntityValue(parent) as unknown;
   const keys = new Map<string, unknown>();
   for (const parent of parents) {
-    const value = parentColumn.getEntityValue(parent) as unknown;
+    const value = keyOf(parent);
     if (value !== null && value !== undefined) keys.set(String(value), value);
   }
   const many = isToMany(relation);
@@ -50,9 +53,74 @@ async function loadRelation(core: StatementRunner, metadata: EntityMetadata, par
     });
   }
   for (const parent of parents) {
-    const value = parentColumn.getEntityValue(parent) as unknown;
+    const value = keyOf(parent);
     const found = value === null || value === undefined ? undefined : byKey.get(String(value));
     parent[relation.propertyName] = many ? found ?? [] : found?.[0] ?? null;
+  }
+  return children;
+}
+
+/**
+ * The foreign key of a to-one relation declared without a `@Column` for it (`@ManyToOne() author`):
+ * loaded entities do not carry it, so it is read from the parents' rows, by primary key, in one
+ * statement.
+ */
+async function storedKeys(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], column: ColumnMetadata): Promise<(parent: ObjectLiteral) => unknown> {
+  const primaries = metadata.primaryColumns;
+  if (primaries.length !== 1) throw new InvalidQueryError(`${metadata.name}.${column.propertyName}: relations of entities with a composite key and no @Column for the foreign key cannot be loaded yet`, column.propertyName);
+  const pk = primaries[0]!;
+  const qb = core.manager(false).createQueryBuilder(metadata.target, "p").withDeleted()
+    .select(`"p".${quoteIdentifier(pk.databaseName)}`, "uwq_pk")
+    .addSelect(`"p".${quoteIdentifier(column.databaseName)}`, "uwq_fk")
+    .where(`"p".${quoteIdentifier(pk.databaseName)} = ANY(:uwqParents)`, { uwqParents: parents.map((p) => pk.getEntityValue(p) as unknown) });
+  const rows = (await core.execute(() => qb.getRawMany())) as { uwq_pk: unknown; uwq_fk: unknown }[];
+  const byParent = new Map(rows.map((row) => [String(row.uwq_pk), row.uwq_fk]));
+  return (parent) => byParent.get(String(pk.getEntityValue(parent)));
+}
+
+/**
+ * A many-to-many relation: the join table's pairs for all parents in one statement, then the related
+ * rows in one more; each parent gets its related entities in key order (one instance per related row,
+ * shared by the parents it belongs to).
+ */
+async function loadManyToMany(core: StatementRunner, metadata: EntityMetadata, parents: ObjectLiteral[], relation: RelationMetadata, withDeleted: boolean): Promise<ObjectLiteral[]> {
+  const link = junctionLink(relation);
+  const related = relatedMetadata(relation);
+  if (link.parent.length !== 1 || link.child.length !== 1) throw new InvalidQueryError(`${metadata.name}.${relation.propertyName}: many-to-many relations over composite keys cannot be loaded yet`, relation.propertyName);
+  const [[junctionParent, parentName]] = link.parent as [[string, string]];
+  const [[junctionChild, childName]] = link.child as [[string, string]];
+  const parentColumn = metadata.columns.find((c) => c.databaseName === parentName)!;
+  const childColumn = related.columns.find((c) => c.databaseName === childName)!;
+  const parentKeys = [...new Set(parents.map((p) => parentColumn.getEntityValue(p) as unknown).filter((v) => v !== null && v !== undefined))];
+  const childrenOf = new Map<string, string[]>();
+  const byKey = new Map<string, ObjectLiteral>();
+  let children: ObjectLiteral[] = [];
+  if (parentKeys.length) {
+    const manager = core.manager(false);
+    const pairs = (await core.execute(() =>
+      manager.query(`SELECT ${quoteIdentifier(junctionParent)}::text AS p, ${quoteIdentifier(junctionChild)} AS c FROM ${link.table} WHERE ${quoteIdentifier(junctionParent)} = ANY($1)`, [parentKeys]),
+    )) as { p: string; c: unknown }[];
+    const childKeys = [...new Map(pairs.map((pair) => [String(pair.c), pair.c])).values()];
+    if (childKeys.length) {
+      const qb = manager.createQueryBuilder(related.target, "c");
+      if (withDeleted) qb.withDeleted();
+      qb.where(`"c".${quoteIdentifier(childName)} = ANY(:uwqKeys)`, { uwqKeys: childKeys });
+      for (const pk of related.primaryColumns) qb.addOrderBy(`"c".${quoteIdentifier(pk.databaseName)}`, "ASC");
+      children = await core.execute(() => qb.getMany());
+      for (const child of children) byKey.set(String(childColumn.getEntityValue(child)), child);
+    }
+    const order = new Map(children.map((child, i) => [child, i]));
+    for (const pair of pairs) {
+      const list = childrenOf.get(pair.p) ?? [];
+      list.push(String(pair.c));
+      childrenOf.set(pair.p, list);
+    }
+    for (const [key, list] of childrenOf) childrenOf.set(key, list.filter((c) => byKey.has(c)).sort((a, b) => order.get(byKey.get(a)!)! - order.get(byKey.get(b)!)!));
+  }
+  for (const parent of parents) {
+    const value = parentColumn.getEntityValue(parent) as unknown;
+    const keys = value === null || value === undefined ? [] : childrenOf.get(String(value)) ?? [];
+    parent[relation.propertyName] = keys.map((k) => byKey.get(k)!);
   }
   return children;
 }

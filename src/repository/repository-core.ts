@@ -1,10 +1,10 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { withOperationTag, type OperationTag } from "../analyzer";
-import { IllegalTransactionStateError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
+import { IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
 import type { RepositoryRuntime } from "./repository-runtime";
-import type { RepositorySettings } from "./repository-settings";
+import type { EntityRepositorySettings, RepositorySettings } from "./repository-settings";
 
 /**
  * The internals of one repository, kept apart from its public API (`AsyncBaseRepository` holds one
@@ -22,11 +22,19 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
   /** Set for repositories bound to one unit of work (`ctx.repository`). */
   readonly #boundTo?: Frame;
   readonly #bulkEngine?: BulkEngine;
+  readonly #entitySettings: EntityRepositorySettings;
 
-  constructor(readonly target: EntityTarget<T>, runtime: RepositoryRuntime, boundTo?: Frame, bulkEngine?: BulkEngine) {
+  constructor(readonly target: EntityTarget<T>, runtime: RepositoryRuntime, boundTo?: Frame, bulkEngine?: BulkEngine, entitySettings: EntityRepositorySettings = {}) {
     this.#runtime = runtime;
     this.#boundTo = boundTo;
     this.#bulkEngine = bulkEngine;
+    this.#entitySettings = entitySettings;
+  }
+
+  /** Whether a write runs class-validator rules: the call's `validate`, else the entity's, else the repositories'. */
+  validates(callOption: unknown): boolean {
+    if (callOption !== undefined && typeof callOption !== "boolean") throw new InvalidQueryError("validate must be true or false", "validate");
+    return callOption ?? this.#entitySettings.validate ?? this.#runtime.settings.validate ?? true;
   }
 
   /** The unit of work of the unitwork instance this repository belongs to. */

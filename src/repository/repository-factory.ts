@@ -6,6 +6,7 @@ import { AsyncBaseRepository } from "./async-base-repository";
 import type { BulkEngine } from "./bulk-engine";
 import { RepositoryCore } from "./repository-core";
 import type { RepositoryRuntime } from "./repository-runtime";
+import type { EntityRepositorySettings } from "./repository-settings";
 
 /** Any entity's repository (`AsyncBaseRepository<any>`); not exported, but named in the public `registrations`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,6 +31,7 @@ export class RepositoryFactory {
   readonly #classes = new Map<unknown, RepositoryConstructor>();
   readonly #entityOfClass = new Map<unknown, EntityTarget<ObjectLiteral>>();
   readonly #cache = new Map<unknown, AnyRepository>();
+  readonly #entitySettings = new Map<unknown, EntityRepositorySettings>();
   readonly #runtime: RepositoryRuntime;
   readonly #bulk?: BulkEngine;
 
@@ -62,6 +64,27 @@ export class RepositoryFactory {
     this.#entityOfClass.set(repositoryClass, entity as EntityTarget<ObjectLiteral>);
     this.#cache.delete(entity);
     this.#cache.delete(repositoryClass);
+    return this;
+  }
+
+  /**
+   * Settings for one entity's repositories (its registered class included), e.g. `{ validate: false }`
+   * for an entity that is validated elsewhere: its writes then skip class-validator (unitwork's own
+   * checks of keys and values still run).
+   *
+   * @example
+   * uw.repositories.configure(LegacyOrder, { validate: false });
+   */
+  configure<T extends ObjectLiteral>(entity: EntityTarget<T>, settings: EntityRepositorySettings): this {
+    if (!this.#runtime.dataSource.hasMetadata(entity)) {
+      throw new InvalidConfigError(`${entityName(entity)} is not an entity of this DataSource`);
+    }
+    if (settings === null || typeof settings !== "object" || Object.keys(settings).some((k) => k !== "validate") || (settings.validate !== undefined && typeof settings.validate !== "boolean")) {
+      throw new InvalidConfigError(`configure(${entityName(entity)}, settings): settings are { validate?: boolean }`);
+    }
+    this.#entitySettings.set(entity, { ...settings });
+    this.#cache.delete(entity);
+    for (const [repositoryClass, target] of this.#entityOfClass) if (target === entity) this.#cache.delete(repositoryClass);
     return this;
   }
 
@@ -103,7 +126,7 @@ export class RepositoryFactory {
       }
     }
     const Repository = this.#classes.get(entity) ?? (AsyncBaseRepository as RepositoryConstructor);
-    return new Repository(new RepositoryCore(entity, this.#runtime, frame, this.#bulk));
+    return new Repository(new RepositoryCore(entity, this.#runtime, frame, this.#bulk, this.#entitySettings.get(entity)));
   }
 }
 

@@ -41,7 +41,7 @@ describe.each(["copy", "unnest"] as const)("every column type of the domain roun
       { email: `${strategy}-b@example.com`, passwordHash: null },
       { email: `${strategy}-c@example.com`, role: UserRole.User, isActive: true },
     ];
-    const { ids } = await users.bulkInsert(rows, { strategy });
+    const { ids } = await users.bulkInsert(rows, { strategy, keepGenerated: true });
     const [a, b, c] = await Promise.all(ids!.map((id) => users.getByIdOrFail(id)));
     expect(a).toMatchObject({ email: rows[0]!.email, passwordHash: NASTY, role: UserRole.Admin, isActive: false, uuid: rows[0]!.uuid, version: 1, deletedAt: null });
     expect(b).toMatchObject({ passwordHash: null, role: UserRole.User, isActive: true, version: 1 });

@@ -5,6 +5,8 @@ import { Client } from "pg";
 export interface TestDatabase {
   name: string;
   url: string;
+  /** Runs one statement on the database (schema preparation before a DataSource connects). */
+  query(sql: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -33,6 +35,15 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
   return {
     name,
     url: url.toString(),
+    query: async (sql: string) => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    },
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }

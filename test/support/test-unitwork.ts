@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { DataSource } from "typeorm";
+import { DataSource, type DataSourceOptions, type EntitySchema } from "typeorm";
 import { domainEntities, domainMigrations } from "../../examples/domain";
 import { createUnitwork, dataSourceOptionsFromEnv, type CreateUnitworkOptions, type Unitwork, type UnitworkLogger } from "../../src";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -17,6 +17,9 @@ export function memoryLogger(): UnitworkLogger & { entries: LogEntry[] } {
   return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type EntityList = (Function | EntitySchema)[];
+
 export interface TestUnitwork {
   uw: Unitwork;
   db: TestDatabase;
@@ -29,17 +32,18 @@ export interface TestUnitwork {
  * A unitwork on a fresh database with the example domain migrated in. One per test file:
  * `let t: TestUnitwork; beforeAll(async () => (t = await openTestUnitwork())); afterAll(() => t.close());`
  */
-export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> & { poolSize?: number; label?: string } = {}): Promise<TestUnitwork> {
+export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> & { poolSize?: number; label?: string; entities?: EntityList; dataSourceOptions?: Partial<DataSourceOptions>; sql?: string[] } = {}): Promise<TestUnitwork> {
   const db = await createTestDatabase(options.label ?? expect.getState().testPath?.split("/").pop()?.replace(/\.test\.ts$/, "") ?? "t");
+  for (const statement of options.sql ?? []) await db.query(statement);
+  // the example domain with its migrations, or the given entities with the schema TypeORM derives (synchronize)
+  const schema = options.entities ? { entities: options.entities, synchronize: true } : { entities: domainEntities, migrations: domainMigrations, migrationsRun: true, installExtensions: false };
   const dataSource = new DataSource({
     ...dataSourceOptionsFromEnv({ DATABASE_URL: db.url, DB_POOL_MAX: String(options.poolSize ?? 10) }),
-    entities: domainEntities,
-    migrations: domainMigrations,
-    migrationsRun: true,
-    installExtensions: false,
+    ...schema,
+    ...options.dataSourceOptions,
   } as never);
   const logger = memoryLogger();
-  const { poolSize: _poolSize, label: _label, ...unitworkOptions } = options;
+  const { poolSize: _poolSize, label: _label, entities: _entities, dataSourceOptions: _dataSourceOptions, sql: _sql, ...unitworkOptions } = options;
   const uw = await createUnitwork({ logger, ...unitworkOptions, dataSource });
   return {
     uw,
