@@ -1,6 +1,7 @@
 import type { ColumnMetadata } from "../query/column-metadata";
 import type { Driver } from "typeorm";
 import { DateUtils } from "typeorm";
+import { columnValueCheck } from "../repository/column-value-check";
 
 /** Converts one input value to the text PostgreSQL parses for the column; `null` is SQL NULL. @internal */
 export type ToText = (value: unknown) => string | null;
@@ -25,7 +26,10 @@ export function makeToText(column: ColumnMetadata, driver: Driver): ToText {
   const local = LOCAL_TIMESTAMP_TYPES.has(column.type);
   const tz = TZ_TYPES.has(column.type);
   const json = column.type === "json" || column.type === "jsonb";
+  const check = columnValueCheck(column);
   return (input) => {
+    const refused = check(input);
+    if (refused) throw new TypeError(`${column.propertyName} ${refused}`);
     const value = prepare && !(tz && input instanceof Date) ? prepare(input) : input;
     // TypeORM has already turned a json value into text; "\u0000" in it may be a real NUL (refused)
     // or an escaped backslash followed by "u0000" (fine): look at the value itself to tell.

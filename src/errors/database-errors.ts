@@ -208,6 +208,23 @@ export class StatementTimeoutError extends DatabaseError {
 }
 
 /**
+ * SQLSTATE class 22 (data exception): a value the column cannot hold reached the server (a number out
+ * of range, text too long, malformed input for the type). A client error: unitwork checks the values
+ * it knows how to check before any SQL, so this is what is left over.
+ *
+ * @example
+ * ```ts
+ * import { InvalidValueError } from "unitwork";
+ *
+ * const failed = await logs.bulkInsert(rows, { validate: false }).catch((e: unknown) => e);
+ * if (failed instanceof InvalidValueError) console.warn(failed.sqlState, failed.message); // e.g. 22001
+ * ```
+ */
+export class InvalidValueError extends DatabaseError {
+  override readonly code = "INVALID_VALUE";
+}
+
+/**
  * The server or network dropped the connection (57P01, 08xxx, a released query runner after a kill).
  * The unit of work did not commit; its connection is released.
  *

@@ -4,6 +4,7 @@ import {
   DatabaseError,
   DeadlockError,
   ForeignKeyViolationError,
+  InvalidValueError,
   NotNullViolationError,
   SerializationFailureError,
   StatementTimeoutError,
@@ -15,7 +16,10 @@ import { UnitworkError } from "./unitwork-error";
 
 type DatabaseErrorClass = new (message: string, details?: DatabaseErrorDetails) => DatabaseError;
 
-/** The one SQLSTATE → error class table. Class 08 (connection exception) is matched by prefix. */
+/**
+ * The one SQLSTATE → error class table. Class 08 (connection exception) and class 22 (data exception)
+ * are matched by prefix.
+ */
 const BY_SQLSTATE: Record<string, DatabaseErrorClass> = {
   "23505": UniqueViolationError,
   "23503": ForeignKeyViolationError,
@@ -84,7 +88,7 @@ export function translateDatabaseError(error: unknown, statement?: { sql?: strin
     detail: str(driver.detail),
   };
   if (sqlState) {
-    const ErrorClass = BY_SQLSTATE[sqlState] ?? (sqlState.startsWith("08") ? ConnectionLostError : DatabaseError);
+    const ErrorClass = BY_SQLSTATE[sqlState] ?? (sqlState.startsWith("08") ? ConnectionLostError : sqlState.startsWith("22") ? InvalidValueError : DatabaseError);
     return new ErrorClass(message, details);
   }
   if (/timeout exceeded when trying to connect/i.test(message)) {

@@ -1,10 +1,13 @@
 import {
+  CheckViolationError,
   ConcurrencyError,
   ConnectionLostError,
   DeadlockError,
   ForeignKeyViolationError,
   InvalidQueryError,
+  InvalidValueError,
   NotFoundError,
+  NotNullViolationError,
   SerializationFailureError,
   StatementTimeoutError,
   UniqueViolationError,
@@ -51,6 +54,8 @@ export interface HttpErrorResponse {
  * | `ConcurrencyError`, `UniqueViolationError` (`details`: constraint, columns) | 409 |
  * | `SerializationFailureError`, `DeadlockError` (retries ran out) | 409 |
  * | `ForeignKeyViolationError`: a referenced row is missing | 422 |
+ * | `NotNullViolationError` (a required field is missing), `CheckViolationError` | 422 |
+ * | `InvalidValueError` (SQLSTATE class 22: a value the column cannot hold) | 400 |
  * | `ForeignKeyViolationError`: the row is still referenced (a delete) | 409 |
  * | `UnitOfWorkTimeoutError`, `StatementTimeoutError`, `ConnectionLostError` | 503 (`Retry-After: 1`) |
  * | an error with a 4xx `status`/`statusCode` and `expose !== false` (body parsers, http-errors) | that status |
@@ -103,6 +108,15 @@ function classify(error: unknown): Classified {
     return stillReferenced
       ? { status: 409, code: error.code, message: "the row is still referenced by other rows", details: { constraint: error.constraint, table: error.table } }
       : { status: 422, code: error.code, message: `a referenced row does not exist (${error.columns.join(", ") || "foreign key"})`, details: { constraint: error.constraint, columns: error.columns } };
+  }
+  if (error instanceof NotNullViolationError) {
+    return { status: 422, code: error.code, message: `${error.column ?? "a required field"} is required`, details: { table: error.table, column: error.column } };
+  }
+  if (error instanceof CheckViolationError) {
+    return { status: 422, code: error.code, message: "a value breaks a rule of the table", details: { constraint: error.constraint, table: error.table } };
+  }
+  if (error instanceof InvalidValueError) {
+    return { status: 400, code: error.code, message: "a value does not fit its column", details: { sqlState: error.sqlState } };
   }
   if (error instanceof SerializationFailureError || error instanceof DeadlockError) {
     return { status: 409, code: error.code, message: "the request conflicted with a concurrent one; retry it" };

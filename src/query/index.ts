@@ -11,7 +11,7 @@ export { compileFilter, validateFilter, toPositional, operatorsFor, FILTER_LIMIT
 /** @internal */
 export { SqlBindings } from "./sql-bindings";
 /** @internal */
-export { columnKind, checkColumnValue, type ColumnKind } from "./column-value";
+export { columnKind, checkColumnValue, UUID, type ColumnKind } from "./column-value";
 /** @internal */
 export { entityFields, isPlainObject, type EntityFields } from "./entity-fields";
 /** @internal */

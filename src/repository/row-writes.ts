@@ -1,6 +1,7 @@
 import type { DeepPartial, EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
 import { ConcurrencyError, InvalidQueryError, NotFoundError, UnsupportedMappingError, ValidationError } from "../errors";
 import { quoteIdentifier } from "../query";
+import { columnValueCheck } from "./column-value-check";
 import { checkKey, isKeyObject, keyCondition, keyOfEntity, type EntityKey } from "./entity-id";
 import { assertValid } from "./entity-validator";
 import { hydrate } from "./hydrate";
@@ -40,6 +41,8 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   const versionColumn = metadata.versionColumn;
   const { [versionColumn?.propertyName ?? "\0"]: patchVersion, ...values } = patch as ObjectLiteral;
   const expectedVersion = patchVersion ?? (isEntity && versionColumn ? versionColumn.getEntityValue(idOrEntity as T) : undefined);
+  const versionRefused = versionColumn && expectedVersion !== undefined ? columnValueCheck(versionColumn)(expectedVersion) : undefined;
+  if (versionRefused) throw new ValidationError(metadata.name, [{ property: versionColumn!.propertyName, value: expectedVersion, constraints: { version: `${versionColumn!.propertyName} ${versionRefused}` } }]);
   if (core.validates(options.validate)) await assertValid(metadata, patch as ObjectLiteral, "update");
   const parent = maintainedTree(metadata) ? metadata.treeParentRelation : undefined;
   if (parent && (patch as ObjectLiteral)[parent.propertyName] !== undefined) {
@@ -51,8 +54,9 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
     throw new UnsupportedMappingError(metadata.name, `one-to-many relation ${oneToMany.propertyName}`, `update sets ${metadata.name}'s own columns; set each child's relation in the child's repository`);
   }
   for (const relation of links) delete values[relation.propertyName];
-  // only join-table rows change: the row itself is still touched (version, update date, existence)
-  if (links.length && !Object.keys(values).length) for (const pk of metadata.primaryColumns) values[pk.propertyName] = () => quoteIdentifier(pk.databaseName);
+  // nothing of the row's own changes (an empty patch, or only join-table rows): the row is still
+  // touched, so the version, update date and existence checks hold as for any update
+  if (!Object.keys(values).length) for (const pk of metadata.primaryColumns) values[pk.propertyName] = () => quoteIdentifier(pk.databaseName);
   const manager = core.manager(true);
   const condition = keyCondition(key);
   const qb = manager.createQueryBuilder().update(core.target).set(values as never).where(condition.sql, condition.parameters);

@@ -1,6 +1,7 @@
 import type { EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
 import { ValidationError, type ValidationIssue } from "../errors";
 import type { ColumnMetadata } from "../query/column-metadata";
+import { columnValueCheck } from "./column-value-check";
 
 const KEEP_HINT = " (bulkInsert and bulkUpsert take it with { keepGenerated: true })";
 
@@ -46,7 +47,13 @@ export function keyRefusal(metadata: EntityMetadata, key: string, value: unknown
     if (embedded) return embeddedRefusal(embedded, value, mode);
     return `${key} is not a column of ${metadata.name}`;
   }
-  return columnRefusal(metadata, column, key, value, mode);
+  return columnRefusal(metadata, column, key, value, mode) ?? valueCheckRefusal(column, key, value);
+}
+
+/** The column's type check (`columnValueCheck`) as a refusal naming `key`. */
+function valueCheckRefusal(column: ColumnMetadata, key: string, value: unknown): string | undefined {
+  const reason = columnValueCheck(column)(value);
+  return reason && `${key} ${reason}`;
 }
 
 /**
@@ -74,7 +81,8 @@ function embeddedRefusal(embedded: EmbeddedMetadata, value: unknown, mode: Write
     const column = embedded.columns.find((c) => c.propertyName === inner);
     const nested = embedded.embeddeds.find((e) => e.propertyName === inner);
     if (!column && !nested) return `${embedded.propertyName}.${inner} is not a column of ${embedded.propertyName}`;
-    const reason = column ? columnRefusal(embedded.entityMetadata, column, `${embedded.propertyName}.${inner}`, innerValue, mode) : embeddedRefusal(nested!, innerValue, mode);
+    const path = `${embedded.propertyName}.${inner}`;
+    const reason = column ? columnRefusal(embedded.entityMetadata, column, path, innerValue, mode) ?? valueCheckRefusal(column, path, innerValue) : embeddedRefusal(nested!, innerValue, mode);
     if (reason) return reason;
   }
   return undefined;
