@@ -6,9 +6,10 @@
 import type { CheckResult, MappingCase } from "./harness";
 import { runCase } from "./run-case";
 import { generatedCases } from "./cases/generated";
+import { realWorldCases } from "./cases/real-world";
 import { typeormSampleCases } from "./cases/typeorm-samples";
 
-const CASES: MappingCase[] = [...typeormSampleCases, ...generatedCases];
+const CASES: MappingCase[] = [...typeormSampleCases, ...realWorldCases, ...generatedCases];
 const all: CheckResult[] = [];
 
 afterAll(() => {
