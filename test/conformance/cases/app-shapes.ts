@@ -2,7 +2,7 @@
  * Shapes most applications have: an abstract base class of shared columns, active-record entities
  * (`extends BaseEntity`), column type aliases, SQL defaults, columns TypeORM never inserts or updates.
  */
-import { BaseEntity, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import { BaseEntity, Column, CreateDateColumn, Entity, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 import type { MappingCase } from "../harness";
 
 const five = (make: (i: number) => Record<string, unknown>) => Array.from({ length: 5 }, (_, i) => make(i));
@@ -107,3 +107,36 @@ export const appShapeCases: MappingCase[] = [
     upsertKey: ["login"],
   },
 ];
+
+// ---- lazy relations (`Promise<T>` properties), as older applications declare them
+@Entity("app_lazy_team")
+export class LazyTeam {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column()
+  name!: string;
+}
+
+@Entity("app_lazy_member")
+export class LazyMember {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column()
+  name!: string;
+
+  @ManyToOne(() => LazyTeam, { lazy: true, nullable: true })
+  team!: Promise<LazyTeam | null>;
+}
+
+appShapeCases.push({
+  name: "lazy many-to-one",
+  source: "generated, after TypeORM's lazy-relations documentation",
+  entities: [LazyTeam, LazyMember],
+  root: LazyMember,
+  setup: async (ds) => ({ teams: await ds.getRepository(LazyTeam).save([{ name: "red" }, { name: "blue" }]) }),
+  rows: (tag, ctx) => five((i) => ({ name: `member #${tag} ${i}`, team: { id: (ctx.teams as LazyTeam[])[i % 2]!.id } })),
+  filters: () => [{ team: { name: "blue" } }],
+  patch: () => ({ name: "patched" }),
+});
