@@ -68,8 +68,8 @@ export function givesGeneratedKey(plan: EntityPlan, rows: readonly ObjectLiteral
   return rows.some((row) => primary.read(row) !== undefined);
 }
 
-/** After keys were taken from the rows: moves the key's sequence past the largest key, so later inserts do not collide. */
-async function advanceKeySequence(connection: BulkConnection, plan: EntityPlan): Promise<void> {
+/** After keys were taken from the rows: moves the key's sequence past the largest key, so later inserts do not collide. @internal */
+export async function advanceKeySequence(connection: BulkConnection, plan: EntityPlan): Promise<void> {
   const sequence = plan.primary && plan.generatedColumns.includes(plan.primary) ? plan.primary.catalog.sequence : null;
   if (!sequence || !plan.primary) return;
   const key = plan.primary.quoted;

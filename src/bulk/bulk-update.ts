@@ -131,7 +131,7 @@ function updatableColumns(plan: EntityPlan): ColumnPlan[] {
   const out: ColumnPlan[] = [];
   for (const column of plan.insertColumns) {
     const c = column.column;
-    if (column === plan.primary || c.isPrimary || maintained.has(column) || c === treeParent) continue;
+    if (column === plan.primary || c.isPrimary || !c.isUpdate || maintained.has(column) || c === treeParent) continue;
     out.push(column);
   }
   return out;

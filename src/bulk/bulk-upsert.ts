@@ -3,7 +3,7 @@ import { InvalidQueryError } from "../errors";
 import type { BulkUpsertOptions, BulkUpsertResult } from "../repository";
 import { keepingGenerated, type ColumnPlan, type EntityPlan } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
-import { keepOption, refusal } from "./bulk-insert";
+import { advanceKeySequence, keepOption, refusal } from "./bulk-insert";
 import { checkRowKeys, prepareColumns, validateRows, type PreparedColumn } from "./prepared-columns";
 import { chunkSizeOption, rowChunks } from "./row-chunks";
 import { UnnestSource } from "./unnest-source";
@@ -20,7 +20,8 @@ export const DEFAULT_UPSERT_CHUNK = 10_000;
  */
 export async function bulkUpsert<T>(connection: BulkConnection, entityPlan: EntityPlan, rows: unknown, options: BulkUpsertOptions<T>): Promise<BulkUpsertResult> {
   // upserted rows that give their generated keys keep them (ON CONFLICT on a natural key)
-  const plan = keepOption(options.keepGenerated) ? keepingGenerated(entityPlan, true) : entityPlan;
+  const keep = keepOption(options.keepGenerated);
+  const plan = keep ? keepingGenerated(entityPlan, true) : entityPlan;
   const conflict = conflictColumns(plan, options.conflictPaths as unknown);
   const updatable = updateColumns(plan, conflict, options.updateColumns as unknown);
   const chunkSize = chunkSizeOption(options.chunkSize, DEFAULT_UPSERT_CHUNK);
@@ -47,6 +48,7 @@ export async function bulkUpsert<T>(connection: BulkConnection, entityPlan: Enti
   } catch (error) {
     return pipeline.fail(error);
   }
+  if (keep) await advanceKeySequence(connection, entityPlan);
   return result;
 }
 

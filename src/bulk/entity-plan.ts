@@ -107,7 +107,7 @@ export function buildEntityPlan(dataSource: DataSource, metadata: EntityMetadata
       continue;
     }
     if (column.isGenerated && !column.generatedType && p.catalog.identity !== "a") generatedColumns.push(p);
-    if (column.isGenerated || column.generatedType || column.isMaterializedPath || column.isNestedSetLeft || column.isNestedSetRight) continue;
+    if (!column.isInsert || column.isGenerated || column.generatedType || column.isMaterializedPath || column.isNestedSetLeft || column.isNestedSetRight) continue;
     insertColumns.push(p);
   }
   const byKey = new Map<string, ColumnPlan>();

@@ -1,4 +1,5 @@
 import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { InvalidQueryError } from "../errors";
 import { hasToMany, keysetCondition, quoteIdentifier, sortExpression, type CursorValues, type RelationNode } from "../query";
 import type { ListPlan } from "./list-plan";
 import { loadRelationTree } from "./relation-loader";
@@ -61,6 +62,9 @@ export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, 
 /** `"join"` with to-many relations: one joined statement for exactly these roots. */
 async function joinForRoots<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, roots: T[]): Promise<void> {
   const metadata = core.metadata;
+  if (metadata.primaryColumns.length !== 1) {
+    throw new InvalidQueryError(`${metadata.name} has a composite primary key: load its to-many relations with relationStrategy "query"`, "relationStrategy", ["query"]);
+  }
   const pk = metadata.primaryColumns[0]!;
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();

@@ -70,6 +70,8 @@ export function columnRefusal(metadata: EntityMetadata, column: ColumnMetadata, 
   if (column.isMaterializedPath || column.isNestedSetLeft || column.isNestedSetRight) return `${key} is a tree structure column maintained by TypeORM and cannot be set`;
   if (column.isDiscriminator && value !== metadata.discriminatorValue) return `${key} is the discriminator of ${metadata.name}, always ${JSON.stringify(metadata.discriminatorValue)}`;
   if (column.isPrimary && mode === "update") return `${key} is the primary key and cannot be changed`;
+  if (mode === "create" && !column.isInsert) return `${key} is never inserted (insert: false)`;
+  if (mode === "update" && !column.isUpdate) return `${key} is never updated (update: false)`;
   return undefined;
 }
 

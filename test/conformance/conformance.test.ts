@@ -6,9 +6,11 @@
 import type { CheckResult, MappingCase } from "./harness";
 import { runCase } from "./run-case";
 import { generatedCases } from "./cases/generated";
+import { realWorldCases } from "./cases/real-world";
+import { appShapeCases } from "./cases/app-shapes";
 import { typeormSampleCases } from "./cases/typeorm-samples";
 
-const CASES: MappingCase[] = [...typeormSampleCases, ...generatedCases];
+const CASES: MappingCase[] = [...typeormSampleCases, ...realWorldCases, ...appShapeCases, ...generatedCases];
 const all: CheckResult[] = [];
 
 afterAll(() => {

@@ -1,10 +1,11 @@
 /** Many-to-many links through update, and composite keys through the id and bulk methods. */
 import { InvalidQueryError, UnsupportedMappingError } from "../../src";
+import { Product } from "../conformance/cases/app-shapes";
 import { Category, CompositePost, Question } from "../conformance/cases/typeorm-samples";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
 let t: TestUnitwork;
-beforeAll(async () => (t = await openTestUnitwork({ entities: [Category, Question, CompositePost], poolSize: 3 })));
+beforeAll(async () => (t = await openTestUnitwork({ entities: [Category, Question, CompositePost, Product], poolSize: 3 })));
 afterAll(() => t.close());
 
 test("update replaces the join-table rows of a many-to-many relation; bulk writes refuse it by name", async () => {
@@ -36,4 +37,23 @@ test("a composite key is an object in getById, update, delete, bulkUpdate and bu
   expect((await posts.bulkDelete([{ firstId: 7, secondId: 1 }, { firstId: 7, secondId: 3 }])).count).toBe(2);
   expect(await posts.delete({ firstId: 7, secondId: 2 })).toBe(true);
   expect(await posts.count()).toBe(0);
+});
+
+test("insert: false and update: false columns are refused where TypeORM would skip them", async () => {
+  const products = t.uw.repositories.create(Product);
+  await expect(products.create({ name: "p", createdBy: "me", source: "x" } as never)).rejects.toThrow(/source is never inserted/);
+  await expect(products.bulkInsert([{ name: "p", createdBy: "me", source: "x" } as never])).rejects.toThrow(/source is never inserted/);
+  const p = await products.create({ name: "p", createdBy: "me" });
+  expect(p.source).toBe("catalogue");
+  await expect(products.update(p.id, { createdBy: "you" })).rejects.toThrow(/createdBy is never updated/);
+  await expect(products.bulkUpdate([{ id: p.id, createdBy: "you" }])).rejects.toThrow(/createdBy is never updated/);
+});
+
+test("keepGenerated loads rows with their own keys and moves the sequence past them", async () => {
+  const categories = t.uw.repositories.create(Category);
+  await expect(categories.bulkInsert([{ id: 500, name: "kept" }])).rejects.toThrow(/keepGenerated/);
+  const { ids } = await categories.bulkInsert([{ id: 500, name: "kept" }, { id: 501, name: "kept too" }], { keepGenerated: true });
+  expect(ids).toEqual([500, 501]);
+  expect((await categories.create({ name: "next" })).id).toBeGreaterThan(501);
+  expect(await categories.bulkUpsert([{ id: 900, name: "upserted" }], { conflictPaths: ["id"], keepGenerated: true }).catch((e: Error) => e.message)).toMatch(/generated key/);
 });
