@@ -28,6 +28,11 @@ export async function bulkUpdate(connection: BulkConnection, plan: EntityPlan, r
   const stale: EntityId[] = [];
   const pipeline = new StatementPipeline();
   let count = 0;
+  // every row's keys are checked before the first chunk is sent: a refused row sends nothing
+  if (Array.isArray(rows)) {
+    checkRowKeys(plan, rows, 0, target.allowed, (key) => refusal(plan, key));
+    keyColumnTexts(plan, rows, 0, new Map(), true);
+  }
   try {
     for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
       const statement = updateStatement(target, chunk, offset);

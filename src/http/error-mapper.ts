@@ -12,6 +12,7 @@ import {
   StatementTimeoutError,
   UniqueViolationError,
   UnitOfWorkTimeoutError,
+  UnsupportedMappingError,
   ValidationError,
   type ValidationIssue,
 } from "../errors";
@@ -55,7 +56,7 @@ export interface HttpErrorResponse {
  * | `SerializationFailureError`, `DeadlockError` (retries ran out) | 409 |
  * | `ForeignKeyViolationError`: a referenced row is missing | 422 |
  * | `NotNullViolationError` (a required field is missing), `CheckViolationError` | 422 |
- * | `InvalidValueError` (SQLSTATE class 22: a value the column cannot hold) | 400 |
+ * | `InvalidValueError` (SQLSTATE class 22: a value the column cannot hold), `UnsupportedMappingError` | 400 |
  * | `ForeignKeyViolationError`: the row is still referenced (a delete) | 409 |
  * | `UnitOfWorkTimeoutError`, `StatementTimeoutError`, `ConnectionLostError` | 503 (`Retry-After: 1`) |
  * | an error with a 4xx `status`/`statusCode` and `expose !== false` (body parsers, http-errors) | that status |
@@ -114,6 +115,9 @@ function classify(error: unknown): Classified {
   }
   if (error instanceof CheckViolationError) {
     return { status: 422, code: error.code, message: "a value breaks a rule of the table", details: { constraint: error.constraint, table: error.table } };
+  }
+  if (error instanceof UnsupportedMappingError) {
+    return { status: 400, code: error.code, message: error.message };
   }
   if (error instanceof InvalidValueError) {
     return { status: 400, code: error.code, message: "a value does not fit its column", details: { sqlState: error.sqlState } };

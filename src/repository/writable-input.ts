@@ -1,6 +1,7 @@
 import type { EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
 import { ValidationError, type ValidationIssue } from "../errors";
 import type { ColumnMetadata } from "../query/column-metadata";
+import { isPlainObject } from "../query";
 import { columnValueCheck } from "./column-value-check";
 
 const KEEP_HINT = " (bulkInsert and bulkUpsert take it with { keepGenerated: true })";
@@ -42,7 +43,18 @@ export function assertWritable(metadata: EntityMetadata, input: ObjectLiteral, m
 export function keyRefusal(metadata: EntityMetadata, key: string, value: unknown, mode: WriteMode): string | undefined {
   const column = metadata.columns.find((c) => c.propertyName === key && !c.embeddedMetadata && !(c.isVirtual && c.relationMetadata));
   if (!column) {
-    if (metadata.relations.some((r) => r.propertyName === key && !r.embeddedMetadata)) return undefined;
+    const relation = metadata.relations.find((r) => r.propertyName === key && !r.embeddedMetadata);
+    if (relation) {
+      const toMany = relation.isOneToMany || relation.isManyToMany;
+      if (value !== undefined && value !== null && (toMany ? !Array.isArray(value) : Array.isArray(value))) {
+        return `${key} is a ${toMany ? "to-many relation: an array of related objects" : "to-one relation: a related object, its key, or null"}`;
+      }
+      // a related object without its key, and nothing that would insert it: TypeORM would drop it
+      if (!toMany && isPlainObject(value) && !relation.isCascadeInsert && relation.joinColumns.length && relation.joinColumns.every((c) => c.referencedColumn?.getEntityValue(value as ObjectLiteral) === undefined)) {
+        return `${key} must name the related row by its key (${relation.joinColumns.map((c) => c.referencedColumn?.propertyName).join(", ")})`;
+      }
+      return undefined;
+    }
     const embedded = metadata.embeddeds.find((e) => e.propertyName === key);
     if (embedded) return embeddedRefusal(embedded, value, mode);
     return `${key} is not a column of ${metadata.name}`;

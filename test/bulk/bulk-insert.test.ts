@@ -56,10 +56,17 @@ describe.each(["copy", "unnest"] as const)("bulkInsert with strategy %s", (strat
   test("NOT NULL, unique and foreign key violations name the row", async () => {
     const tag = `violations-${strategy}`;
     const notNull = logRows(functionId, 1_200, tag);
-    notNull[1_100] = { ...notNull[1_100], message: null as unknown as string };
+    const { message: _dropped, ...withoutMessage } = notNull[1_100]!;
+    notNull[1_100] = withoutMessage as typeof notNull[number];
     const e1 = await logs().bulkInsert(notNull, { strategy, validate: false }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(NotNullViolationError);
     expect((e1 as NotNullViolationError).rowIndex).toBe(1_100);
+    // an explicit null in a NOT NULL column is refused before any SQL, naming the row
+    const explicitNull = logRows(functionId, 1_200, tag);
+    explicitNull[1_100] = { ...explicitNull[1_100], message: null as unknown as string };
+    const e0 = await logs().bulkInsert(explicitNull, { strategy, validate: false }).catch((e: unknown) => e);
+    expect(e0).toBeInstanceOf(ValidationError);
+    expect((e0 as Error).message).toMatch(/row 1100[\s\S]*message cannot be null/);
 
     const unique = logRows(functionId, 1_200, tag);
     unique[7] = { ...unique[7], uuid: "00000000-0000-4000-8000-000000000007" };

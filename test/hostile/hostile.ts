@@ -1,12 +1,16 @@
 import fc from "fast-check";
 import { Client } from "pg";
 import {
+  CheckViolationError,
   ConcurrencyError,
   ForeignKeyViolationError,
   InvalidConfigError,
   InvalidQueryError,
+  InvalidValueError,
   NotFoundError,
+  NotNullViolationError,
   UniqueViolationError,
+  UnsupportedMappingError,
   ValidationError,
 } from "../../src";
 
@@ -34,7 +38,10 @@ export const params = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED
 // ------------------------------------------------------------------ outcomes
 
 /** Typed errors a refused input may throw: each maps to a 4xx. */
-export const REFUSALS = [InvalidQueryError, ValidationError, InvalidConfigError, NotFoundError, ConcurrencyError, UniqueViolationError, ForeignKeyViolationError] as const;
+// A missing required value, a check constraint and a value of SQLSTATE class 22 are typed 4xx (422/400)
+// that PostgreSQL decides (a column without input may still have a trigger or default); a to-many
+// relation in bulk rows is UnsupportedMappingError (400).
+export const REFUSALS = [InvalidQueryError, ValidationError, InvalidConfigError, NotFoundError, ConcurrencyError, UniqueViolationError, ForeignKeyViolationError, NotNullViolationError, CheckViolationError, InvalidValueError, UnsupportedMappingError] as const;
 /** Refusals decided before any write reaches the server: only reads and transaction control may have run. */
 export const EARLY_REFUSALS = [InvalidQueryError, ValidationError, InvalidConfigError] as const;
 
