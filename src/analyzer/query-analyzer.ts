@@ -8,6 +8,8 @@ import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyze
 import { CallSiteTracer } from "./call-site-tracer";
 import { buildFindings } from "./build-findings";
 import { traceEntityManagers } from "./entity-manager-tracing";
+import { traceQueryResultCache } from "./query-cache-tracing";
+import { traceRelationLoader } from "./relation-loader-tracing";
 import type { OperationTag } from "./operation-tag";
 import { QueryAnalysisError } from "./query-analysis-error";
 import { captureStack, type CapturedStack } from "./stack-frames";
@@ -78,7 +80,14 @@ export class QueryAnalyzer {
       afterQuery: (event: AfterQueryEvent) => this.#after(event),
     };
     dataSource.subscribers.push(this.#subscriber);
-    this.#untraceManagers = traceEntityManagers(dataSource, this.callSites);
+    const untraceManagers = traceEntityManagers(dataSource, this.callSites);
+    const untraceLoader = traceRelationLoader(dataSource, this.callSites);
+    const untraceCache = traceQueryResultCache(dataSource, context);
+    this.#untraceManagers = () => {
+      untraceCache();
+      untraceLoader();
+      untraceManagers();
+    };
     this.#detachUnitOfWork = unitOfWork.addListener({
       unitStarted: (frame) => this.#unitStarted(frame),
       unitEnded: (frame, error) => this.#unitEnded(frame, error),

@@ -1,6 +1,6 @@
-import { Brackets } from "typeorm";
 import type { FindingKind, Unitwork } from "../../src";
-import { Author, Comment, Post, Visit } from "./blog-schema";
+import { Brackets, In } from "typeorm";
+import { Article, Author, Category, Comment, LedgerEntry, Post, Tag, Visit } from "./blog-schema";
 import { loadAuthor } from "./scenario-helpers";
 
 /** One labelled scenario: what it runs and the findings a perfect analyzer reports. */
@@ -347,3 +347,140 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+// ------------------------------------------------------------ statements TypeORM issues on its own
+const articlesOf = (uw: Unitwork) => uw.dataSource.manager.find(Article, { order: { id: "ASC" }, take: 6 });
+
+scenarios.push(
+  {
+    name: "lazy many-to-one awaited in a loop (await article.category)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const article of await articlesOf(uw)) await article.category;
+    },
+  },
+  {
+    name: "lazy one-to-many awaited in a loop (await category.articles)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const category of await uw.dataSource.manager.find(Category, { order: { id: "ASC" } })) await category.articles;
+    },
+  },
+  {
+    name: "lazy relations awaited in a Promise.all fan-out",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      const list = await articlesOf(uw);
+      await Promise.all(list.map((article) => article.category));
+    },
+  },
+  {
+    name: "lazy relation awaited in a loop inside a unit of work",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (const article of await ctx.manager.find(Article, { order: { id: "ASC" }, take: 5 })) await article.category;
+      });
+    },
+  },
+  {
+    name: "RelationQueryBuilder .of(entity).loadOne() in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const article of await articlesOf(uw)) {
+        await uw.dataSource.createQueryBuilder().relation(Article, "category").of(article).loadOne();
+      }
+    },
+  },
+  {
+    name: "findOneBy per id of an entity with an eager relation (joined by TypeORM)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.manager.findOneBy(Article, { id });
+    },
+  },
+  {
+    name: "cascaded save in a loop (the article and its tags per iteration)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let i = 0; i < 3; i++) {
+          await ctx.manager.save(Article, { title: `cascade ${i}`, categoryId: 1, tags: [{ label: `t${i}` }, { label: `u${i}` }] } as never);
+        }
+      });
+    },
+  },
+  {
+    name: "save() of a changed relation per entity in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (const article of await ctx.manager.find(Article, { where: { categoryId: 2 }, relations: { tags: true }, order: { id: "ASC" } })) {
+          article.tags = [...(article.tags ?? []), Object.assign(new Tag(), { label: `more ${article.id}` })];
+          await ctx.manager.save(article);
+        }
+      });
+    },
+  },
+  {
+    name: "a subscriber's afterInsert query, inserts in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let account = 1; account <= 4; account++) await ctx.manager.insert(LedgerEntry, { accountId: account, amount: 5 });
+      });
+    },
+  },
+  {
+    name: "a subscriber's afterLoad query per loaded row (one find)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.dataSource.manager.find(LedgerEntry, { where: { accountId: In([1, 2, 3, 4]) }, order: { id: "ASC" }, take: 4 });
+    },
+  },
+  {
+    name: "cached find per id in a loop (query-result cache misses)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.manager.find(Post, { where: { id }, cache: 60_000 });
+    },
+  },
+  // clean
+  {
+    name: "one lazy relation awaited twice (TypeORM keeps the loaded value)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const [article] = await articlesOf(uw);
+      await article!.category;
+      await article!.category;
+      await article!.category;
+    },
+  },
+  {
+    name: "one find of many rows with an eager relation",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.dataSource.manager.find(Article, { order: { id: "ASC" } });
+    },
+  },
+  {
+    name: "a cascaded save of one article with several tags",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.save(Article, { title: "one cascade", categoryId: 3, tags: [1, 2, 3, 4].map((i) => ({ label: `c${i}` })) } as never);
+      });
+    },
+  },
+  {
+    name: "the same cached find repeated (query-result cache hits)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let i = 0; i < 4; i++) await uw.dataSource.manager.find(Post, { where: { authorId: 3 }, cache: 60_000 });
+    },
+  },
+);
