@@ -90,6 +90,7 @@ export class QueryAnalyzer {
     };
     this.#detachUnitOfWork = unitOfWork.addListener({
       unitStarted: (frame) => this.#unitStarted(frame),
+      beforeCommit: (frame) => this.#beforeCommit(frame),
       unitEnded: (frame, error) => this.#unitEnded(frame, error),
     });
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "created", analyzer: this });
@@ -130,7 +131,8 @@ export class QueryAnalyzer {
     try {
       result = await this.#context.with({ analysis: scope }, fn);
     } catch (error) {
-      await this.#finish(scope, false);
+      // A unit of work inside it already threw its findings (before COMMIT): they are not logged again.
+      await this.#finish(scope, false, false, error instanceof QueryAnalysisError);
       throw error;
     } finally {
       this.#explicitScopes--;
@@ -245,6 +247,19 @@ export class QueryAnalyzer {
     return { analysis };
   }
 
+  /**
+   * `throw` mode decides before COMMIT: a unit of work with findings rolls back and rejects with
+   * `QueryAnalysisError`, so nothing the analyzer refuses is committed. It throws even inside an
+   * enclosing scope (a request), whose own report then does not log the findings again.
+   */
+  #beforeCommit(frame: Frame): Promise<void> | void {
+    if (this.#settings.mode !== "throw") return;
+    const scope = this.#unitScopes.get(frame);
+    if (!scope) return;
+    this.#unitScopes.delete(frame);
+    return this.#finish(scope, true, true).then(() => undefined);
+  }
+
   #unitEnded(frame: Frame, error: unknown): Promise<void> | void {
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
@@ -265,7 +280,12 @@ export class QueryAnalyzer {
     this.#finish(scope, false).catch((error) => this.#logger.error({ err: error }, "query analyzer: could not report a slow statement"));
   }
 
-  async #finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
+  /**
+   * Ends `scope`: runs the rules, delivers the report, then logs the findings or (`throw` mode, when
+   * `mayThrow`) throws them. Only an outermost scope logs or throws, unless `evenNested`; `quiet`
+   * delivers the report without logging.
+   */
+  async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false): Promise<AnalysisReport> {
     scope.ended = true;
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
     const findings = mayHaveFindings(scope.records, this.#settings.slowQueryMs)
@@ -285,8 +305,9 @@ export class QueryAnalyzer {
         this.#logger.error({ err: error, scope: scope.name }, "query analyzer: an onReport listener threw");
       }
     }
-    if (findings.length === 0 || scope.nested || this.#settings.mode === "off") return report;
+    if (findings.length === 0 || (scope.nested && !evenNested) || this.#settings.mode === "off") return report;
     if (this.#settings.mode === "throw" && mayThrow) throw new QueryAnalysisError(report);
+    if (quiet) return report;
     const level = this.#settings.mode === "log" ? "info" : "warn";
     for (const finding of findings) {
       const { plan, parameters: _parameters, ...rest } = finding;

@@ -179,6 +179,8 @@ export class UnitRunner {
       if (tx.failed) {
         throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: toUnitworkError(tx.lastError) });
       }
+      const checking = outermost ? listeners.beforeCommit(frame) : undefined;
+      if (checking) await checking;
     } catch (error) {
       frame.closed = true;
       const cause = failure(error, deadline);
