@@ -4,7 +4,7 @@ import { memoryLogger } from "../support/test-unitwork";
 import { blogDataSource, seedBlog } from "./blog-schema";
 import { scenarios } from "./scenarios";
 
-const KINDS: FindingKind[] = ["n+1", "duplicate", "slow"];
+const KINDS: FindingKind[] = ["n+1", "duplicate", "slow", "contention"];
 let db: TestDatabase;
 let fast: Unitwork;
 let slow: Unitwork;

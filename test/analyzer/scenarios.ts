@@ -484,3 +484,126 @@ scenarios.push(
     },
   },
 );
+
+// ------------------------------------------------------------ contention (units of work of this process, run concurrently)
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A unit of work that takes a row lock and keeps its transaction open for `holdMs`. */
+function holdRow(uw: Unitwork, sql: string, holdMs: number, name = "holder"): Promise<void> {
+  return uw.unitOfWork.run(async (ctx) => {
+    await ctx.manager.query(sql);
+    await sleep(holdMs);
+  }, { name });
+}
+
+/** A unit of work updates author `id` while another holds its row for `holdMs` (started `startAfterMs` before). */
+async function updateBehindHolder(uw: Unitwork, id: number, holdMs: number, startAfterMs: number, name: string): Promise<void> {
+  const holder = holdRow(uw, `UPDATE author SET name = name WHERE id = ${id}`, holdMs);
+  await sleep(startAfterMs);
+  await uw.unitOfWork.run((ctx) => ctx.manager.update(Author, id, { name: `author ${id}` }), { name });
+  await holder;
+}
+
+scenarios.push(
+  {
+    name: "contention: an UPDATE waits 400 ms on a row another unit of work holds",
+    expect: { contention: 1 },
+    run: (uw) => updateBehindHolder(uw, 1, 400, 60, "waiter"),
+  },
+  {
+    name: "contention: SELECT … FOR UPDATE queue workers without SKIP LOCKED wait for each other",
+    expect: { contention: 1 },
+    async run(uw) {
+      const worker = (name: string) => uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`SELECT id FROM post ORDER BY id LIMIT 1 FOR UPDATE`);
+        await sleep(350);
+      }, { name });
+      const first = worker("worker 1");
+      await sleep(60);
+      await Promise.all([first, worker("worker 2")]);
+    },
+  },
+  {
+    name: "contention: lockTimeoutMs expires (LockTimeoutError, 55P03)",
+    expect: { contention: 1 },
+    async run(uw) {
+      const holder = holdRow(uw, `UPDATE post SET title = title WHERE id = 2`, 400);
+      await sleep(60);
+      const error = await uw.unitOfWork.run((ctx) => ctx.manager.update(Post, 2, { title: "post 2" }), { name: "impatient", lockTimeoutMs: 100 }).catch((e: unknown) => e);
+      await holder;
+      if ((error as { code?: string })?.code !== "LOCK_TIMEOUT") throw new Error(`expected LockTimeoutError, got ${String(error)}`);
+    },
+  },
+  {
+    name: "contention: two units of work lock two rows in opposite order (deadlock 40P01, and the survivor's wait)",
+    expect: { contention: 2 },
+    async run(uw) {
+      const transfer = (from: number, to: number, name: string) => uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`UPDATE author SET name = name WHERE id = $1`, [from]);
+        await sleep(100);
+        await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = $1`, [to]);
+      }, { name });
+      const outcomes = await Promise.allSettled([transfer(3, 4, "transfer 3→4"), transfer(4, 3, "transfer 4→3")]);
+      if (!outcomes.some((o) => o.status === "rejected" && (o.reason as { code?: string }).code === "DEADLOCK")) throw new Error("expected a deadlock");
+    },
+  },
+  {
+    name: "contention: REPEATABLE READ unit updates a row another unit changed (serialization failure 40001)",
+    expect: { contention: 1 },
+    async run(uw) {
+      let release!: () => void;
+      const changed = new Promise<void>((resolve) => (release = resolve));
+      const reader = uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`SELECT name FROM author WHERE id = 5`);
+        await changed;
+        await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = 5`);
+      }, { name: "snapshot reader", isolation: "REPEATABLE READ" }).catch((e: unknown) => e);
+      await sleep(30);
+      await uw.unitOfWork.run((ctx) => ctx.manager.query(`UPDATE author SET name = name WHERE id = 5`), { name: "writer" });
+      release();
+      const error = await reader;
+      if ((error as { code?: string })?.code !== "SERIALIZATION_FAILURE") throw new Error(`expected SerializationFailureError, got ${String(error)}`);
+    },
+  },
+  {
+    name: "contention: a DELETE of a parent row waits on a unit inserting a child (unindexed foreign key)",
+    expect: { contention: 1 },
+    async run(uw) {
+      const child = uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.insert(Comment, { body: "pins post 7", postId: 7 });
+        await sleep(350);
+      }, { name: "commenter" });
+      await sleep(60);
+      const error = await uw.unitOfWork.run((ctx) => ctx.manager.delete(Post, { id: 7 }), { name: "post remover" }).catch((e: unknown) => e);
+      await child;
+      if ((error as { code?: string })?.code !== "FOREIGN_KEY_VIOLATION") throw new Error(`expected the DELETE to fail on the new comment, got ${String(error)}`);
+    },
+  },
+  // clean
+  {
+    name: "a lock wait shorter than lockWaitMs (about 100 ms)",
+    expect: {},
+    tricky: true,
+    run: (uw) => updateBehindHolder(uw, 6, 130, 30, "brief waiter"),
+  },
+  {
+    name: "SKIP LOCKED queue workers each take a free row without waiting",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const worker = (name: string) => uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`UPDATE comment SET body = body WHERE id = (SELECT id FROM comment ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`);
+        await sleep(300);
+      }, { name });
+      await Promise.all([worker("worker a"), worker("worker b"), worker("worker c")]);
+    },
+  },
+  {
+    name: "concurrent units of work reading the same row (not each other's duplicates)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await Promise.all([1, 2, 3].map((i) => uw.unitOfWork.run((ctx) => ctx.manager.query(`SELECT name FROM author WHERE id = $1`, [2]), { name: `reader ${i}` })));
+    },
+  },
+);
