@@ -17,6 +17,8 @@ export interface InFlight {
   readonly after: number;
   sample?: LockSample;
   tries: number;
+  /** The sample query that looks at it, while it runs (its answer may come after the statement ended). */
+  sampling?: Promise<void>;
 }
 
 /** How often waiting statements are looked at, and how many samples one statement may take at most. */
@@ -104,10 +106,16 @@ export class LockSampler {
     if (soon && !this.#client) this.#connection().catch((error: unknown) => this.#logger.debug({ err: error }, "query analyzer: the lock sampler could not connect"));
     if (due.length === 0) return;
     this.#sampling = true;
-    for (const entry of due) entry.tries++;
-    this.#sample(due)
+    const sampling = this.#sample(due)
       .catch((error: unknown) => this.#logger.debug({ err: error }, "query analyzer: could not sample pg_locks"))
-      .finally(() => (this.#sampling = false));
+      .finally(() => {
+        this.#sampling = false;
+        for (const entry of due) if (entry.sampling === sampling) entry.sampling = undefined;
+      });
+    for (const entry of due) {
+      entry.tries++;
+      entry.sampling = sampling;
+    }
   }
 
   async #sample(due: InFlight[]): Promise<void> {
@@ -122,7 +130,8 @@ export class LockSampler {
         lockType: (row.lock_type as string | null) ?? undefined,
         blocker: blockerPid ? this.#resolveBlocker(blockerPid, relation, (row.blocker_query as string | null) ?? undefined) : undefined,
       };
-      for (const entry of due) if (entry.pid === row.pid && this.#inFlight.has(entry)) entry.sample = sample;
+      // Kept even when the answer comes after the statement ended: the server saw it waiting.
+      for (const entry of due) if (entry.pid === row.pid) entry.sample = sample;
     }
   }
 

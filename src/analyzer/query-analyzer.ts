@@ -253,8 +253,8 @@ export class QueryAnalyzer {
       opaque: pending.parameters === OMITTED && !!event.parameters?.length,
       transaction: pending.transaction,
     };
-    if (pending.inFlight?.sample) {
-      record.lockWait = pending.inFlight.sample;
+    if (pending.inFlight && pending.inFlight.tries > 0) {
+      record.lockWatch = pending.inFlight;
       record.pid = pending.inFlight.pid;
     }
     if (!event.success) this.#lockFailure(record, event.error, pending.inFlight?.pid);
@@ -375,6 +375,7 @@ export class QueryAnalyzer {
    */
   async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false): Promise<AnalysisReport> {
     scope.ended = true;
+    await settleLockSamples(scope.records);
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
     const findings = mayHaveFindings(scope.records, this.#settings)
       ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.#settings))
@@ -419,9 +420,21 @@ function mayHaveFindings(records: readonly StatementRecord[], settings: Resolved
   for (const record of records) {
     if (record.durationMs > settings.slowQueryMs || seen.has(record.shape.fingerprint)) return true;
     if ((record.lockWait || record.lockFailure) && isContention(record, settings.lockWaitMs)) return true;
+    if (record.lockWatch && record.durationMs > settings.lockWaitMs) return true;
     seen.add(record.shape.fingerprint);
   }
   return false;
+}
+
+/** Takes in the lock samples of statements the sampler looked at, waiting for answers still on their way. */
+async function settleLockSamples(records: readonly StatementRecord[]): Promise<void> {
+  for (const record of records) {
+    const watch = record.lockWatch;
+    if (!watch) continue;
+    if (watch.sampling) await watch.sampling;
+    if (watch.sample) record.lockWait = { ...watch.sample, ...record.lockWait };
+    record.lockWatch = undefined;
+  }
 }
 
 function toCaptured(record: StatementRecord): CapturedQuery {

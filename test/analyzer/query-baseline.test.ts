@@ -2,26 +2,21 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createUnitwork, QueryAnalysisError, type Unitwork } from "../../src";
+import { QueryAnalysisError, type Unitwork } from "../../src";
 import { expectQueryBaseline } from "../../src/testing";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
-import { memoryLogger } from "../support/test-unitwork";
-import { Author, blogDataSource, Post, seedBlog } from "./blog-schema";
+import { openBlogUnitwork, type BlogUnitwork } from "./blog-unitwork";
+import { Author, Post } from "./blog-schema";
 
-let db: TestDatabase;
+let blog: BlogUnitwork;
 let uw: Unitwork;
 let scratch: string;
 const saved = { CI: process.env.CI, update: process.env.UNITWORK_UPDATE_BASELINES, report: process.env.UNITWORK_BASELINE_REPORT };
 
 beforeAll(async () => {
-  db = await createTestDatabase("analyzer_baseline");
-  uw = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 60_000 } });
-  await seedBlog(uw.dataSource);
+  blog = await openBlogUnitwork("analyzer_baseline", { mode: "log", slowQueryMs: 60_000 });
+  uw = blog.uw;
 });
-afterAll(async () => {
-  await uw?.close();
-  await db?.drop();
-});
+afterAll(() => blog?.close());
 beforeEach(() => {
   scratch = mkdtempSync(join(tmpdir(), "unitwork-baseline-"));
   delete process.env.CI;

@@ -488,49 +488,54 @@ scenarios.push(
 // ------------------------------------------------------------ contention (units of work of this process, run concurrently)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A unit of work that takes a row lock and keeps its transaction open for `holdMs`. */
-function holdRow(uw: Unitwork, sql: string, holdMs: number, name = "holder"): Promise<void> {
-  return uw.unitOfWork.run(async (ctx) => {
+/**
+ * A unit of work that runs `sql` (taking its locks), then keeps its transaction open for `holdMs`;
+ * `locked` resolves once the locks are taken (the waiter starts then, whatever the machine's load).
+ */
+export function holdLocks(uw: Unitwork, sql: string, holdMs: number, name = "holder"): { locked: Promise<void>; done: Promise<void> } {
+  let signal!: () => void;
+  const locked = new Promise<void>((resolve) => (signal = resolve));
+  const done = uw.unitOfWork.run(async (ctx) => {
     await ctx.manager.query(sql);
+    signal();
     await sleep(holdMs);
   }, { name });
+  done.catch(() => signal());
+  return { locked, done };
 }
 
-/** A unit of work updates author `id` while another holds its row for `holdMs` (started `startAfterMs` before). */
-async function updateBehindHolder(uw: Unitwork, id: number, holdMs: number, startAfterMs: number, name: string): Promise<void> {
-  const holder = holdRow(uw, `UPDATE author SET name = name WHERE id = ${id}`, holdMs);
-  await sleep(startAfterMs);
+/** A unit of work updates author `id` once another has locked its row, which it then holds for `holdMs`. */
+async function updateBehindHolder(uw: Unitwork, id: number, holdMs: number, name: string): Promise<void> {
+  const holder = holdLocks(uw, `UPDATE author SET name = name WHERE id = ${id}`, holdMs);
+  await holder.locked;
   await uw.unitOfWork.run((ctx) => ctx.manager.update(Author, id, { name: `author ${id}` }), { name });
-  await holder;
+  await holder.done;
 }
 
 scenarios.push(
   {
-    name: "contention: an UPDATE waits 400 ms on a row another unit of work holds",
+    name: "contention: an UPDATE waits on a row another unit of work holds for 600 ms",
     expect: { contention: 1 },
-    run: (uw) => updateBehindHolder(uw, 1, 400, 60, "waiter"),
+    run: (uw) => updateBehindHolder(uw, 1, 600, "waiter"),
   },
   {
     name: "contention: SELECT … FOR UPDATE queue workers without SKIP LOCKED wait for each other",
     expect: { contention: 1 },
     async run(uw) {
-      const worker = (name: string) => uw.unitOfWork.run(async (ctx) => {
-        await ctx.manager.query(`SELECT id FROM post ORDER BY id LIMIT 1 FOR UPDATE`);
-        await sleep(350);
-      }, { name });
-      const first = worker("worker 1");
-      await sleep(60);
-      await Promise.all([first, worker("worker 2")]);
+      const worker = (name: string, holdMs: number) => holdLocks(uw, `SELECT id FROM post ORDER BY id LIMIT 1 FOR UPDATE`, holdMs, name);
+      const first = worker("worker 1", 600);
+      await first.locked;
+      await Promise.all([first.done, worker("worker 2", 0).done]);
     },
   },
   {
     name: "contention: lockTimeoutMs expires (LockTimeoutError, 55P03)",
     expect: { contention: 1 },
     async run(uw) {
-      const holder = holdRow(uw, `UPDATE post SET title = title WHERE id = 2`, 400);
-      await sleep(60);
+      const holder = holdLocks(uw, `UPDATE post SET title = title WHERE id = 2`, 500);
+      await holder.locked;
       const error = await uw.unitOfWork.run((ctx) => ctx.manager.update(Post, 2, { title: "post 2" }), { name: "impatient", lockTimeoutMs: 100 }).catch((e: unknown) => e);
-      await holder;
+      await holder.done;
       if ((error as { code?: string })?.code !== "LOCK_TIMEOUT") throw new Error(`expected LockTimeoutError, got ${String(error)}`);
     },
   },
@@ -538,9 +543,13 @@ scenarios.push(
     name: "contention: two units of work lock two rows in opposite order (deadlock 40P01, and the survivor's wait)",
     expect: { contention: 2 },
     async run(uw) {
+      let arrived = 0;
+      let open!: () => void;
+      const bothLocked = new Promise<void>((resolve) => (open = resolve));
       const transfer = (from: number, to: number, name: string) => uw.unitOfWork.run(async (ctx) => {
         await ctx.manager.query(`UPDATE author SET name = name WHERE id = $1`, [from]);
-        await sleep(100);
+        if (++arrived === 2) open();
+        await bothLocked;
         await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = $1`, [to]);
       }, { name });
       const outcomes = await Promise.allSettled([transfer(3, 4, "transfer 3→4"), transfer(4, 3, "transfer 4→3")]);
@@ -552,13 +561,16 @@ scenarios.push(
     expect: { contention: 1 },
     async run(uw) {
       let release!: () => void;
+      let snapshotTaken!: () => void;
       const changed = new Promise<void>((resolve) => (release = resolve));
+      const read = new Promise<void>((resolve) => (snapshotTaken = resolve));
       const reader = uw.unitOfWork.run(async (ctx) => {
         await ctx.manager.query(`SELECT name FROM author WHERE id = 5`);
+        snapshotTaken();
         await changed;
         await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = 5`);
       }, { name: "snapshot reader", isolation: "REPEATABLE READ" }).catch((e: unknown) => e);
-      await sleep(30);
+      await read;
       await uw.unitOfWork.run((ctx) => ctx.manager.query(`UPDATE author SET name = name WHERE id = 5`), { name: "writer" });
       release();
       const error = await reader;
@@ -569,22 +581,19 @@ scenarios.push(
     name: "contention: a DELETE of a parent row waits on a unit inserting a child (unindexed foreign key)",
     expect: { contention: 1 },
     async run(uw) {
-      const child = uw.unitOfWork.run(async (ctx) => {
-        await ctx.manager.insert(Comment, { body: "pins post 7", postId: 7 });
-        await sleep(350);
-      }, { name: "commenter" });
-      await sleep(60);
+      const child = holdLocks(uw, `INSERT INTO comment (body, "postId") VALUES ('pins post 7', 7)`, 600, "commenter");
+      await child.locked;
       const error = await uw.unitOfWork.run((ctx) => ctx.manager.delete(Post, { id: 7 }), { name: "post remover" }).catch((e: unknown) => e);
-      await child;
+      await child.done;
       if ((error as { code?: string })?.code !== "FOREIGN_KEY_VIOLATION") throw new Error(`expected the DELETE to fail on the new comment, got ${String(error)}`);
     },
   },
   // clean
   {
-    name: "a lock wait shorter than lockWaitMs (about 100 ms)",
+    name: "a lock wait shorter than lockWaitMs (at most 100 ms)",
     expect: {},
     tricky: true,
-    run: (uw) => updateBehindHolder(uw, 6, 130, 30, "brief waiter"),
+    run: (uw) => updateBehindHolder(uw, 6, 100, "brief waiter"),
   },
   {
     name: "SKIP LOCKED queue workers each take a free row without waiting",

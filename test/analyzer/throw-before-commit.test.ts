@@ -1,22 +1,18 @@
-import { createUnitwork, QueryAnalysisError, type Unitwork } from "../../src";
-import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { QueryAnalysisError, type Unitwork } from "../../src";
 import { memoryLogger } from "../support/test-unitwork";
-import { Author, blogDataSource, Comment, Post, seedBlog } from "./blog-schema";
+import { openBlogUnitwork, type BlogUnitwork } from "./blog-unitwork";
+import { Author, Comment, Post } from "./blog-schema";
 
-let db: TestDatabase;
+let blog: BlogUnitwork;
 let uw: Unitwork;
 let logger: ReturnType<typeof memoryLogger>;
 
 beforeAll(async () => {
-  db = await createTestDatabase("analyzer_throw");
-  logger = memoryLogger();
-  uw = await createUnitwork({ dataSource: blogDataSource(db.url), logger, analyzer: { mode: "throw", slowQueryMs: 60_000 } });
-  await seedBlog(uw.dataSource);
+  blog = await openBlogUnitwork("analyzer_throw", { mode: "throw", slowQueryMs: 60_000 });
+  uw = blog.uw;
+  logger = blog.logger;
 });
-afterAll(async () => {
-  await uw?.close();
-  await db?.drop();
-});
+afterAll(() => blog?.close());
 
 const commentCount = async (body: string) => Number((await uw.dataSource.query(`SELECT count(*) AS n FROM comment WHERE body = $1`, [body]))[0].n);
 
