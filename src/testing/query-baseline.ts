@@ -2,27 +2,35 @@ import type { AnalysisReport } from "../analyzer";
 
 /** One statement shape of a baseline: how many times it ran and a sample of its SQL. */
 export interface BaselineStatement {
+  /** The statement shape (the analyzer's fingerprint). */
   fingerprint: string;
+  /** How many times it ran. */
   count: number;
+  /** A sample of its SQL (up to 300 characters). */
   sql: string;
 }
 
 /** What one named piece of code ran (`expectQueryBaseline(name, fn)`), by statement shape. */
 export interface QueryBaseline {
+  /** Statements run in all (transaction control not counted). */
   queryCount: number;
+  /** Per statement shape, sorted by fingerprint. */
   statements: BaselineStatement[];
 }
 
 /** A baseline file (`__query-baselines__/<test file>.json`), and a run's JSON report in the same form. */
 export interface QueryBaselineFile {
+  /** The format's version. */
   version: 1;
   /** The test file the baselines belong to (relative to the working directory), in a run's report. */
   source?: string;
+  /** By the name given to `expectQueryBaseline` (or a report's scope). */
   baselines: Record<string, QueryBaseline>;
 }
 
 /** How one baseline compares with what ran: `regressions` fail, `improvements` pass and are said. */
 export interface BaselineComparison {
+  /** The baseline's name. */
   name: string;
   /** New fingerprints and counts that grew, each with a line of the diff. */
   regressions: string[];
