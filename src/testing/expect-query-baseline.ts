@@ -34,11 +34,29 @@ export interface QueryBaselineOptions {
  * ```
  */
 export async function expectQueryBaseline<R>(name: string, fn: () => R | Promise<R>, options: QueryBaselineOptions = {}): Promise<R> {
-  const testFile = currentTestFile();
-  const path = options.file ?? (testFile ? baselinePathFor(testFile) : undefined);
-  if (!path) throw new TypeError("expectQueryBaseline runs under Jest (to find the test file) or needs { file }");
+  const path = baselineFileOf(options);
   const { result, reports } = await inScopes(resolveAnalyzers(options.analyzer), `baseline ${name}`, fn);
   const actual: QueryBaseline = { ...baselineOf(reports), queryCount: reports.reduce((sum, r) => sum + r.queryCount, 0) };
+  const failure = checkBaseline(path, name, actual, reports, options);
+  if (failure) throw new QueryAnalysisError(merged(reports), failure);
+  return result;
+}
+
+/** The baseline file of the running test (or `options.file`). @internal */
+export function baselineFileOf(options: Pick<QueryBaselineOptions, "file">): string {
+  const testFile = currentTestFile();
+  const path = options.file ?? (testFile ? baselinePathFor(testFile) : undefined);
+  if (!path) throw new TypeError("query baselines run under Jest (to find the test file) or need { file }");
+  return path;
+}
+
+/**
+ * Compares what ran (`actual`) with baseline `name` of the file at `path`, recording it when asked
+ * (`UNITWORK_UPDATE_BASELINES`) or when it is new (except under `CI`), and adds it to the run report
+ * (`UNITWORK_BASELINE_REPORT`). Returns the failure's message, if any. @internal
+ */
+export function checkBaseline(path: string, name: string, actual: QueryBaseline, reports: readonly AnalysisReport[], options: Pick<QueryBaselineOptions, "note">): string | undefined {
+  const testFile = currentTestFile();
   const reportFolder = process.env.UNITWORK_BASELINE_REPORT;
   if (reportFolder) recordRun(reportFolder, testFile ?? path, name, actual);
   const stored = readBaselineFile(path);
@@ -47,21 +65,22 @@ export async function expectQueryBaseline<R>(name: string, fn: () => R | Promise
   const shown = relative(process.cwd(), path).startsWith("..") ? path : relative(process.cwd(), path);
   if (update || !committed) {
     if (!committed && !update && process.env.CI && process.env.CI !== "false") {
-      throw new QueryAnalysisError(merged(reports), `no query baseline "${name}" in ${shown}: record it with UNITWORK_UPDATE_BASELINES=1 and commit the file`);
+      return `no query baseline "${name}" in ${shown}: record it with UNITWORK_UPDATE_BASELINES=1 and commit the file`;
     }
     writeBaselineFile(path, { version: 1, baselines: { ...stored?.baselines, [name]: actual } });
-    return result;
+    return undefined;
   }
   const callSites = new Map<string, string>();
   for (const query of reports.flatMap((r) => r.queries)) if (query.callSite && !callSites.has(query.fingerprint)) callSites.set(query.fingerprint, query.callSite);
   const comparison = compareBaseline(name, committed, actual, callSites);
   const diff = formatComparison(comparison, committed, actual, shown);
-  if (comparison.regressions.length) throw new QueryAnalysisError(merged(reports), diff);
+  if (comparison.regressions.length) return diff;
   if (diff) (options.note ?? console.info)(diff);
-  return result;
+  return undefined;
 }
 
-function merged(reports: readonly AnalysisReport[]): AnalysisReport {
+/** One report of all `reports` (for the error). @internal */
+export function merged(reports: readonly AnalysisReport[]): AnalysisReport {
   return {
     scope: reports[0]?.scope ?? "expectQueryBaseline",
     queryCount: reports.reduce((sum, r) => sum + r.queryCount, 0),

@@ -4,6 +4,7 @@
 export { expectNoNPlusOne } from "./expect-no-n-plus-one";
 export { expectQueryCount, type QueryCountExpectation } from "./expect-query-count";
 export { expectQueryBaseline, type QueryBaselineOptions } from "./expect-query-baseline";
+export { expectRouteBaselines } from "./expect-route-baselines";
 export type { BaselineStatement, QueryBaseline, QueryBaselineFile, BaselineComparison } from "./query-baseline";
 export type { AnalyzerSource } from "./resolve-analyzers";
 /** @internal */
