@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "pg";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionDeployment, FunctionEntity, FunctionLog, User } from "../../examples/domain";
 import {
@@ -14,6 +15,7 @@ import {
   UniqueViolationError,
   UnitOfWorkTimeoutError,
   type Unitwork,
+  type UnitOfWorkContext,
 } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
@@ -308,6 +310,28 @@ test("pitfall: a swallowed database error aborts the transaction", async () => {
 });
 
 // These create unitworks of their own.
+test("retry on connection: a unit of work whose backend was terminated before COMMIT runs again", async () => {
+  const admin = new Client({ connectionString: t.db.url });
+  await admin.connect();
+  const backendOf = async (ctx: UnitOfWorkContext) => ((await ctx.manager.query("SELECT pg_backend_pid() AS pid")) as { pid: number }[])[0]!.pid;
+  const terminate = (pid: number) => admin.query("SELECT pg_terminate_backend($1)", [pid]);
+  try {
+    await admin.query("CREATE TABLE fault_notes (id serial PRIMARY KEY, note text NOT NULL)");
+    let attempts = 0;
+    await uw.unitOfWork.run(async (ctx) => {
+      attempts++;
+      await ctx.manager.query("INSERT INTO fault_notes (note) VALUES ($1)", [`attempt ${attempts}`]);
+      if (attempts === 1) await terminate(await backendOf(ctx)); // an operator kills the backend mid-unit
+      await ctx.manager.query("SELECT 1");
+    }, { retry: { attempts: 3, on: ["connection"], baseDelayMs: 1 } });
+    // attempts === 2, and only "attempt 2" is in the table
+    expect(attempts).toBe(2);
+    expect((await admin.query<{ note: string }>("SELECT note FROM fault_notes")).rows.map((r) => r.note)).toEqual(["attempt 2"]);
+  } finally {
+    await admin.end();
+  }
+});
+
 describe("examples with a unitwork of their own", () => {
   test("strict mode refuses writes outside a unit of work", () => withTestDatabaseEnv(async () => {
     const strictUw = await createUnitwork({ dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities: domainEntities }), strict: true });
