@@ -52,6 +52,8 @@ export {
   type FindingKind,
   type FingerprintStats,
   type PlanSummary,
+  type LockInfo,
+  type BlockerInfo,
 } from "./analyzer";
 export {
   AsyncBaseRepository,

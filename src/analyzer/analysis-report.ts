@@ -3,8 +3,35 @@
  * - `n+1`: the same statement shape from the same call site with different parameters (a loop of lookups)
  * - `duplicate`: the same statement with the same parameters run more than once
  * - `slow`: a statement that took longer than `slowQueryMs`
+ * - `contention`: a unit of work waited on a lock longer than `lockWaitMs`, or failed with 40P01/40001/55P03
  */
-export type FindingKind = "n+1" | "duplicate" | "slow";
+export type FindingKind = "n+1" | "duplicate" | "slow" | "contention";
+/** The lock a contention finding waited on. */
+export interface LockInfo {
+  /** The table (or index) the lock is on, when known. */
+  relation?: string;
+  /** The lock mode waited for (`ShareLock`, `AccessExclusiveLock` …), when sampled or reported. */
+  mode?: string;
+  /** What is locked: `relation`, `tuple`, `transactionid` (a row another transaction changed) … */
+  lockType?: string;
+  /** How long the statement waited (its duration), in ms. */
+  waitedMs: number;
+  /** 40P01 (deadlock), 40001 (serialization failure) or 55P03 (lock timeout) when the wait failed. */
+  sqlState?: string;
+}
+
+/** Who held the lock a contention finding waited on. */
+export interface BlockerInfo {
+  /** The blocking server process. */
+  pid?: number;
+  /** The fingerprint of the blocking statement (the blocker's statement on the locked table when it is a unit of work of this process, else its current statement). */
+  fingerprint?: string;
+  sql?: string;
+  /** When the blocker is a unit of work of this process: its name … */
+  unitOfWork?: string;
+  /** … and the call site of its blocking statement. */
+  callSite?: string;
+}
 
 /** One statement a scope ran. */
 export interface CapturedQuery {
@@ -77,7 +104,7 @@ export interface Finding {
   kind: FindingKind;
   /** The statement shape (libpg_query fingerprint); the same as in `CapturedQuery.fingerprint` and `IgnoreRule`. */
   fingerprint: string;
-  /** N+1: statements in the group; duplicate: executions of the repeated statement; slow: slow executions. */
+  /** N+1: statements in the group; duplicate: executions of the repeated statement; slow: slow executions; contention: waits. */
   count: number;
   /** `file:line:column` in application code (source-mapped), or `"unknown"`. */
   callSite: string;
@@ -97,6 +124,10 @@ export interface Finding {
   durationMs: number;
   /** Slow findings with `explainSlowQueries`. */
   plan?: PlanSummary;
+  /** Contention: the lock waited on. */
+  lock?: LockInfo;
+  /** Contention: who held it, when known. */
+  blocker?: BlockerInfo;
 }
 
 /** What one scope (unit of work, `analyzer.scope`, HTTP request) ran and what the analyzer found. */

@@ -1,5 +1,7 @@
 import type { OperationTag } from "./operation-tag";
 import type { CapturedStack } from "./stack-frames";
+import type { LockSample } from "./lock-sample";
+import type { InFlight } from "./lock-sampler";
 import type { StatementShape } from "./statement-shape";
 
 /** One captured statement with what the rules need. @internal */
@@ -14,6 +16,16 @@ export interface StatementRecord {
   tag?: OperationTag;
   /** Kept without its parameters (too many, or a unitwork bulk chunk): never compared by the rules. */
   opaque?: boolean;
+  /** What the lock sampler saw while the statement waited on a lock (settled when the scope ends). */
+  lockWait?: LockSample;
+  /** The lock sampler's entry, for a statement it looked at (its sample may still be on its way). */
+  lockWatch?: InFlight;
+  /** The failed statement's error, when it is a lock failure (40P01, 40001, 55P03). */
+  lockFailure?: { sqlState: string; message: string; detail?: string; where?: string };
+  /** The transaction it ran in (a unit of work's), if any: reads of two transactions are never duplicates. */
+  transaction?: object;
+  /** The server process that ran it (for lock failures and waits). */
+  pid?: number;
 }
 
 /** Statements a scope keeps for analysis; beyond it only the counts grow (a runaway loop must not eat memory). */

@@ -42,10 +42,12 @@ export interface QueryAnalyzerOptions {
   onReport?: (report: AnalysisReport) => void;
   /** How many statements a report keeps in `queries` (the counts always cover all). Default 1000. */
   maxQueriesPerReport?: number;
+  /** A statement of a unit of work that waited on a lock longer than this is a `"contention"` finding. Default 200 ms. */
+  lockWaitMs?: number;
 }
 
 const ANALYZER_OPTION_KEYS: readonly (keyof QueryAnalyzerOptions)[] = [
-  "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport",
+  "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport", "lockWaitMs",
 ];
 
 /** The analyzer options in effect (`uw.analyzer.options`): every default filled in. */
@@ -62,6 +64,7 @@ export interface ResolvedAnalyzerOptions {
   ignore: IgnoreRule[];
   /** Statements a report keeps in `queries`. */
   maxQueriesPerReport: number;
+  lockWaitMs: number;
 }
 
 /** @internal */
@@ -74,9 +77,11 @@ export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): Reso
     explainSlowQueries: options.explainSlowQueries ?? false,
     ignore: options.ignore ?? [],
     maxQueriesPerReport: options.maxQueriesPerReport ?? 1000,
+    lockWaitMs: options.lockWaitMs ?? 200,
   };
   if (!["off", "log", "warn", "throw"].includes(resolved.mode)) throw new InvalidConfigError(`analyzer mode must be off, log, warn or throw, got ${JSON.stringify(resolved.mode)}`);
   if (!(resolved.slowQueryMs >= 0)) throw new InvalidConfigError(`analyzer slowQueryMs must be a number >= 0, got ${resolved.slowQueryMs}`);
+  if (!(resolved.lockWaitMs >= 0)) throw new InvalidConfigError(`analyzer lockWaitMs must be a number >= 0, got ${resolved.lockWaitMs}`);
   if (!Number.isInteger(resolved.nPlusOneThreshold) || resolved.nPlusOneThreshold < 2) {
     throw new InvalidConfigError(`analyzer nPlusOneThreshold must be an integer >= 2, got ${resolved.nPlusOneThreshold}`);
   }

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { Finding, FindingKind } from "./analysis-report";
 import type { StatementRecord } from "./analysis-scope";
 import type { IgnoreRule, ResolvedAnalyzerOptions } from "./analyzer-options";
+import { findContention, isContention } from "./contention-rule";
 import { findDuplicates } from "./duplicate-rule";
 import { findNPlusOne } from "./n-plus-one-rule";
 import { explainStatement } from "./query-explainer";
@@ -39,7 +40,7 @@ export async function buildFindings(dataSource: DataSource, records: readonly St
       ),
     );
   }
-  for (const group of slowGroups(records, options.slowQueryMs)) {
+  for (const group of slowGroups(records, options)) {
     const slowest = group.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
     const f = finding("slow", group, slowest, "", undefined);
     f.durationMs = slowest.durationMs;
@@ -49,13 +50,15 @@ export async function buildFindings(dataSource: DataSource, records: readonly St
     f.suggestion = slowSuggestion(f, options);
     findings.push(f);
   }
+  findings.push(...findContention(dataSource, records, options.lockWaitMs));
   return findings.filter((f) => !options.ignore.some((rule) => matches(rule, f)));
 }
 
-function slowGroups(records: readonly StatementRecord[], slowMs: number): StatementRecord[][] {
+/** Statements over `slowQueryMs`, except waits on a lock (contention: no plan or index makes a lock free sooner). */
+function slowGroups(records: readonly StatementRecord[], options: ResolvedAnalyzerOptions): StatementRecord[][] {
   const groups = new Map<string, StatementRecord[]>();
   for (const r of records) {
-    if (r.durationMs <= slowMs || r.shape.kind === "control") continue;
+    if (r.durationMs <= options.slowQueryMs || r.shape.kind === "control" || isContention(r, options.lockWaitMs)) continue;
     const key = `${r.shape.fingerprint}\0${r.stack?.key || "?"}`;
     const group = groups.get(key);
     if (group) group.push(r);

@@ -17,6 +17,7 @@ export function findDuplicates(records: readonly StatementRecord[]): DuplicateGr
   let everything = 0;
   const seen = new Map<string, { version: string; run: StatementRecord[] }>();
   const found = new Map<string, StatementRecord[]>();
+  const transactions = new Map<object, number>();
   for (const record of records) {
     const { shape } = record;
     if (shape.kind === "control" || !record.success) continue;
@@ -31,7 +32,8 @@ export function findDuplicates(records: readonly StatementRecord[]): DuplicateGr
     }
     if (record.tag || record.opaque || shape.tables.length === 0) continue;
     const version = `${everything}:${shape.tables.map((t) => versions.get(t) ?? 0).join(",")}`;
-    const key = `${record.sql}\0${parameterKey(record.parameters)}`;
+    // Two transactions each read for themselves (queue workers, concurrent requests): never each other's duplicate.
+    const key = `${transactionId(record.transaction)}\0${record.sql}\0${parameterKey(record.parameters)}`;
     const previous = seen.get(key);
     if (previous && previous.version === version) {
       previous.run.push(record);
@@ -44,4 +46,11 @@ export function findDuplicates(records: readonly StatementRecord[]): DuplicateGr
     }
   }
   return [...found.values()].map((records) => ({ records }));
+
+  function transactionId(transaction: object | undefined): number {
+    if (!transaction) return 0;
+    let id = transactions.get(transaction);
+    if (id === undefined) transactions.set(transaction, (id = transactions.size + 1));
+    return id;
+  }
 }

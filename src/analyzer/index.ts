@@ -1,7 +1,7 @@
 export { QueryAnalyzer } from "./query-analyzer";
 export { QueryAnalysisError } from "./query-analysis-error";
 export type { AnalyzerMode, IgnoreRule, QueryAnalyzerOptions, ResolvedAnalyzerOptions } from "./analyzer-options";
-export type { AnalysisReport, CapturedQuery, Finding, FindingKind, FingerprintStats, PlanSummary } from "./analysis-report";
+export type { AnalysisReport, BlockerInfo, CapturedQuery, Finding, FindingKind, FingerprintStats, LockInfo, PlanSummary } from "./analysis-report";
 /** @internal */
 export { ANALYZER_CHANNEL } from "./query-analyzer";
 /** @internal */

@@ -8,6 +8,11 @@ import { resolveAnalyzerOptions, type QueryAnalyzerOptions, type ResolvedAnalyze
 import { CallSiteTracer } from "./call-site-tracer";
 import { buildFindings } from "./build-findings";
 import { traceEntityManagers } from "./entity-manager-tracing";
+import { LOCK_FAILURES, isContention } from "./contention-rule";
+import type { SampledBlocker } from "./lock-sample";
+import { LockSampler, type InFlight } from "./lock-sampler";
+import { traceQueryResultCache } from "./query-cache-tracing";
+import { traceRelationLoader } from "./relation-loader-tracing";
 import type { OperationTag } from "./operation-tag";
 import { QueryAnalysisError } from "./query-analysis-error";
 import { captureStack, type CapturedStack } from "./stack-frames";
@@ -21,6 +26,9 @@ interface Pending {
   stack?: CapturedStack;
   tag?: OperationTag;
   started: number;
+  transaction?: object;
+  /** Watched by the lock sampler while in flight (statements of a scope on a known backend). */
+  inFlight?: InFlight;
 }
 
 interface Totals {
@@ -39,6 +47,7 @@ const lifecycle = channel(ANALYZER_CHANNEL);
 /** Statements with more bound values are kept without them (and never compared). */
 const MAX_KEPT_PARAMETERS = 2000;
 const OMITTED: readonly unknown[] = Object.freeze([]);
+const LOCKING_READ = /\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+(KEY\s+)?SHARE\b/i;
 
 /**
  * Sees every statement its DataSource runs and reports, per scope (each outermost unit of work,
@@ -55,6 +64,10 @@ export class QueryAnalyzer {
   readonly #logger: UnitworkLogger;
   readonly #context: ContextStore;
   readonly #unitScopes = new WeakMap<Frame, AnalysisScope>();
+  /** The open units of work of this process by server process id: who holds a lock another unit waits on. */
+  readonly #unitsByPid = new Map<number, AnalysisScope>();
+  readonly #unitPids = new WeakMap<Frame, { pid: number; scope: AnalysisScope }>();
+  readonly #locks: LockSampler;
   readonly #pending = new WeakMap<object, Pending[]>();
   readonly #totals = new Map<string, Totals>();
   readonly #listeners: ((report: AnalysisReport) => void)[] = [];
@@ -76,14 +89,23 @@ export class QueryAnalyzer {
     this.#logger = options.logger ?? logger;
     if (options.onReport) this.#listeners.push(options.onReport);
     this.callSites = new CallSiteTracer(context, () => this.#capturing);
+    this.#locks = new LockSampler(dataSource, this.#logger, (pid, relation, query) => this.#blocker(pid, relation, query));
     this.#subscriber = {
       beforeQuery: (event: BeforeQueryEvent) => this.#before(event),
       afterQuery: (event: AfterQueryEvent) => this.#after(event),
     };
     dataSource.subscribers.push(this.#subscriber);
-    this.#untraceManagers = traceEntityManagers(dataSource, this.callSites);
+    const untraceManagers = traceEntityManagers(dataSource, this.callSites);
+    const untraceLoader = traceRelationLoader(dataSource, this.callSites);
+    const untraceCache = traceQueryResultCache(dataSource, context);
+    this.#untraceManagers = () => {
+      untraceCache();
+      untraceLoader();
+      untraceManagers();
+    };
     this.#detachUnitOfWork = unitOfWork.addListener({
       unitStarted: (frame) => this.#unitStarted(frame),
+      beforeCommit: (frame) => this.#beforeCommit(frame),
       unitEnded: (frame, error) => this.#unitEnded(frame, error),
     });
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "created", analyzer: this });
@@ -143,7 +165,8 @@ export class QueryAnalyzer {
     try {
       result = await this.#context.with({ analysis: scope }, fn);
     } catch (error) {
-      await this.#finish(scope, false);
+      // A unit of work inside it already threw its findings (before COMMIT): they are not logged again.
+      await this.#finish(scope, false, false, error instanceof QueryAnalysisError);
       throw error;
     } finally {
       this.#explicitScopes--;
@@ -202,6 +225,7 @@ export class QueryAnalyzer {
     if (at >= 0) this.dataSource.subscribers.splice(at, 1);
     this.#detachUnitOfWork();
     this.#untraceManagers();
+    this.#locks.dispose();
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "disposed", analyzer: this });
   }
 
@@ -233,7 +257,12 @@ export class QueryAnalyzer {
       stack: context.callSite ?? (scope ? captureStack(this.#before) : undefined),
       tag,
       started: performance.now(),
+      transaction: context.frame?.transaction ?? undefined,
     };
+    if (scope) {
+      const pid = (event.queryRunner as { databaseConnection?: { processID?: number } }).databaseConnection?.processID;
+      if (pid !== undefined) pending.inFlight = this.#locks.begin(pid, pending.started, this.#sampleAfter(context.frame?.transaction?.lockTimeoutMs));
+    }
     const queue = this.#pending.get(event.queryRunner);
     if (queue) queue.push(pending);
     else this.#pending.set(event.queryRunner, [pending]);
@@ -247,6 +276,7 @@ export class QueryAnalyzer {
     if (at === queue.length) return;
     const pending = queue.splice(at, 1)[0]!;
     const durationMs = performance.now() - pending.started;
+    if (pending.inFlight) this.#locks.end(pending.inFlight);
     const shape = statementShape(pending.sql);
     let totals = this.#totals.get(shape.fingerprint);
     if (!totals) this.#totals.set(shape.fingerprint, (totals = { sql: pending.sql, calls: 0, totalMs: 0, maxMs: 0 }));
@@ -264,9 +294,71 @@ export class QueryAnalyzer {
       stack: pending.stack,
       tag: pending.tag,
       opaque: pending.parameters === OMITTED && !!event.parameters?.length,
+      transaction: pending.transaction,
     };
+    if (pending.inFlight && pending.inFlight.tries > 0) {
+      record.lockWatch = pending.inFlight;
+      record.pid = pending.inFlight.pid;
+    }
+    if (!event.success) this.#lockFailure(record, event.error, pending.inFlight?.pid);
     if (pending.scope) pending.scope.add(record);
     else if (durationMs > this.#settings.slowQueryMs && this.#settings.mode !== "off") this.#reportLoose(record);
+  }
+
+  /**
+   * When a statement still in flight is looked at: a wait longer than `lockWaitMs` is still going on at
+   * three quarters of it (and a unit's `lock_timeout` must not expire first). Faster statements are never sampled.
+   */
+  #sampleAfter(lockTimeoutMs: number | undefined): number {
+    const after = this.#settings.lockWaitMs * 0.75;
+    return Math.max(10, lockTimeoutMs === undefined ? after : Math.min(after, lockTimeoutMs / 2));
+  }
+
+  /** A statement that failed for a lock (40P01, 40001, 55P03) keeps the error's lock details (and, for a deadlock, the other process). */
+  #lockFailure(record: StatementRecord, error: unknown, pid: number | undefined): void {
+    const e = error as { code?: unknown; message?: unknown; detail?: unknown; where?: unknown } | undefined;
+    if (typeof e?.code !== "string" || !LOCK_FAILURES.has(e.code)) return;
+    const detail = typeof e.detail === "string" ? e.detail : undefined;
+    const where = typeof e.where === "string" ? e.where : undefined;
+    record.lockFailure = { sqlState: e.code, message: String(e.message ?? ""), detail, where };
+    record.pid = pid;
+    const other = pid !== undefined && detail ? new RegExp(`Process ${pid} waits for \\w+ on [^;]+; blocked by process (\\d+)`).exec(detail)?.[1] : undefined;
+    if (record.lockWait?.blocker || e.code === "40001") return;
+    const relation = (where ? /relation "([^"]+)"/.exec(where)?.[1] : undefined) ?? record.lockWait?.relation ?? record.shape.target ?? record.shape.mainTable;
+    // A deadlock names the other process; a lock timeout that came before any sample does not, but an
+    // open unit of work of this process that is the only one to have written (or locked) the table is it.
+    const blocker = other ? Number(other) : this.#onlyUnitHolding(relation, pid);
+    if (blocker !== undefined) record.lockWait = { ...record.lockWait, blocker: this.#blocker(blocker, relation, undefined) };
+  }
+
+  #onlyUnitHolding(relation: string | undefined, self: number | undefined): number | undefined {
+    const table = relation?.replace(/^.*\./, "").replace(/"/g, "");
+    if (!table) return undefined;
+    let found: number | undefined;
+    for (const [pid, unit] of this.#unitsByPid) {
+      if (pid === self || !unit.records.some((r) => r.shape.target === table || (r.shape.kind === "select" && r.shape.tables.includes(table) && LOCKING_READ.test(r.sql)))) continue;
+      if (found !== undefined) return undefined;
+      found = pid;
+    }
+    return found;
+  }
+
+  /**
+   * The blocker of a lock as this process knows it: for one of its own units of work, the unit's name
+   * and its latest statement on the locked table (its call site); otherwise the statement the other
+   * session is running.
+   */
+  #blocker(pid: number, relation: string | undefined, query: string | undefined): SampledBlocker {
+    const unit = this.#unitsByPid.get(pid);
+    if (!unit) return { pid, sql: query };
+    const table = relation?.replace(/^.*\./, "").replace(/"/g, "");
+    let held: StatementRecord | undefined;
+    for (let i = unit.records.length - 1; i >= 0 && !held; i--) {
+      const r = unit.records[i]!;
+      if (table && (r.shape.target === table || (r.shape.kind === "select" && r.shape.tables.includes(table) && LOCKING_READ.test(r.sql)))) held = r;
+    }
+    held ??= unit.records.at(-1);
+    return { pid, unitOfWork: unit.name, sql: held?.sql ?? query, fingerprint: held?.shape.fingerprint, stack: held?.stack };
   }
 
   // ---------------------------------------------------------------- scopes
@@ -276,15 +368,35 @@ export class QueryAnalyzer {
     if (this.#settings.mode === "off") return undefined;
     const analysis = new AnalysisScope(frame.name ?? `unit of work ${frame.id}`, this.#innermost());
     this.#unitScopes.set(frame, analysis);
+    const pid = frame.transaction?.backendPid;
+    if (pid !== undefined) {
+      this.#unitsByPid.set(pid, analysis);
+      this.#unitPids.set(frame, { pid, scope: analysis });
+    }
     return { analysis };
   }
 
+  /**
+   * `throw` mode decides before COMMIT: a unit of work with findings rolls back and rejects with
+   * `QueryAnalysisError`, so nothing the analyzer refuses is committed. It throws even inside an
+   * enclosing scope (a request), whose own report then does not log the findings again.
+   */
+  #beforeCommit(frame: Frame): Promise<void> | void {
+    if (this.#settings.mode !== "throw") return;
+    const scope = this.#unitScopes.get(frame);
+    if (!scope) return;
+    this.#unitScopes.delete(frame);
+    return this.#finish(scope, true, true).then(() => undefined);
+  }
+
   #unitEnded(frame: Frame, error: unknown): Promise<void> | void {
+    const held = this.#unitPids.get(frame);
+    if (held && this.#unitsByPid.get(held.pid) === held.scope) this.#unitsByPid.delete(held.pid);
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
-    if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings.slowQueryMs)) {
+    if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings)) {
       scope.ended = true;
       return;
     }
@@ -299,10 +411,16 @@ export class QueryAnalyzer {
     this.#finish(scope, false).catch((error) => this.#logger.error({ err: error }, "query analyzer: could not report a slow statement"));
   }
 
-  async #finish(scope: AnalysisScope, mayThrow: boolean): Promise<AnalysisReport> {
+  /**
+   * Ends `scope`: runs the rules, delivers the report, then logs the findings or (`throw` mode, when
+   * `mayThrow`) throws them. Only an outermost scope logs or throws, unless `evenNested`; `quiet`
+   * delivers the report without logging.
+   */
+  async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false): Promise<AnalysisReport> {
     scope.ended = true;
+    await settleLockSamples(scope.records);
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
-    const findings = mayHaveFindings(scope.records, this.#settings.slowQueryMs)
+    const findings = mayHaveFindings(scope.records, this.#settings)
       ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.#settings))
       : [];
     const report: AnalysisReport = {
@@ -319,8 +437,9 @@ export class QueryAnalyzer {
         this.#logger.error({ err: error, scope: scope.name }, "query analyzer: an onReport listener threw");
       }
     }
-    if (findings.length === 0 || scope.nested || this.#settings.mode === "off") return report;
+    if (findings.length === 0 || (scope.nested && !evenNested) || this.#settings.mode === "off") return report;
     if (this.#settings.mode === "throw" && mayThrow) throw new QueryAnalysisError(report);
+    if (quiet) return report;
     const level = this.#settings.mode === "log" ? "info" : "warn";
     for (const finding of findings) {
       const { plan, parameters: _parameters, ...rest } = finding;
@@ -338,14 +457,27 @@ export class QueryAnalyzer {
  * statement shape seen at least twice, a slow finding a statement over `slowQueryMs`. A scope of
  * distinct, fast statements (most units of work) skips the rules altogether.
  */
-function mayHaveFindings(records: readonly StatementRecord[], slowQueryMs: number): boolean {
+function mayHaveFindings(records: readonly StatementRecord[], settings: ResolvedAnalyzerOptions): boolean {
   if (records.length === 0) return false;
   const seen = new Set<string>();
   for (const record of records) {
-    if (record.durationMs > slowQueryMs || seen.has(record.shape.fingerprint)) return true;
+    if (record.durationMs > settings.slowQueryMs || seen.has(record.shape.fingerprint)) return true;
+    if ((record.lockWait || record.lockFailure) && isContention(record, settings.lockWaitMs)) return true;
+    if (record.lockWatch && record.durationMs > settings.lockWaitMs) return true;
     seen.add(record.shape.fingerprint);
   }
   return false;
+}
+
+/** Takes in the lock samples of statements the sampler looked at, waiting for answers still on their way. */
+async function settleLockSamples(records: readonly StatementRecord[]): Promise<void> {
+  for (const record of records) {
+    const watch = record.lockWatch;
+    if (!watch) continue;
+    if (watch.sampling) await watch.sampling;
+    if (watch.sample) record.lockWait = { ...watch.sample, ...record.lockWait };
+    record.lockWatch = undefined;
+  }
 }
 
 function toCaptured(record: StatementRecord): CapturedQuery {

@@ -189,6 +189,25 @@ export class DeadlockError extends DatabaseError {
 }
 
 /**
+ * 55P03: the statement waited for a lock longer than `lock_timeout` (`UnitOfWorkOptions.lockTimeoutMs`)
+ * and was cancelled; the unit of work rolled back. Not retried by default: the lock holder may still hold it.
+ *
+ * @example
+ * ```ts
+ * import { LockTimeoutError } from "unitwork";
+ *
+ * try {
+ *   await uw.unitOfWork.run((ctx) => ctx.manager.query("UPDATE account SET balance = balance - 5 WHERE id = $1", [7]), { lockTimeoutMs: 500 });
+ * } catch (error) {
+ *   if (error instanceof LockTimeoutError) console.warn("account 7 is locked by another unit of work; try again later");
+ * }
+ * ```
+ */
+export class LockTimeoutError extends DatabaseError {
+  override readonly code = "LOCK_TIMEOUT";
+}
+
+/**
  * 57014: `statement_timeout` (or a cancel request) stopped the statement.
  *
  * @example

@@ -45,6 +45,11 @@ export class TransactionRunner {
             }
           : () => queryRunner.startTransaction(options.isolation),
       );
+      // A positive integer (checkUnitOfWorkOptions), so it is safe in the statement text.
+      if (options.lockTimeoutMs !== undefined) {
+        await this.#control(() => queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`));
+        tx.lockTimeoutMs = options.lockTimeoutMs;
+      }
     } catch (error) {
       await this.release(tx);
       throw error;

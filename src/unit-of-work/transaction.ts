@@ -28,6 +28,8 @@ export class Transaction {
    * emits more than one): without a listener, an 'error' event crashes the process.
    */
   lateErrorListener?: (error: Error) => void;
+  /** The `lock_timeout` set at BEGIN (`UnitOfWorkOptions.lockTimeoutMs`), if any. */
+  lockTimeoutMs?: number;
 
   constructor(
     readonly queryRunner: QueryRunner,

@@ -5,6 +5,11 @@ import type { Frame } from "./frame";
 export interface UnitOfWorkListener {
   /** Before the work runs; what it returns is added to the work's execution context. */
   unitStarted?(frame: Frame): ExecutionContext | void;
+  /**
+   * After the work succeeded, before COMMIT. May throw: the unit of work then rolls back and `run()`
+   * rejects with that error (the analyzer's `throw` mode decides here, so refused work is never committed).
+   */
+  beforeCommit?(frame: Frame): void | Promise<void>;
   /** After COMMIT or ROLLBACK, before the hooks run. May throw to fail `run()`. */
   unitEnded?(frame: Frame, error: unknown): void | Promise<void>;
 }
@@ -29,6 +34,14 @@ export class UnitOfWorkListeners {
       if (added) patch = { ...patch, ...added };
     }
     return patch;
+  }
+
+  /** Asks the listeners in order, from `from`, before COMMIT; waits only for those that return a promise. */
+  beforeCommit(frame: Frame, from = 0): Promise<void> | void {
+    for (let i = from; i < this.#listeners.length; i++) {
+      const pending = this.#listeners[i]!.beforeCommit?.(frame);
+      if (pending) return pending.then(() => this.beforeCommit(frame, i + 1));
+    }
   }
 
   /** Tells the listeners in order, from `from`; waits only for those that return a promise. */

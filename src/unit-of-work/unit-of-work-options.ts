@@ -61,11 +61,16 @@ export interface UnitOfWorkOptions {
   retry?: RetryOptions;
   /** Shown in logs and analyzer reports. */
   name?: string;
+  /**
+   * How long one statement may wait for a lock (`SET LOCAL lock_timeout` at BEGIN, outermost unit
+   * only: joined and nested units share their transaction's); a longer wait fails with `LockTimeoutError`.
+   */
+  lockTimeoutMs?: number;
 }
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
 /** The keys of `UnitOfWorkOptions`, for refusing misspelt ones. @internal */
-export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name"];
+export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name", "lockTimeoutMs"];
 const RETRY_OPTION_KEYS: readonly (keyof RetryOptions)[] = ["attempts", "baseDelayMs", "maxDelayMs", "on"];
 export const RETRY_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock", "connection"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
@@ -81,6 +86,9 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions, what = "unit 
   }
   if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
     throw new InvalidConfigError(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`);
+  }
+  if (options.lockTimeoutMs !== undefined && !(Number.isInteger(options.lockTimeoutMs) && options.lockTimeoutMs > 0)) {
+    throw new InvalidConfigError(`lockTimeoutMs must be a positive integer (milliseconds), got ${String(options.lockTimeoutMs)}`);
   }
   const retry = options.retry;
   if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {

@@ -179,6 +179,8 @@ export class UnitRunner {
       if (tx.failed) {
         throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: toUnitworkError(tx.lastError) });
       }
+      const checking = outermost ? listeners.beforeCommit(frame) : undefined;
+      if (checking) await checking;
     } catch (error) {
       frame.closed = true;
       const cause = failure(error, deadline);
@@ -215,8 +217,15 @@ export class UnitRunner {
   /** Runs the work in its frame; at the deadline cancels the statement in flight and rejects. */
   async #runWork<R>(frame: Frame, work: Work<R>, deadline: Deadline | undefined, added?: ExecutionContext): Promise<R> {
     const { context } = this.#deps;
-    const running = context.run({ ...context.current, ...added, frame }, () => Promise.resolve().then(() => work(frame)));
-    if (!deadline) return running;
+    // Started after an `await` in an async function, not from a `.then`: V8's async stack trace then
+    // leads from the work's first statements back to the caller of run(), as it does from its later
+    // ones (the analyzer's call paths of a loop's first iteration match the others').
+    const running = context.run({ ...context.current, ...added, frame }, async () => {
+      await undefined;
+      return work(frame);
+    });
+    // awaited here (not returned) so the chain of awaits back to run()'s caller exists before the work starts
+    if (!deadline) return await running;
     try {
       return await deadline.race(running);
     } catch (error) {

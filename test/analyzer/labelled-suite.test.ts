@@ -4,7 +4,7 @@ import { memoryLogger } from "../support/test-unitwork";
 import { blogDataSource, seedBlog } from "./blog-schema";
 import { scenarios } from "./scenarios";
 
-const KINDS: FindingKind[] = ["n+1", "duplicate", "slow"];
+const KINDS: FindingKind[] = ["n+1", "duplicate", "slow", "contention"];
 let db: TestDatabase;
 let fast: Unitwork;
 let slow: Unitwork;
@@ -32,17 +32,20 @@ test("every labelled scenario is classified right (precision and recall 1.0)", a
   for (const scenario of scenarios) {
     const uw = scenario.slow ? slow : fast;
     const { report } = await uw.analyzer.scope(scenario.name, () => scenario.run(uw));
+    // A finding counts as found only with the application line that caused it (as the held-out corpus scores it).
+    const located = (f: { callSite: string }) => /^test\/analyzer\/(scenarios|scenario-helpers)\.ts:\d+:\d+$/.test(f.callSite);
     for (const f of report.findings) {
-      if (!/^test\/analyzer\/(scenarios|scenario-helpers)\.ts:\d+:\d+$/.test(f.callSite)) wrong.push(`${scenario.name}: ${f.kind} call site ${f.callSite}`);
+      if (!located(f)) wrong.push(`${scenario.name}: ${f.kind} call site ${f.callSite}`);
     }
     for (const kind of KINDS) {
       const expected = scenario.expect[kind] ?? 0;
-      const found = report.findings.filter((f) => f.kind === kind).length;
+      const ofKind = report.findings.filter((f) => f.kind === kind);
+      const found = ofKind.filter(located).length;
       confusion.tp += Math.min(expected, found);
-      confusion.fp += Math.max(0, found - expected);
+      confusion.fp += Math.max(0, found - expected) + (ofKind.length - found);
       confusion.fn += Math.max(0, expected - found);
       if (expected === 0 && found === 0) confusion.tn++;
-      if (expected !== found) {
+      if (expected !== ofKind.length) {
         wrong.push(`${scenario.name}: ${kind} expected ${expected}, found ${found}\n${report.findings.map((f) => `    ${f.kind} ${f.callSite} ${f.sql.slice(0, 120)}`).join("\n")}`);
       }
     }

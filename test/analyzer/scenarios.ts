@@ -1,6 +1,6 @@
-import { Brackets } from "typeorm";
 import type { FindingKind, Unitwork } from "../../src";
-import { Author, Comment, Post, Visit } from "./blog-schema";
+import { Brackets, In } from "typeorm";
+import { Article, Author, Category, Comment, LedgerEntry, Post, Tag, Visit } from "./blog-schema";
 import { loadAuthor } from "./scenario-helpers";
 
 /** One labelled scenario: what it runs and the findings a perfect analyzer reports. */
@@ -347,3 +347,272 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+// ------------------------------------------------------------ statements TypeORM issues on its own
+const articlesOf = (uw: Unitwork) => uw.dataSource.manager.find(Article, { order: { id: "ASC" }, take: 6 });
+
+scenarios.push(
+  {
+    name: "lazy many-to-one awaited in a loop (await article.category)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const article of await articlesOf(uw)) await article.category;
+    },
+  },
+  {
+    name: "lazy one-to-many awaited in a loop (await category.articles)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const category of await uw.dataSource.manager.find(Category, { order: { id: "ASC" } })) await category.articles;
+    },
+  },
+  {
+    name: "lazy relations awaited in a Promise.all fan-out",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      const list = await articlesOf(uw);
+      await Promise.all(list.map((article) => article.category));
+    },
+  },
+  {
+    name: "lazy relation awaited in a loop inside a unit of work",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (const article of await ctx.manager.find(Article, { order: { id: "ASC" }, take: 5 })) await article.category;
+      });
+    },
+  },
+  {
+    name: "RelationQueryBuilder .of(entity).loadOne() in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (const article of await articlesOf(uw)) {
+        await uw.dataSource.createQueryBuilder().relation(Article, "category").of(article).loadOne();
+      }
+    },
+  },
+  {
+    name: "findOneBy per id of an entity with an eager relation (joined by TypeORM)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.manager.findOneBy(Article, { id });
+    },
+  },
+  {
+    name: "cascaded save in a loop (the article and its tags per iteration)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let i = 0; i < 3; i++) {
+          await ctx.manager.save(Article, { title: `cascade ${i}`, categoryId: 1, tags: [{ label: `t${i}` }, { label: `u${i}` }] } as never);
+        }
+      });
+    },
+  },
+  {
+    name: "save() of a changed relation per entity in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (const article of await ctx.manager.find(Article, { where: { categoryId: 2 }, relations: { tags: true }, order: { id: "ASC" } })) {
+          article.tags = [...(article.tags ?? []), Object.assign(new Tag(), { label: `more ${article.id}` })];
+          await ctx.manager.save(article);
+        }
+      });
+    },
+  },
+  {
+    name: "a subscriber's afterInsert query, inserts in a loop",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        for (let account = 1; account <= 4; account++) await ctx.manager.insert(LedgerEntry, { accountId: account, amount: 5 });
+      });
+    },
+  },
+  {
+    name: "a subscriber's afterLoad query per loaded row (one find)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      await uw.dataSource.manager.find(LedgerEntry, { where: { accountId: In([1, 2, 3, 4]) }, order: { id: "ASC" }, take: 4 });
+    },
+  },
+  {
+    name: "cached find per id in a loop (query-result cache misses)",
+    expect: { "n+1": 1 },
+    async run(uw) {
+      for (let id = 1; id <= 4; id++) await uw.dataSource.manager.find(Post, { where: { id }, cache: 60_000 });
+    },
+  },
+  // clean
+  {
+    name: "one lazy relation awaited twice (TypeORM keeps the loaded value)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const [article] = await articlesOf(uw);
+      await article!.category;
+      await article!.category;
+      await article!.category;
+    },
+  },
+  {
+    name: "one find of many rows with an eager relation",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.dataSource.manager.find(Article, { order: { id: "ASC" } });
+    },
+  },
+  {
+    name: "a cascaded save of one article with several tags",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.save(Article, { title: "one cascade", categoryId: 3, tags: [1, 2, 3, 4].map((i) => ({ label: `c${i}` })) } as never);
+      });
+    },
+  },
+  {
+    name: "the same cached find repeated (query-result cache hits)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      for (let i = 0; i < 4; i++) await uw.dataSource.manager.find(Post, { where: { authorId: 3 }, cache: 60_000 });
+    },
+  },
+);
+
+// ------------------------------------------------------------ contention (units of work of this process, run concurrently)
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A unit of work that runs `sql` (taking its locks), then keeps its transaction open for `holdMs`;
+ * `locked` resolves once the locks are taken (the waiter starts then, whatever the machine's load).
+ */
+export function holdLocks(uw: Unitwork, sql: string, holdMs: number, name = "holder"): { locked: Promise<void>; done: Promise<void> } {
+  let signal!: () => void;
+  const locked = new Promise<void>((resolve) => (signal = resolve));
+  const done = uw.unitOfWork.run(async (ctx) => {
+    await ctx.manager.query(sql);
+    signal();
+    await sleep(holdMs);
+  }, { name });
+  done.catch(() => signal());
+  return { locked, done };
+}
+
+/** A unit of work updates author `id` once another has locked its row, which it then holds for `holdMs`. */
+async function updateBehindHolder(uw: Unitwork, id: number, holdMs: number, name: string): Promise<void> {
+  const holder = holdLocks(uw, `UPDATE author SET name = name WHERE id = ${id}`, holdMs);
+  await holder.locked;
+  await uw.unitOfWork.run((ctx) => ctx.manager.update(Author, id, { name: `author ${id}` }), { name });
+  await holder.done;
+}
+
+scenarios.push(
+  {
+    name: "contention: an UPDATE waits on a row another unit of work holds for 600 ms",
+    expect: { contention: 1 },
+    run: (uw) => updateBehindHolder(uw, 1, 600, "waiter"),
+  },
+  {
+    name: "contention: SELECT … FOR UPDATE queue workers without SKIP LOCKED wait for each other",
+    expect: { contention: 1 },
+    async run(uw) {
+      const worker = (name: string, holdMs: number) => holdLocks(uw, `SELECT id FROM post ORDER BY id LIMIT 1 FOR UPDATE`, holdMs, name);
+      const first = worker("worker 1", 600);
+      await first.locked;
+      await Promise.all([first.done, worker("worker 2", 0).done]);
+    },
+  },
+  {
+    name: "contention: lockTimeoutMs expires (LockTimeoutError, 55P03)",
+    expect: { contention: 1 },
+    async run(uw) {
+      const holder = holdLocks(uw, `UPDATE post SET title = title WHERE id = 2`, 500);
+      await holder.locked;
+      const error = await uw.unitOfWork.run((ctx) => ctx.manager.update(Post, 2, { title: "post 2" }), { name: "impatient", lockTimeoutMs: 100 }).catch((e: unknown) => e);
+      await holder.done;
+      if ((error as { code?: string })?.code !== "LOCK_TIMEOUT") throw new Error(`expected LockTimeoutError, got ${String(error)}`);
+    },
+  },
+  {
+    name: "contention: two units of work lock two rows in opposite order (deadlock 40P01, and the survivor's wait)",
+    expect: { contention: 2 },
+    async run(uw) {
+      let arrived = 0;
+      let open!: () => void;
+      const bothLocked = new Promise<void>((resolve) => (open = resolve));
+      const transfer = (from: number, to: number, name: string) => uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`UPDATE author SET name = name WHERE id = $1`, [from]);
+        if (++arrived === 2) open();
+        await bothLocked;
+        await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = $1`, [to]);
+      }, { name });
+      const outcomes = await Promise.allSettled([transfer(3, 4, "transfer 3→4"), transfer(4, 3, "transfer 4→3")]);
+      if (!outcomes.some((o) => o.status === "rejected" && (o.reason as { code?: string }).code === "DEADLOCK")) throw new Error("expected a deadlock");
+    },
+  },
+  {
+    name: "contention: REPEATABLE READ unit updates a row another unit changed (serialization failure 40001)",
+    expect: { contention: 1 },
+    async run(uw) {
+      let release!: () => void;
+      let snapshotTaken!: () => void;
+      const changed = new Promise<void>((resolve) => (release = resolve));
+      const read = new Promise<void>((resolve) => (snapshotTaken = resolve));
+      const reader = uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`SELECT name FROM author WHERE id = 5`);
+        snapshotTaken();
+        await changed;
+        await ctx.manager.query(`UPDATE author SET name = name || '' WHERE id = 5`);
+      }, { name: "snapshot reader", isolation: "REPEATABLE READ" }).catch((e: unknown) => e);
+      await read;
+      await uw.unitOfWork.run((ctx) => ctx.manager.query(`UPDATE author SET name = name WHERE id = 5`), { name: "writer" });
+      release();
+      const error = await reader;
+      if ((error as { code?: string })?.code !== "SERIALIZATION_FAILURE") throw new Error(`expected SerializationFailureError, got ${String(error)}`);
+    },
+  },
+  {
+    name: "contention: a DELETE of a parent row waits on a unit inserting a child (unindexed foreign key)",
+    expect: { contention: 1 },
+    async run(uw) {
+      const child = holdLocks(uw, `INSERT INTO comment (body, "postId") VALUES ('pins post 7', 7)`, 600, "commenter");
+      await child.locked;
+      const error = await uw.unitOfWork.run((ctx) => ctx.manager.delete(Post, { id: 7 }), { name: "post remover" }).catch((e: unknown) => e);
+      await child.done;
+      if ((error as { code?: string })?.code !== "FOREIGN_KEY_VIOLATION") throw new Error(`expected the DELETE to fail on the new comment, got ${String(error)}`);
+    },
+  },
+  // clean
+  {
+    name: "a lock wait shorter than lockWaitMs (at most 100 ms)",
+    expect: {},
+    tricky: true,
+    run: (uw) => updateBehindHolder(uw, 6, 100, "brief waiter"),
+  },
+  {
+    name: "SKIP LOCKED queue workers each take a free row without waiting",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      const worker = (name: string) => uw.unitOfWork.run(async (ctx) => {
+        await ctx.manager.query(`UPDATE comment SET body = body WHERE id = (SELECT id FROM comment ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`);
+        await sleep(300);
+      }, { name });
+      await Promise.all([worker("worker a"), worker("worker b"), worker("worker c")]);
+    },
+  },
+  {
+    name: "concurrent units of work reading the same row (not each other's duplicates)",
+    expect: {},
+    tricky: true,
+    async run(uw) {
+      await Promise.all([1, 2, 3].map((i) => uw.unitOfWork.run((ctx) => ctx.manager.query(`SELECT name FROM author WHERE id = $1`, [2]), { name: `reader ${i}` })));
+    },
+  },
+);

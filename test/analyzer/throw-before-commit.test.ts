@@ -1,0 +1,67 @@
+import { QueryAnalysisError, type Unitwork } from "../../src";
+import { memoryLogger } from "../support/test-unitwork";
+import { openBlogUnitwork, type BlogUnitwork } from "./blog-unitwork";
+import { Author, Comment, Post } from "./blog-schema";
+
+let blog: BlogUnitwork;
+let uw: Unitwork;
+let logger: ReturnType<typeof memoryLogger>;
+
+beforeAll(async () => {
+  blog = await openBlogUnitwork("analyzer_throw", { mode: "throw", slowQueryMs: 60_000 });
+  uw = blog.uw;
+  logger = blog.logger;
+});
+afterAll(() => blog?.close());
+
+const commentCount = async (body: string) => Number((await uw.dataSource.query(`SELECT count(*) AS n FROM comment WHERE body = $1`, [body]))[0].n);
+
+test("throw mode: a unit of work with findings rolls back (nothing committed), runs its onRollback hooks and not its onCommit hooks", async () => {
+  const hooks: string[] = [];
+  const error = await uw.unitOfWork.run(async (ctx) => {
+    ctx.onCommit(() => hooks.push("commit"));
+    ctx.onRollback(() => hooks.push("rollback"));
+    await ctx.repository(Comment).create({ body: "refused", postId: 1 });
+    for (const post of await ctx.repository(Post).findMany({ orderBy: "id", limit: 4 })) await ctx.repository(Author).getById(post.authorId);
+  }, { name: "refused unit" }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(QueryAnalysisError);
+  expect((error as QueryAnalysisError).report.scope).toBe("refused unit");
+  expect((error as QueryAnalysisError).report.findings.map((f) => f.kind)).toEqual(["n+1"]);
+  expect(await commentCount("refused")).toBe(0);
+  expect(hooks).toEqual(["rollback"]);
+});
+
+test("throw mode: a clean unit of work commits and its report is delivered once", async () => {
+  const scopes: string[] = [];
+  const off = uw.analyzer.onReport((r) => scopes.push(r.scope));
+  await uw.unitOfWork.run((ctx) => ctx.repository(Comment).create({ body: "accepted", postId: 1 }), { name: "clean unit" });
+  off();
+  expect(await commentCount("accepted")).toBe(1);
+  expect(scopes).toEqual(["clean unit"]);
+});
+
+test("throw mode: a unit of work inside a request scope also rolls back, and the request scope does not log the findings again", async () => {
+  logger.entries.length = 0;
+  const error = await uw.analyzer.scope("request", () =>
+    uw.unitOfWork.run(async (ctx) => {
+      await ctx.repository(Comment).create({ body: "refused in request", postId: 2 });
+      for (let id = 1; id <= 4; id++) await ctx.repository(Author).getById(id);
+    }),
+  ).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(QueryAnalysisError);
+  expect(await commentCount("refused in request")).toBe(0);
+  expect(logger.entries.filter((e) => /query analyzer: n\+1/.test(String(e.msg)))).toEqual([]);
+});
+
+test("log mode still analyses after COMMIT: the data is committed and the finding logged", async () => {
+  uw.analyzer.configure({ mode: "log" });
+  try {
+    await uw.unitOfWork.run(async (ctx) => {
+      await ctx.repository(Comment).create({ body: "logged", postId: 3 });
+      for (let id = 1; id <= 4; id++) await ctx.repository(Author).getById(id);
+    });
+    expect(await commentCount("logged")).toBe(1);
+  } finally {
+    uw.analyzer.configure({ mode: "throw" });
+  }
+});
