@@ -99,4 +99,5 @@ export {
   type HttpErrorBody,
   type HttpErrorResponse,
   type AnalysisReportLike,
+  type HealthHandlerOptions,
 } from "./http";
