@@ -17,7 +17,7 @@ import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInt
 import { AfterCommitHookError, translateDatabaseError, UnitworkError } from "../errors";
 import { captureStack, formatFrame, isTransactionControl, type AnalysisReport, type QueryAnalyzer } from "../analyzer";
 import type { ContextStore, UnitOfWork, UnitRun } from "../unit-of-work";
-import { summarizeStatement } from "./statement-summary";
+import { summarizeStatement, type StatementSummary } from "./statement-summary";
 import type { TelemetryOptions } from "./telemetry-options";
 import "./telemetry-context";
 
@@ -68,6 +68,8 @@ export class UnitworkTelemetry {
   readonly #statements: boolean;
   readonly #namespace: string | undefined;
   readonly #pending = new WeakMap<object, PendingStatement[]>();
+  /** SQL text → its operation and table: the texts of an application repeat (bounded). */
+  readonly #summaries = new Map<string, StatementSummary>();
   readonly #subscriber: EntitySubscriberInterface;
   readonly #detach: (() => void)[] = [];
   #meters?: { provider: MeterProvider; instruments: Instruments | undefined };
@@ -198,7 +200,12 @@ export class UnitworkTelemetry {
     if ((!tracer && !instruments) || isTransactionControl(sql)) return;
     const current = this.#context.current;
     if (current.internal) return;
-    const { operation, collection } = summarizeStatement(sql);
+    let summary = this.#summaries.get(sql);
+    if (!summary) {
+      if (this.#summaries.size >= 2000) this.#summaries.clear();
+      this.#summaries.set(sql, (summary = summarizeStatement(sql)));
+    }
+    const { operation, collection } = summary;
     let span: Span | undefined;
     const unitSpan = current.unitSpan;
     if (tracer && (!unitSpan || unitSpan.isRecording())) {
