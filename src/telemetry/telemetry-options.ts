@@ -10,6 +10,12 @@ export interface TelemetryOptions {
    * `@opentelemetry/instrumentation-pg`.
    */
   statements?: boolean;
+  /**
+   * sqlcommenter: append `/*traceparent='…',route='…'*\/` to each statement of a traced unit of work
+   * as it is sent, so that `pg_stat_statements` and the server's logs lead back to the trace. Default
+   * `false`. The analyzer and the spans see the statement without it.
+   */
+  sqlCommenter?: boolean;
   /** The tracer provider to use instead of the global one (`trace.setGlobalTracerProvider`). */
   tracerProvider?: TracerProvider;
   /** The meter provider to use instead of the global one (`metrics.setGlobalMeterProvider`). */
@@ -17,12 +23,12 @@ export interface TelemetryOptions {
 }
 
 /** The keys of `TelemetryOptions`, for refusing misspelt ones. @internal */
-export const TELEMETRY_OPTION_KEYS: readonly (keyof TelemetryOptions)[] = ["statements", "tracerProvider", "meterProvider"];
+export const TELEMETRY_OPTION_KEYS: readonly (keyof TelemetryOptions)[] = ["statements", "sqlCommenter", "tracerProvider", "meterProvider"];
 
 /** `InvalidConfigError` for telemetry options no instance can run with. @internal */
 export function checkTelemetryOptions(options: TelemetryOptions | undefined): void {
   refuseUnknownOptions(options, TELEMETRY_OPTION_KEYS, "telemetry");
-  for (const key of ["statements"] as const) {
+  for (const key of ["statements", "sqlCommenter"] as const) {
     const value = options?.[key];
     if (value !== undefined && typeof value !== "boolean") throw new InvalidConfigError(`telemetry.${key} must be a boolean, got ${typeof value}`);
   }

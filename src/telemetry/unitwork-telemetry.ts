@@ -17,6 +17,7 @@ import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInt
 import { AfterCommitHookError, translateDatabaseError, UnitworkError } from "../errors";
 import { captureStack, formatFrame, isTransactionControl, type AnalysisReport, type QueryAnalyzer } from "../analyzer";
 import type { ContextStore, UnitOfWork, UnitRun } from "../unit-of-work";
+import { installSqlCommenter } from "./sql-commenter";
 import { summarizeStatement, type StatementSummary } from "./statement-summary";
 import type { TelemetryOptions } from "./telemetry-options";
 import "./telemetry-context";
@@ -93,6 +94,7 @@ export class UnitworkTelemetry {
       settings.unitOfWork.addListener({ aroundUnit: (unit, run) => this.#aroundUnit(unit, run) }),
       settings.analyzer.onReport((report) => this.#findings(report)),
     );
+    if (settings.options.sqlCommenter) this.#detach.push(installSqlCommenter(settings.dataSource, settings.context));
     // The pool's observable metrics exist from the start for a meter provider registered before.
     this.#instruments();
   }

@@ -172,3 +172,30 @@ test("a statement outside any unit of work is a root span of its own", async () 
   expect(statement!.parentSpanContext).toBeUndefined();
   expect(statement!.attributes["code.file.path"]).toBe(THIS_FILE);
 });
+
+test("sqlCommenter: the statements of a traced unit carry traceparent and the route in a comment; the analyzer's fingerprints do not change", async () => {
+  const commented = await openTestUnitwork({ label: "traces_commenter", analyzer: { mode: "log" }, telemetry: { sqlCommenter: true } });
+  try {
+    const reports: string[][] = [];
+    commented.uw.analyzer.onReport((report) => reports.push(report.queries.map((q) => `${q.fingerprint} ${q.sql}`)));
+    const seen: string[] = [];
+    const statement = "SELECT pg_sleep(1) /* commented */";
+    const run = commented.uw.unitOfWork.run((ctx) => ctx.manager.query(statement), { name: "GET /slow" });
+    for (let tries = 0; seen.length === 0 && tries < 40; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const rows = await commented.uw.dataSource.query(`SELECT query FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%' AND pid <> pg_backend_pid()`);
+      seen.push(...rows.map((r: { query: string }) => r.query));
+    }
+    await run;
+    const [unit] = unitSpans().filter((s) => s.name === "unitwork GET /slow");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(new RegExp(`^SELECT pg_sleep\\(1\\) /\\* commented \\*/ /\\*traceparent='00-${unit!.spanContext().traceId}-[0-9a-f]{16}-01',route='GET%20%2Fslow'\\*/$`));
+    // the analyzer and the span saw the statement as the application wrote it
+    expect(reports.flat().some((q) => q.includes("traceparent"))).toBe(false);
+    expect(childrenOf(unit!)[0]!.attributes["db.query.text"]).toBe(statement);
+    // outside a trace nothing is added
+    await commented.uw.dataSource.query("SELECT 1 AS untraced");
+  } finally {
+    await commented.close();
+  }
+});
