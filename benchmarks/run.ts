@@ -20,13 +20,14 @@ import { checkpoint, checkpointState, insertPaths, prepareInput, updatePaths, up
 import { computeRatios, markdownTables, svgChart, type Measurement } from "./report";
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
+import { runTelemetryOverhead } from "./telemetry-overhead";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const QUICK = argv.includes("--quick");
 /** `--sizes=100000` and `--only=insert,tpcb,rss` narrow a run down while tuning. */
 const SIZES = flag("sizes")?.split(",").map(Number) ?? (QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
-const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer"]);
+const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer", "telemetry"]);
 /** Median of 3 runs, of 7 at 100,000 rows and more (where one run is long enough to be disturbed by the machine). */
 const runsFor = (size: number) => (size >= 100_000 ? 7 : 3);
 const WARM_UP_CALLS = 5;
@@ -137,19 +138,22 @@ async function main(): Promise<void> {
     bar.stop();
 
     const analyzer = ONLY.has("analyzer") ? await analyzerOverhead(url) : undefined;
+    // TPC-B traced through a real SDK (spans dropped) against no SDK, on the tables made above.
+    const telemetry = ONLY.has("telemetry") ? await runTelemetryOverhead({ url, quick: QUICK, schemaReady: true }) : undefined;
     computeRatios(measurements);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${database.embedded ? " (embedded, fsync on)" : ""}`;
     const tables = markdownTables(measurements);
     const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert${r.compiled ? ", compiled JS" : ", under @swc/register"}), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
     if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
+    if (telemetry) process.stdout.write(`\nTelemetry overhead (TPC-B, no SDK / SDK with spans dropped): ${telemetry.ratio.toFixed(2)}× throughput, ${telemetry.cpuRatio.toFixed(2)}× Node CPU per transaction\n`);
     if (checkpointState.refused) process.stdout.write("\nNote: this server refused CHECKPOINT (no pg_checkpoint role), so a run may include a checkpoint of the previous run's writes.\n");
 
     const dir = join(__dirname, "results");
     await mkdir(dir, { recursive: true });
     // only a full run replaces the published figures (README chart, docs/bulk.md)
     const name = QUICK || flag("only") || flag("sizes") ? "partial" : "latest";
-    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, markdown: tables }, null, 2)}\n`);
+    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, telemetry, markdown: tables }, null, 2)}\n`);
     await writeFile(join(dir, `${name}.svg`), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
     process.stdout.write(`\nwrote ${join(dir, name)}.json and ${name}.svg\n`);
   } finally {

@@ -80,7 +80,17 @@ export {
   type BulkUpsertResult,
   type BulkDeleteResult,
 } from "./repository";
-export { createUnitwork, Unitwork, type CreateUnitworkOptions, type HealthReport } from "./bootstrap";
+export {
+  createUnitwork,
+  Unitwork,
+  type CreateUnitworkOptions,
+  type HealthReport,
+  type HealthOptions,
+  type HealthDetails,
+  type CloseOptions,
+  type ConnectRetryOptions,
+} from "./bootstrap";
+export type { TelemetryOptions } from "./telemetry";
 export { registerUnitwork, InjectRepository, RequestContext, applicationContainer, createRequestContainer } from "./di";
 export {
   withUnitOfWork,
@@ -96,4 +106,5 @@ export {
   type HttpErrorBody,
   type HttpErrorResponse,
   type AnalysisReportLike,
+  type HealthHandlerOptions,
 } from "./http";

@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import express, { type Express } from "express";
 import type { Unitwork } from "../../src";
-import { expressErrorHandler, expressHandler } from "../../src/http/express";
+import { expressErrorHandler, expressHandler, healthHandler } from "../../src/http/express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import querystring from "node:querystring";
 import { InvalidQueryError, reply } from "../../src";
 import { FunctionInvocation } from "../domain";
@@ -12,6 +13,10 @@ import { UserService } from "./user-service";
 export interface ServiceAppOptions {
   /** Largest JSON body accepted (default `"5mb"`, room for 10,000 log lines). */
   bodyLimit?: string;
+  /** Serves `GET /metrics` (the Prometheus exporter's handler, see `./telemetry.ts`); absent: no such route. */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `GET /health` also reports `uw.health({ details: true })` (lock waits, long transactions, sizes). Default `false`. */
+  healthDetails?: boolean;
 }
 
 /** Most query parameters a request may carry; Node's own parser would silently drop those past 1,000. */
@@ -62,10 +67,8 @@ export function createServiceApp(uw: Unitwork, options: ServiceAppOptions = {}):
     reply(201, await scope.resolve(FunctionService).appendLogs(uuidParam(req.params.uuid), req.body))));
   app.get("/functions/:uuid/stats", expressHandler(uw, (req, _res, scope) => scope.resolve(FunctionService).stats(uuidParam(req.params.uuid)), { readOnly: true }));
 
-  app.get("/health", expressHandler(uw, async () => {
-    const health = await uw.health();
-    return reply(health.ok ? 200 : 503, health);
-  }, { transactional: false }));
+  app.get("/health", healthHandler(uw, { details: options.healthDetails ?? false }));
+  if (options.metrics) app.get("/metrics", options.metrics);
 
   app.use((req, _res, next) => next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404, code: "ROUTE_NOT_FOUND" })));
   app.use(expressErrorHandler(uw));

@@ -11,6 +11,7 @@ import { DataSource } from "typeorm";
 import { createUnitwork, dataSourceOptionsFromEnv } from "../../src";
 import { domainEntities, domainMigrations } from "../domain";
 import { createServiceApp } from "./app";
+import { startServiceTelemetry } from "./telemetry";
 import type { EmbeddedPostgres } from "../../scripts/embedded-postgres.mjs";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -39,8 +40,9 @@ async function serve(env: NodeJS.ProcessEnv, embedded: EmbeddedPostgres | undefi
     migrationsRun: true,
     installExtensions: false,
   } as never);
-  const uw = await createUnitwork({ dataSource });
-  const server = createServiceApp(uw).listen(Number(process.env.PORT ?? 3000));
+  const telemetry = startServiceTelemetry();
+  const uw = await createUnitwork({ dataSource, connectRetry: { attempts: 10, maxDelayMs: 2_000 } });
+  const server = createServiceApp(uw, { metrics: telemetry.metrics }).listen(Number(process.env.PORT ?? 3000));
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   console.log(`unitwork example service listening on http://localhost:${port} (${embedded ? "embedded PostgreSQL" : "DATABASE_URL"})`);
@@ -55,7 +57,8 @@ async function serve(env: NodeJS.ProcessEnv, embedded: EmbeddedPostgres | undefi
     server.closeIdleConnections();
     try {
       await closed;
-      await uw.close();
+      await uw.close({ timeoutMs: SHUTDOWN_GRACE_MS });
+      await telemetry.shutdown();
       await embedded?.stop();
       clearTimeout(force);
       console.log("stopped");

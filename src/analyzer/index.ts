@@ -10,3 +10,9 @@ export { withOperationTag, type OperationTag } from "./operation-tag";
 export { CallSiteTracer } from "./call-site-tracer";
 /** @internal */
 export { resolveAnalyzerOptions } from "./analyzer-options";
+/** @internal the call site and statement helpers telemetry reads (`src/telemetry/`). */
+export { captureStack, type CapturedStack } from "./stack-frames";
+/** @internal */
+export { formatFrame } from "./source-position";
+/** @internal */
+export { isTransactionControl } from "./statement-shape";

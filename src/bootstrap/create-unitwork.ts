@@ -7,10 +7,11 @@ import { RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { checkUnitOfWorkOptions, createContextStore, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
-import { initialize } from "./initialize";
+import { checkTelemetryOptions, UnitworkTelemetry, type TelemetryOptions } from "../telemetry";
+import { checkConnectRetry, initialize, type ConnectRetryOptions } from "./initialize";
 import { Unitwork } from "./unitwork";
 
-const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories"];
+const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry"];
 const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
 
 /** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
@@ -27,6 +28,16 @@ export interface CreateUnitworkOptions {
   analyzer?: QueryAnalyzerOptions;
   /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }` and a random cursor secret per instance. */
   repositories?: Partial<RepositorySettings>;
+  /**
+   * OpenTelemetry traces and metrics through `@opentelemetry/api` (no-ops until the application
+   * registers an SDK). `{ statements: false }` keeps only the unit-of-work spans.
+   */
+  telemetry?: TelemetryOptions;
+  /**
+   * Retry the first connection (`{ attempts: 10, maxDelayMs: 2_000 }`: a database that starts with
+   * the application); when it still fails, `ConnectionError`.
+   */
+  connectRetry?: ConnectRetryOptions;
 }
 
 /**
@@ -52,8 +63,10 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   resolveAnalyzerOptions(options.analyzer);
   checkUnitOfWorkOptions(options.defaults ?? {}, "defaults");
   refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
-  if (!dataSource.isInitialized) await initialize(dataSource);
+  checkTelemetryOptions(options.telemetry);
+  checkConnectRetry(options.connectRetry);
   const logger = options.logger ?? defaultLogger();
+  if (!dataSource.isInitialized) await initialize(dataSource, options.connectRetry, logger);
   // The one execution context of this instance: nothing is shared with another createUnitwork().
   const context = createContextStore();
   const unitOfWork = new UnitOfWork(dataSource, { context, defaults: options.defaults, logger });
@@ -67,5 +80,6 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
     settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories, cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret() },
     callSites: analyzer.callSites,
   }, new SetBasedBulkEngine());
-  return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer);
+  const telemetry = new UnitworkTelemetry({ dataSource, context, unitOfWork, analyzer, options: options.telemetry ?? {} });
+  return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer, telemetry);
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { refuseUnknownOptions, type UnitworkLogger } from "../config";
 import { ConnectionError, InvalidConfigError } from "../errors";
 
 interface ConnectionOptions {
@@ -9,16 +10,62 @@ interface ConnectionOptions {
   database?: string;
 }
 
+/** `createUnitwork({ connectRetry })`: how often, and how patiently, the first connection is tried. */
+export interface ConnectRetryOptions {
+  /** Total attempts including the first (>= 1; default 1: no retry). */
+  attempts: number;
+  /** First backoff in ms (default 100); doubles each attempt. */
+  baseDelayMs?: number;
+  /** Cap on one backoff in ms (default 2000). */
+  maxDelayMs?: number;
+}
+
+/** The keys of `ConnectRetryOptions`, for refusing misspelt ones. @internal */
+export const CONNECT_RETRY_OPTION_KEYS: readonly (keyof ConnectRetryOptions)[] = ["attempts", "baseDelayMs", "maxDelayMs"];
+
+/** `InvalidConfigError` for a `connectRetry` no start-up can use. @internal */
+export function checkConnectRetry(retry: ConnectRetryOptions | undefined): void {
+  if (retry === undefined) return;
+  refuseUnknownOptions(retry, CONNECT_RETRY_OPTION_KEYS, "connectRetry");
+  if (!(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {
+    throw new InvalidConfigError(`connectRetry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
+  }
+  for (const key of ["baseDelayMs", "maxDelayMs"] as const) {
+    const value = retry[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new InvalidConfigError(`connectRetry.${key} must be a number >= 0, got ${String(value)}`);
+  }
+}
+
 /**
  * Initializes the DataSource; a failure to connect is a `ConnectionError` that says what went wrong
- * in words and which setting to check, instead of the driver's `connect ECONNREFUSED …`. @internal
+ * in words and which setting to check, instead of the driver's `connect ECONNREFUSED …`. With
+ * `retry`, a connection failure that waiting can cure (refused, unknown host, no answer, the server
+ * starting up) is tried again with doubling backoff; wrong credentials or a missing database are not.
+ * The pool lets the process exit while all its connections are idle (pg's `allowExitOnIdle`), unless
+ * the DataSource's `extra` says otherwise: a script that forgets `uw.close()` still ends. @internal
  */
-export async function initialize(dataSource: DataSource): Promise<void> {
-  try {
-    await dataSource.initialize();
-  } catch (error) {
-    throw connectionError(error, dataSource.options as ConnectionOptions);
+export async function initialize(dataSource: DataSource, retry?: ConnectRetryOptions, logger?: UnitworkLogger): Promise<void> {
+  const options = dataSource.options as { extra?: Record<string, unknown> };
+  if (options.extra?.allowExitOnIdle === undefined) Object.assign(options, { extra: { ...options.extra, allowExitOnIdle: true } });
+  const attempts = retry?.attempts ?? 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.initialize();
+      return;
+    } catch (error) {
+      const failure = connectionError(error, dataSource.options as ConnectionOptions);
+      if (attempt >= attempts || !(failure instanceof ConnectionError) || !isTransient(error)) throw failure;
+      const delay = Math.min(retry?.maxDelayMs ?? 2000, (retry?.baseDelayMs ?? 100) * 2 ** (attempt - 1));
+      logger?.warn({ err: failure, attempt, attempts, delayMs: delay }, `connecting to PostgreSQL failed; retrying in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
+}
+
+/** A failure that may pass: not refused credentials, a missing database or a bad configuration. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code !== "28P01" && code !== "28000" && code !== "3D000";
 }
 
 function connectionError(error: unknown, options: ConnectionOptions): unknown {

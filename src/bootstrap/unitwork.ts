@@ -1,6 +1,9 @@
 import type { DataSource } from "typeorm";
 import type { QueryAnalyzer } from "../analyzer";
-import type { UnitworkLogger } from "../config";
+import { refuseUnknownOptions, type UnitworkLogger } from "../config";
+import { InvalidConfigError } from "../errors";
+import type { UnitworkTelemetry } from "../telemetry";
+import { healthDetails, type HealthDetails } from "./health-details";
 import type { RepositoryFactory } from "../repository";
 import { OWN_UNIT_OF_WORK, type UnitOfWork } from "../unit-of-work";
 
@@ -23,7 +26,29 @@ export interface HealthReport {
   };
   /** The error's message when `ok` is `false`; `undefined` otherwise. */
   error?: string;
+  /** With `health({ details: true })`, when the server answered. */
+  details?: HealthDetails;
 }
+
+/** Options of `uw.health()`. */
+export interface HealthOptions {
+  /** Add long-running transactions, lock waits, replication lag and sizes (a few catalog queries). Default `false`. */
+  details?: boolean;
+  /** A transaction open longer than this is listed as long-running (default 5000). */
+  longTransactionMs?: number;
+}
+
+/** Options of `uw.close()`. */
+export interface CloseOptions {
+  /**
+   * How long to wait for running units of work; then their statements are cancelled and they end with
+   * `UnitOfWorkAbortedError` (nothing committed). Default: wait as long as they run.
+   */
+  timeoutMs?: number;
+}
+
+const HEALTH_OPTION_KEYS: readonly (keyof HealthOptions)[] = ["details", "longTransactionMs"];
+const CLOSE_OPTION_KEYS: readonly (keyof CloseOptions)[] = ["timeoutMs"];
 
 interface PoolLike {
   totalCount: number;
@@ -57,6 +82,8 @@ export class Unitwork {
     readonly logger: UnitworkLogger,
     /** Sees every statement of this DataSource: N+1, duplicate and slow findings per scope. */
     readonly analyzer: QueryAnalyzer,
+    /** @internal */
+    private readonly telemetry?: UnitworkTelemetry,
   ) {}
 
   /** @internal the unit of work `@Transactional` finds on a service holding this instance. */
@@ -65,36 +92,73 @@ export class Unitwork {
   }
 
   /**
-   * Round-trips to the server (`SHOW server_version`). Never throws: a failure is `ok: false` with the
-   * error's message.
+   * Round-trips to the server. Never throws: a failure is `ok: false` with the error's message.
+   * `{ details: true }` adds what an operator looks at when it is slow: long-running transactions,
+   * lock waits (blocked and blocking pids with their statements), replication lag (when the server
+   * has streaming replicas), and the database's and the largest tables' sizes.
    *
    * @example
-   * const report = await uw.health();
-   * res.status(report.ok ? 200 : 503).json(report);
+   * const { ok, details } = await uw.health({ details: true });
+   * for (const wait of details?.lockWaits ?? []) console.warn(`${wait.blockedPid} waits for ${wait.blockingPid}`);
    */
-  async health(): Promise<HealthReport> {
+  async health(options: HealthOptions = {}): Promise<HealthReport> {
+    refuseUnknownOptions(options, HEALTH_OPTION_KEYS, "health");
     const started = performance.now();
     try {
       const rows: { server_version: string }[] = await this.dataSource.query("SHOW server_version");
-      return { ok: true, latencyMs: performance.now() - started, serverVersion: rows[0]?.server_version ?? null, pool: this.#poolStats() };
+      const latencyMs = performance.now() - started;
+      const report: HealthReport = { ok: true, latencyMs, serverVersion: rows[0]?.server_version ?? null, pool: this.#poolStats() };
+      if (options.details) report.details = await healthDetails(this.dataSource, options.longTransactionMs ?? 5000);
+      return report;
     } catch (error) {
       return { ok: false, latencyMs: performance.now() - started, serverVersion: null, pool: this.#poolStats(), error: error instanceof Error ? error.message : String(error) };
     }
   }
 
   /**
-   * Waits for running units of work to finish, then destroys the DataSource (idempotent).
+   * Waits for running units of work to finish, then destroys the DataSource (idempotent). With
+   * `timeoutMs`, waits at most that long, then cancels what still runs (`UnitOfWorkAbortedError`,
+   * nothing committed) and closes once they have rolled back.
    *
    * @example
-   * process.once("SIGTERM", () => void server.close(() => uw.close()));
+   * process.on("SIGTERM", () => void uw.close({ timeoutMs: 10_000 }));
    */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
+  close(options: CloseOptions = {}): Promise<void> {
+    const { timeoutMs } = options;
+    try {
+      refuseUnknownOptions(options, CLOSE_OPTION_KEYS, "close");
+      if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+        throw new InvalidConfigError(`close timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closing) {
+      if (timeoutMs !== undefined) this.#giveUpAfter(timeoutMs);
+      return this.#closing;
+    }
+    if (timeoutMs !== undefined) this.#giveUpAfter(timeoutMs);
+    this.#closing = (async () => {
       await this.unitOfWork.whenIdle();
+      this.telemetry?.dispose();
       this.analyzer.dispose();
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     })();
     return this.#closing;
+  }
+
+  /** After `timeoutMs`, cancels the units of work still running (unless the close finished first). */
+  #giveUpAfter(timeoutMs: number): void {
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done || this.unitOfWork.activeCount === 0) return;
+      this.logger.warn({ running: this.unitOfWork.activeCount, timeoutMs }, `close: cancelling ${this.unitOfWork.activeCount} unit(s) of work still running after ${timeoutMs} ms`);
+      this.unitOfWork.abortRunning(new Error(`uw.close() gave up waiting after ${timeoutMs} ms`));
+    }, timeoutMs);
+    void this.unitOfWork.whenIdle().then(() => {
+      done = true;
+      clearTimeout(timer);
+    });
   }
 
   #poolStats(): HealthReport["pool"] {

@@ -207,6 +207,37 @@ export class UnitOfWorkTimeoutError extends UnitworkError {
 }
 
 /**
+ * The unit of work's `AbortSignal` fired (`run(work, { signal })`, a client that went away, or
+ * `uw.close({ timeoutMs })` giving up): the statement in flight was cancelled and nothing was committed.
+ * `reason` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * import { UnitOfWorkAbortedError } from "unitwork";
+ *
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 100);
+ * try {
+ *   await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_sleep(10)"), { signal: controller.signal });
+ * } catch (error) {
+ *   if (!(error instanceof UnitOfWorkAbortedError)) throw error;
+ * }
+ * ```
+ */
+export class UnitOfWorkAbortedError extends UnitworkError {
+  override readonly code = "UNIT_OF_WORK_ABORTED";
+  constructor(readonly reason?: unknown, message?: string, details?: ErrorDetails) {
+    super(message ?? `unit of work aborted${describeReason(reason)}; nothing was committed`, details);
+  }
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error && reason.name !== "AbortError") return ` (${reason.message})`;
+  if (typeof reason === "string") return ` (${reason})`;
+  return "";
+}
+
+/**
  * One or more `onCommit` hooks threw after COMMIT. The data stays committed and the other hooks still
  * ran; `errors` holds every hook's error and `cause` the first.
  *

@@ -11,6 +11,7 @@ import {
   SerializationFailureError,
   StatementTimeoutError,
   UniqueViolationError,
+  UnitOfWorkAbortedError,
   UnitOfWorkTimeoutError,
   UnsupportedMappingError,
   ValidationError,
@@ -127,6 +128,10 @@ function classify(error: unknown): Classified {
   }
   if (error instanceof UnitOfWorkTimeoutError || error instanceof StatementTimeoutError || error instanceof ConnectionLostError) {
     return { status: 503, code: error.code, message: "the database did not answer in time; nothing was saved, retry later", headers: { "Retry-After": "1" } };
+  }
+  if (error instanceof UnitOfWorkAbortedError) {
+    // The client went away (nobody reads this) or the server is shutting down.
+    return { status: 503, code: error.code, message: "the request was cancelled; nothing was saved", headers: { "Retry-After": "1" } };
   }
   const exposed = exposedHttpError(error);
   if (exposed) return exposed;

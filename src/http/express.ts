@@ -12,7 +12,9 @@
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import type { Unitwork } from "../bootstrap";
+import { clientGoneSignal } from "./client-gone";
 import { mapError } from "./error-mapper";
+import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
@@ -48,8 +50,10 @@ export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>
     markUntrustedRequest(req);
     const requestId = requestIdFrom(req.headers["x-request-id"]);
     res.setHeader("X-Request-Id", requestId);
+    const clientGone = clientGoneSignal(res);
     try {
-      const outcome = await run({ req, res }, { requestId, name: `${req.method} ${routePath(req)}` });
+      const outcome = await run({ req, res }, { requestId, name: `${req.method} ${routePath(req)}`, signal: clientGone.signal });
+      clientGone.done();
       if (res.headersSent) return;
       if (outcome.serverTiming) res.setHeader("Server-Timing", outcome.serverTiming);
       const { status, body, headers } = toReply(outcome.result);
@@ -57,8 +61,28 @@ export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>
       if (body === undefined) res.end();
       else res.json(body);
     } catch (error) {
+      clientGone.done();
       next(error);
     }
+  };
+}
+
+/**
+ * A health endpoint: 200 when the database answers, 503 when not, with `{ ok, latencyMs }`, or the
+ * whole `uw.health({ details: true })` report with `{ details: true }` (for an internal port).
+ *
+ * @example
+ * ```ts
+ * import { healthHandler } from "unitwork/express";
+ *
+ * app.get("/health", healthHandler(uw));
+ * internalApp.get("/health", healthHandler(uw, { details: true }));
+ * ```
+ */
+export function healthHandler(uw: Pick<Unitwork, "health">, options: HealthHandlerOptions = {}): RequestHandler {
+  return async (_req, res) => {
+    const { status, body, headers } = await healthResponse(uw, options);
+    res.status(status).set(headers).json(body);
   };
 }
 

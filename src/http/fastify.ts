@@ -12,7 +12,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Unitwork } from "../bootstrap";
+import { clientGoneSignal } from "./client-gone";
 import { mapError } from "./error-mapper";
+import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
@@ -43,12 +45,36 @@ export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>
     markUntrustedRequest(request);
     const requestId = requestIdFrom(request.headers["x-request-id"]);
     reply.header("X-Request-Id", requestId);
-    const outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}` });
+    const clientGone = clientGoneSignal(reply.raw);
+    let outcome;
+    try {
+      outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}`, signal: clientGone.signal });
+    } finally {
+      clientGone.done();
+    }
     if (reply.sent) return reply;
     if (outcome.serverTiming) reply.header("Server-Timing", outcome.serverTiming);
     const { status, body, headers } = toReply(outcome.result);
     reply.code(status).headers(headers);
     return body === undefined ? reply.send() : reply.send(body);
+  };
+}
+
+/**
+ * A health route handler: 200 when the database answers, 503 when not, with `{ ok, latencyMs }`, or
+ * the whole `uw.health({ details: true })` report with `{ details: true }` (for an internal port).
+ *
+ * @example
+ * ```ts
+ * import { healthHandler } from "unitwork/fastify";
+ *
+ * app.get("/health", healthHandler(uw));
+ * ```
+ */
+export function healthHandler(uw: Pick<Unitwork, "health">, options: HealthHandlerOptions = {}) {
+  return async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const { status, body, headers } = await healthResponse(uw, options);
+    return reply.code(status).headers(headers).send(body);
   };
 }
 

@@ -14,7 +14,9 @@
  */
 import type { Context, Middleware, Next } from "koa";
 import type { Unitwork } from "../bootstrap";
+import { clientGoneSignal } from "./client-gone";
 import { mapError } from "./error-mapper";
+import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
@@ -54,7 +56,13 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
     if (skip?.(ctx)) return next();
     markUntrustedRequest(ctx.request as { body?: unknown; query?: unknown });
     const requestId = requestIdOf(ctx);
-    const outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}` });
+    const clientGone = clientGoneSignal(ctx.res);
+    let outcome;
+    try {
+      outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal });
+    } finally {
+      clientGone.done();
+    }
     if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
   };
 }
@@ -90,7 +98,13 @@ export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: Reque
     if (scope?.unitOfWork) {
       result = await handler(ctx, scope);
     } else {
-      const outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}` });
+      const clientGone = clientGoneSignal(ctx.res);
+      let outcome;
+      try {
+        outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal });
+      } finally {
+        clientGone.done();
+      }
       if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
       result = outcome.result;
     }
@@ -98,6 +112,28 @@ export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: Reque
     ctx.set(headers);
     ctx.status = status;
     if (body !== undefined) ctx.body = body;
+  };
+}
+
+/**
+ * A health endpoint: 200 when the database answers, 503 when not, with `{ ok, latencyMs }`, or the
+ * whole `uw.health({ details: true })` report with `{ details: true }` (for an internal port).
+ *
+ * @example
+ * ```ts
+ * import Router from "@koa/router";
+ * import { healthHandler } from "unitwork/koa";
+ *
+ * const router = new Router();
+ * router.get("/health", healthHandler(uw));
+ * ```
+ */
+export function healthHandler(uw: Pick<Unitwork, "health">, options: HealthHandlerOptions = {}): Middleware {
+  return async (ctx) => {
+    const { status, body, headers } = await healthResponse(uw, options);
+    ctx.set(headers);
+    ctx.status = status;
+    ctx.body = body;
   };
 }
 

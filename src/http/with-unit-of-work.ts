@@ -37,6 +37,8 @@ export interface RequestInfo {
   requestId?: string | readonly string[];
   /** Name of the unit of work and analyzer scope (default `"request"`); the `name` option wins over it. */
   name?: string;
+  /** Aborts the request's unit of work (the adapters pass one that fires when the client goes away). */
+  signal?: AbortSignal;
 }
 
 /** What the wrapped handler produced, after COMMIT: the adapter sends it. */
@@ -90,8 +92,9 @@ export function withUnitOfWork<I, R>(
     });
     // An analyzer that is off (the production default) stays off: a scope would capture even then.
     const analyzer = analyze && uw.analyzer.options.mode !== "off" ? uw.analyzer : undefined;
+    const signal = info.signal && unitOptions.signal ? AbortSignal.any([info.signal, unitOptions.signal]) : (info.signal ?? unitOptions.signal);
     const work = async (): Promise<R> =>
-      transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name }) : handler(input, scopeOf(undefined));
+      transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name, signal }) : handler(input, scopeOf(undefined));
     try {
       if (!analyzer) return { result: await work(), requestId };
       // The request is the outermost analyzer scope: its report covers every statement of the request.

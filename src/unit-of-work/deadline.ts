@@ -1,44 +1,69 @@
-import { UnitOfWorkTimeoutError } from "../errors";
+import { UnitOfWorkAbortedError, UnitOfWorkTimeoutError } from "../errors";
 
-/** The wall-clock deadline of a unit of work, shared by the scopes inside it. @internal */
+/**
+ * The wall-clock deadline of a unit of work, shared by the scopes inside it, and the abort signals
+ * that end it like a deadline (`run(work, { signal })`, `uw.close({ timeoutMs })`). @internal
+ */
 export class Deadline {
   readonly at: number;
+  readonly timeoutMs: number;
+  /** Signals that end the unit like its deadline: its own and its enclosing unit's. */
+  readonly signals: readonly AbortSignal[];
   #expired = false;
 
-  /** The deadline of a scope: its own `timeoutMs` (never later than the enclosing one), else the enclosing one. */
-  static derive(timeoutMs: number | undefined, parent: Deadline | undefined): Deadline | undefined {
-    return timeoutMs ? new Deadline(timeoutMs, parent) : parent;
+  /** The deadline of a scope: its own `timeoutMs` (never later than the enclosing one) and `signal`, else the enclosing one. */
+  static derive(timeoutMs: number | undefined, parent: Deadline | undefined, signal?: AbortSignal): Deadline | undefined {
+    return timeoutMs || signal ? new Deadline(timeoutMs ?? Infinity, parent, signal) : parent;
   }
 
-  constructor(readonly timeoutMs: number, parent?: Deadline) {
+  constructor(timeoutMs: number, parent?: Deadline, signal?: AbortSignal) {
     const own = Date.now() + timeoutMs;
     this.at = parent ? Math.min(parent.at, own) : own;
-    if (parent && parent.at <= own) this.timeoutMs = parent.timeoutMs;
+    this.timeoutMs = parent && parent.at <= own ? parent.timeoutMs : timeoutMs;
+    this.signals = signal ? (parent ? [...parent.signals, signal] : [signal]) : (parent?.signals ?? []);
   }
 
   get expired(): boolean {
-    return this.#expired || Date.now() >= this.at;
+    return this.#expired || Date.now() >= this.at || this.#aborted() !== undefined;
   }
 
-  error(cause?: unknown): UnitOfWorkTimeoutError {
-    return new UnitOfWorkTimeoutError(this.timeoutMs, undefined, cause === undefined ? {} : { cause });
+  /** `UnitOfWorkAbortedError` when a signal fired, else `UnitOfWorkTimeoutError`. */
+  error(cause?: unknown): UnitOfWorkTimeoutError | UnitOfWorkAbortedError {
+    const details = cause === undefined ? {} : { cause };
+    const aborted = this.#aborted();
+    if (aborted) return new UnitOfWorkAbortedError(aborted.reason, undefined, details);
+    return new UnitOfWorkTimeoutError(this.timeoutMs, undefined, details);
   }
 
-  /** Settles like `promise`, or rejects with `UnitOfWorkTimeoutError` at the deadline. */
+  /** Settles like `promise`, or rejects with `UnitOfWorkTimeoutError` at the deadline (`UnitOfWorkAbortedError` when a signal fires). */
   race<T>(promise: Promise<T>): Promise<T> {
     const remaining = this.at - Date.now();
-    if (remaining <= 0) {
+    if (remaining <= 0 || this.#aborted()) {
       this.#expired = true;
       promise.catch(() => undefined); // settles after the deadline; its outcome is superseded by the timeout
       return Promise.reject(this.error());
     }
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const expire = () => {
         this.#expired = true;
         reject(this.error());
-      }, remaining);
+      };
+      if (remaining !== Infinity) timer = setTimeout(expire, remaining);
+      if (this.signals.length) {
+        onAbort = expire;
+        for (const signal of this.signals) signal.addEventListener("abort", onAbort, { once: true });
+      }
     });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([promise, timeout]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) for (const signal of this.signals) signal.removeEventListener("abort", onAbort);
+    });
+  }
+
+  #aborted(): AbortSignal | undefined {
+    for (const signal of this.signals) if (signal.aborted) return signal;
+    return undefined;
   }
 }

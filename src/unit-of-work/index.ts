@@ -7,7 +7,7 @@ export { checkUnitOfWorkOptions, PROPAGATIONS, ISOLATION_LEVELS, RETRY_CONDITION
 /** @internal */
 export type { UnitOfWorkSettings } from "./unit-of-work";
 /** @internal */
-export type { UnitOfWorkListener } from "./unit-of-work-listener";
+export type { UnitOfWorkListener, UnitRun } from "./unit-of-work-listener";
 /** @internal */
 export { OWN_UNIT_OF_WORK, unitOfWorkOf } from "./transactional";
 /** @internal */

@@ -1,5 +1,16 @@
 import type { ExecutionContext } from "./execution-context";
 import type { Frame } from "./frame";
+import type { IsolationLevel, Propagation } from "./unit-of-work-options";
+
+/** One outermost unit of work (a transaction begun), all its attempts included: what telemetry is told. @internal */
+export interface UnitRun {
+  readonly name: string | undefined;
+  readonly propagation: Propagation;
+  readonly isolation: IsolationLevel | undefined;
+  readonly readOnly: boolean;
+  /** Attempts started so far (1, then 2 after a retry, …). */
+  attempts: number;
+}
 
 /** Told when an outermost unit of work starts and ends (the analyzer is one). @internal */
 export interface UnitOfWorkListener {
@@ -12,6 +23,8 @@ export interface UnitOfWorkListener {
   beforeCommit?(frame: Frame): void | Promise<void>;
   /** After COMMIT or ROLLBACK, before the hooks run. May throw to fail `run()`. */
   unitEnded?(frame: Frame, error: unknown): void | Promise<void>;
+  /** Around a unit that begins a transaction, all its attempts included; must call `run` once and settle like it. */
+  aroundUnit?<R>(unit: UnitRun, run: () => Promise<R>): Promise<R>;
 }
 
 /** The listeners of one unit of work, told in registration order. @internal */
@@ -24,6 +37,18 @@ export class UnitOfWorkListeners {
       const at = this.#listeners.indexOf(listener);
       if (at >= 0) this.#listeners.splice(at, 1);
     };
+  }
+
+  /** Runs `run` inside every listener's `aroundUnit` (the first listener outermost). */
+  around<R>(unit: UnitRun, run: () => Promise<R>): Promise<R> {
+    let next = run;
+    for (let i = this.#listeners.length - 1; i >= 0; i--) {
+      const listener = this.#listeners[i]!;
+      if (!listener.aroundUnit) continue;
+      const inner = next;
+      next = () => listener.aroundUnit!(unit, inner);
+    }
+    return next();
   }
 
   /** The context the listeners add for the work of `frame` (`undefined` when none adds any). */

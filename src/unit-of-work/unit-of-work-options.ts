@@ -66,11 +66,16 @@ export interface UnitOfWorkOptions {
    * only: joined and nested units share their transaction's); a longer wait fails with `LockTimeoutError`.
    */
   lockTimeoutMs?: number;
+  /**
+   * Aborting it ends the unit of work like its deadline: the statement in flight is cancelled, nothing
+   * is committed and `run()` rejects with `UnitOfWorkAbortedError`. Inner units inherit it.
+   */
+  signal?: AbortSignal;
 }
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
 /** The keys of `UnitOfWorkOptions`, for refusing misspelt ones. @internal */
-export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name", "lockTimeoutMs"];
+export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name", "lockTimeoutMs", "signal"];
 const RETRY_OPTION_KEYS: readonly (keyof RetryOptions)[] = ["attempts", "baseDelayMs", "maxDelayMs", "on"];
 export const RETRY_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock", "connection"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
@@ -89,6 +94,9 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions, what = "unit 
   }
   if (options.lockTimeoutMs !== undefined && !(Number.isInteger(options.lockTimeoutMs) && options.lockTimeoutMs > 0)) {
     throw new InvalidConfigError(`lockTimeoutMs must be a positive integer (milliseconds), got ${String(options.lockTimeoutMs)}`);
+  }
+  if (options.signal !== undefined && !(typeof options.signal === "object" && options.signal !== null && typeof options.signal.aborted === "boolean" && typeof options.signal.addEventListener === "function")) {
+    throw new InvalidConfigError("signal must be an AbortSignal");
   }
   const retry = options.retry;
   if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {

@@ -87,6 +87,11 @@ export class UnitOfWork {
     return this.#deps.listeners.add(listener);
   }
 
+  /** @internal cancels every running unit of work like a deadline (`UnitOfWorkAbortedError`): `uw.close({ timeoutMs })` giving up. */
+  abortRunning(reason: unknown): void {
+    this.#units.abortAll(reason);
+  }
+
   /**
    * Resolves when no unit of work is running (used by graceful shutdown).
    *

@@ -1,5 +1,6 @@
+import { setMaxListeners } from "node:events";
 import type { DataSource } from "typeorm";
-import { AfterCommitHookError, CommitOutcomeUnknownError, ConnectionLostError, IllegalTransactionStateError, TransactionAbortedError, UnitOfWorkTimeoutError, toUnitworkError, translateDatabaseError } from "../errors";
+import { AfterCommitHookError, CommitOutcomeUnknownError, ConnectionLostError, IllegalTransactionStateError, TransactionAbortedError, UnitOfWorkAbortedError, UnitOfWorkTimeoutError, toUnitworkError, translateDatabaseError } from "../errors";
 import type { UnitworkLogger } from "../config";
 import { Deadline } from "./deadline";
 import type { ContextStore, ExecutionContext } from "./execution-context";
@@ -10,7 +11,7 @@ import { backoffMs, isRetryable, sleep } from "./retry";
 import type { Transaction } from "./transaction";
 import type { TransactionRunner } from "./transaction-runner";
 import type { UnitOfWorkContext } from "./unit-of-work-context";
-import type { UnitOfWorkListeners } from "./unit-of-work-listener";
+import type { UnitOfWorkListeners, UnitRun } from "./unit-of-work-listener";
 import { checkJoinable, type UnitOfWorkOptions } from "./unit-of-work-options";
 
 /** The work given to `run()`. @internal */
@@ -38,6 +39,8 @@ export class UnitRunner {
   #nextId = 0;
   #running = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Aborted by `abortAll` (`uw.close({ timeoutMs })` giving up): ends every running unit like its deadline. */
+  #shutdown = shutdownController();
 
   constructor(deps: UnitRunnerDeps) {
     this.#deps = deps;
@@ -46,6 +49,13 @@ export class UnitRunner {
   /** How many outermost transactions are running now. */
   get running(): number {
     return this.#running;
+  }
+
+  /** Cancels every running unit of work like a deadline (`UnitOfWorkAbortedError`); later units are not affected. */
+  abortAll(reason: unknown): void {
+    const shutdown = this.#shutdown;
+    this.#shutdown = shutdownController();
+    shutdown.abort(reason);
   }
 
   whenIdle(): Promise<void> {
@@ -70,7 +80,7 @@ export class UnitRunner {
 
   async #join<R>(active: Frame, work: Work<R>, options: UnitOfWorkOptions): Promise<R> {
     checkJoinable(active.transaction!, options);
-    const deadline = Deadline.derive(options.timeoutMs, active.deadline);
+    const deadline = Deadline.derive(options.timeoutMs, active.deadline, options.signal);
     const frame = this.#frame(active, active.transaction, active.hooks, options, deadline);
     try {
       return await this.#runWork(frame, work, deadline === active.deadline ? undefined : deadline);
@@ -82,7 +92,7 @@ export class UnitRunner {
   async #nested<R>(active: Frame, work: Work<R>, options: UnitOfWorkOptions): Promise<R> {
     const tx = active.transaction!;
     checkJoinable(tx, options);
-    const deadline = Deadline.derive(options.timeoutMs, active.deadline);
+    const deadline = Deadline.derive(options.timeoutMs, active.deadline, options.signal);
     const hooks = new HookSegment();
     const frame = this.#frame(active, tx, hooks, options, deadline);
     const innermost = tx.savepoints.at(-1) as Frame | undefined;
@@ -122,7 +132,7 @@ export class UnitRunner {
   }
 
   async #withoutTransaction<R>(work: Work<R>, options: UnitOfWorkOptions, parent: Frame | undefined): Promise<R> {
-    const deadline = Deadline.derive(options.timeoutMs, parent?.deadline);
+    const deadline = Deadline.derive(options.timeoutMs, parent?.deadline, options.signal);
     const hooks = new HookSegment();
     const frame = this.#frame(parent, null, hooks, options, deadline);
     let result: R;
@@ -140,19 +150,24 @@ export class UnitRunner {
   async #begin<R>(work: Work<R>, options: UnitOfWorkOptions, parent: Frame | undefined): Promise<R> {
     const merged = { ...this.#deps.defaults, ...options };
     const attempts = merged.retry?.attempts ?? 1;
-    const deadline = Deadline.derive(merged.timeoutMs, parent?.deadline);
+    // Also ended by `abortAll` (a close that timed out), so every outermost unit has a deadline.
+    const deadline = new Deadline(Infinity, Deadline.derive(merged.timeoutMs, parent?.deadline, merged.signal), this.#shutdown.signal);
+    const unit: UnitRun = { name: merged.name, propagation: merged.propagation ?? "required", isolation: merged.isolation, readOnly: merged.readOnly ?? false, attempts: 0 };
     this.#running++;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.#attempt(work, merged, parent, deadline);
-        } catch (error) {
-          const retry = merged.retry && attempt < attempts && isRetryable(error, this.#commitFailures.has(error as object), merged.retry);
-          if (!retry || deadline?.expired) throw error;
-          this.#deps.logger.debug({ err: error, attempt, name: merged.name }, `unit of work retried after ${(error as Error).name}`);
-          await sleep(backoffMs(merged.retry!, attempt));
+      return await this.#deps.listeners.around(unit, async () => {
+        for (let attempt = 1; ; attempt++) {
+          unit.attempts = attempt;
+          try {
+            return await this.#attempt(work, merged, parent, deadline);
+          } catch (error) {
+            const retry = merged.retry && attempt < attempts && isRetryable(error, this.#commitFailures.has(error as object), merged.retry);
+            if (!retry || deadline.expired) throw error;
+            this.#deps.logger.debug({ err: error, attempt, name: merged.name }, `unit of work retried after ${(error as Error).name}`);
+            await sleep(backoffMs(merged.retry!, attempt));
+          }
         }
-      }
+      });
     } finally {
       if (--this.#running === 0) this.#idleWaiters.splice(0).forEach((resolve) => resolve());
     }
@@ -247,7 +262,7 @@ export class UnitRunner {
 
 /** The error `run()` rejects with: the application's own, or the typed database error. */
 function failure(error: unknown, deadline: Deadline | undefined): unknown {
-  if (error instanceof UnitOfWorkTimeoutError) return error;
+  if (error instanceof UnitOfWorkTimeoutError || error instanceof UnitOfWorkAbortedError) return error;
   const translated = translateDatabaseError(error);
   if (translated && deadline?.expired) return deadline.error(error);
   return translated ?? error;
@@ -256,6 +271,13 @@ function failure(error: unknown, deadline: Deadline | undefined): unknown {
 async function runCommitHooks(hooks: HookSegment): Promise<void> {
   const failures = await hooks.runCommitHooks();
   if (failures.length) throw new AfterCommitHookError(failures);
+}
+
+/** The controller `abortAll` aborts: every running unit listens to its signal, so it takes any number of listeners. */
+function shutdownController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 function isWithin(frame: Frame, ancestor: Frame): boolean {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "pg";
+
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionDeployment, FunctionEntity, FunctionLog, User } from "../../examples/domain";
 import {
@@ -15,7 +15,6 @@ import {
   UniqueViolationError,
   UnitOfWorkTimeoutError,
   type Unitwork,
-  type UnitOfWorkContext,
 } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
