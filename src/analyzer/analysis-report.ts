@@ -26,6 +26,7 @@ export interface BlockerInfo {
   pid?: number;
   /** The fingerprint of the blocking statement (the blocker's statement on the locked table when it is a unit of work of this process, else its current statement). */
   fingerprint?: string;
+  /** The SQL of that blocking statement, when known. */
   sql?: string;
   /** When the blocker is a unit of work of this process: its name … */
   unitOfWork?: string;

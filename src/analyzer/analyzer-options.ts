@@ -64,6 +64,7 @@ export interface ResolvedAnalyzerOptions {
   ignore: IgnoreRule[];
   /** Statements a report keeps in `queries`. */
   maxQueriesPerReport: number;
+  /** Lock-wait threshold for a `"contention"` finding, in ms. */
   lockWaitMs: number;
 }
 

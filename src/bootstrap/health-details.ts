@@ -3,15 +3,55 @@ import type { DataSource } from "typeorm";
 /** What `uw.health({ details: true })` adds. Statements are cut at 500 characters. */
 export interface HealthDetails {
   /** Transactions of this database open longer than `longTransactionMs`, oldest first (at most 20). */
-  longRunningTransactions: { pid: number; durationMs: number; state: string | null; query: string | null; applicationName: string | null }[];
+  longRunningTransactions: {
+    /** Server process id of the session (`pg_stat_activity.pid`). */
+    pid: number;
+    /** How long the transaction has been open, in ms. */
+    durationMs: number;
+    /** The session's state (`active`, `idle in transaction`, …); `null` when not visible. */
+    state: string | null;
+    /** The session's current or last statement; `null` when not visible. */
+    query: string | null;
+    /** The client's `application_name`; `null` when it set none. */
+    applicationName: string | null;
+  }[];
   /** Sessions waiting for a lock, each with the session holding it. */
-  lockWaits: { blockedPid: number; blockedQuery: string | null; waitingMs: number; blockingPid: number; blockingQuery: string | null; blockingState: string | null }[];
+  lockWaits: {
+    /** Server process id of the waiting session. */
+    blockedPid: number;
+    /** The statement that waits; `null` when not visible. */
+    blockedQuery: string | null;
+    /** How long the session has been waiting (since its last state change), in ms. */
+    waitingMs: number;
+    /** Server process id of the session holding the lock. */
+    blockingPid: number;
+    /** The holding session's current or last statement; `null` when not visible. */
+    blockingQuery: string | null;
+    /** The holding session's state (`active`, `idle in transaction`, …); `null` when not visible. */
+    blockingState: string | null;
+  }[];
   /** Streaming replicas of this server and how far behind they replay; absent when it has none. */
-  replicas?: { name: string | null; address: string | null; state: string | null; replayLagMs: number | null }[];
+  replicas?: {
+    /** The replica's `application_name`; `null` when it set none. */
+    name: string | null;
+    /** The replica's client address; `null` when not known (e.g. a Unix socket). */
+    address: string | null;
+    /** The WAL sender state (`streaming`, `catchup`, …). */
+    state: string | null;
+    /** How far the replica's replay is behind, in ms; `null` when not known. */
+    replayLagMs: number | null;
+  }[];
   /** Size of the current database in bytes. */
   databaseSizeBytes: number;
   /** The largest tables (data, indexes and TOAST), largest first (at most 10). */
-  largestTables: { schema: string; table: string; totalBytes: number }[];
+  largestTables: {
+    /** The table's schema. */
+    schema: string;
+    /** The table's name. */
+    table: string;
+    /** Total size in bytes: data, indexes and TOAST. */
+    totalBytes: number;
+  }[];
 }
 
 const LONG_RUNNING = `

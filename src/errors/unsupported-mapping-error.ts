@@ -18,6 +18,12 @@ import { UnitworkError, type ErrorDetails } from "./unitwork-error";
  */
 export class UnsupportedMappingError extends UnitworkError {
   override readonly code = "UNSUPPORTED_MAPPING";
+  /**
+   * @param entity Name of the entity, e.g. `"Category"`.
+   * @param mapping The refused mapping, e.g. `"tree (closure-table)"`.
+   * @param limit What the method cannot do with it and what to use instead (ends the message).
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly entity: string, readonly mapping: string, limit: string, details?: ErrorDetails) {
     super(`${entity}: ${mapping} is not supported here: ${limit}`, details);
   }

@@ -226,6 +226,11 @@ export class UnitOfWorkTimeoutError extends UnitworkError {
  */
 export class UnitOfWorkAbortedError extends UnitworkError {
   override readonly code = "UNIT_OF_WORK_ABORTED";
+  /**
+   * @param reason The `AbortSignal`'s reason (`signal.reason`); `undefined` when none was given.
+   * @param message Overrides the default message.
+   * @param details Optional `cause`, `sql` and `parameters`.
+   */
   constructor(readonly reason?: unknown, message?: string, details?: ErrorDetails) {
     super(message ?? `unit of work aborted${describeReason(reason)}; nothing was committed`, details);
   }

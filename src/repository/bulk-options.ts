@@ -45,6 +45,7 @@ export interface BulkInsertResult {
 export interface BulkUpdateOptions {
   /** As in `bulkInsert`: `false` skips the entity's class-validator rules for this call. */
   validate?: boolean;
+  /** As in `bulkInsert`: called after each chunk with the number of rows processed so far in this call. */
   onProgress?: (done: number) => void;
   /** Rows per statement (default 10,000). */
   chunkSize?: number;
@@ -66,6 +67,7 @@ export interface BulkUpsertOptions<T> {
   validate?: boolean;
   /** As in `bulkInsert`: take generated values (ids, `@Generated` columns) from the rows. */
   keepGenerated?: boolean;
+  /** As in `bulkInsert`: called after each chunk with the number of rows processed so far in this call. */
   onProgress?: (done: number) => void;
   /** Rows per statement (default 10,000). */
   chunkSize?: number;
