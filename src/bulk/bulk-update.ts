@@ -1,7 +1,8 @@
 import type { ObjectLiteral } from "typeorm";
-import { ConcurrencyError } from "../errors";
+import { ConcurrencyError, ValidationError } from "../errors";
 import type { BulkUpdateOptions, BulkUpdateResult, EntityId } from "../repository";
 import type { ColumnPlan, EntityPlan } from "./entity-plan";
+import { columnValueCheck } from "../repository/column-value-check";
 import { keyRefusal } from "../repository/writable-input";
 import { isIntegerColumn } from "./entity-plan";
 import type { RowLocator } from "./failed-row";
@@ -32,6 +33,7 @@ export async function bulkUpdate(connection: BulkConnection, plan: EntityPlan, r
   if (Array.isArray(rows)) {
     checkRowKeys(plan, rows, 0, target.allowed, (key) => refusal(plan, key));
     keyColumnTexts(plan, rows, 0, new Map(), true);
+    if (rows.length > chunkSize) checkValues(plan.metadata.name, columns, rows);
   }
   try {
     for await (const { rows: chunk, offset } of rowChunks<ObjectLiteral>(rows, chunkSize)) {
@@ -150,4 +152,19 @@ function refusal(plan: EntityPlan, key: string): string {
   if (reason) return reason;
   if (plan.tree) return `${key} places the node in its ${plan.tree} tree, which TypeORM maintains; move nodes with TypeORM's TreeRepository`;
   return `${key} is maintained by unitwork and cannot be set`;
+}
+
+/**
+ * Checks every value of a call spanning several chunks against its column before the first chunk is
+ * sent (a single chunk is checked while it is rendered, before it is sent). The rows are named in
+ * the error as the chunks name them.
+ */
+function checkValues(entity: string, columns: readonly ColumnPlan[], rows: readonly ObjectLiteral[]): void {
+  const checks = columns.map((c) => [c.property, columnValueCheck(c.column)] as const);
+  rows.forEach((row, r) => {
+    for (const [key, check] of checks) {
+      const reason = check(row[key]);
+      if (reason) throw new ValidationError(entity, [{ property: key, value: row[key], row: r, constraints: { column: `${key} ${reason}` } }]);
+    }
+  });
 }

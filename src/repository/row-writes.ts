@@ -64,7 +64,13 @@ export async function updateRow<T extends ObjectLiteral>(core: RepositoryCore<T>
   if (versionColumn && expectedVersion !== undefined) {
     qb.andWhere(`${quoteIdentifier(versionColumn.databaseName)} = :expectedVersion`, { expectedVersion });
   }
-  const result = await core.execute(() => qb.returning("*").execute());
+  const result = await core.execute(() => qb.returning("*").execute()).catch((error: unknown) => {
+    // TypeORM drops relation values it cannot write; what is left may set nothing
+    if (error instanceof Error && error.name === "UpdateValuesMissingError") {
+      throw new ValidationError(metadata.name, [{ property: "(patch)", value: patch, constraints: { empty: "the patch sets no column TypeORM can write" } }]);
+    }
+    throw error;
+  });
   const rows = result.raw as Record<string, unknown>[];
   if (rows.length === 0) {
     if (versionColumn && expectedVersion !== undefined && (await exists(id))) throw new ConcurrencyError(metadata.name, [id]);

@@ -46,8 +46,12 @@ export function keyRefusal(metadata: EntityMetadata, key: string, value: unknown
     const relation = metadata.relations.find((r) => r.propertyName === key && !r.embeddedMetadata);
     if (relation) {
       const toMany = relation.isOneToMany || relation.isManyToMany;
-      if (value !== undefined && value !== null && (toMany ? !Array.isArray(value) : Array.isArray(value))) {
+      if (value !== undefined && value !== null && (toMany ? !Array.isArray(value) : Array.isArray(value) || (typeof value === "object" && !isPlainObject(value)))) {
         return `${key} is a ${toMany ? "to-many relation: an array of related objects" : "to-one relation: a related object, its key, or null"}`;
+      }
+      // the inverse side of a one-to-one holds no column here: the key lives in the other table
+      if (!toMany && !relation.joinColumns.length && value !== undefined && (mode === "update" || (value !== null && !isPlainObject(value)))) {
+        return `${key} is the inverse side of a one-to-one relation; set it on ${relation.inverseRelation?.entityMetadata.name ?? "the other entity"}`;
       }
       // a related object without its key, and nothing that would insert it: TypeORM would drop it
       if (!toMany && isPlainObject(value) && !relation.isCascadeInsert && relation.joinColumns.length && relation.joinColumns.every((c) => c.referencedColumn?.getEntityValue(value as ObjectLiteral) === undefined)) {

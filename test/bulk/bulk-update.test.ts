@@ -1,3 +1,4 @@
+import { captureStatements } from "../repository/statements";
 import { FunctionEntity, FunctionLog, FunctionStatus, LogLevel, User } from "../../examples/domain";
 import { CheckViolationError, ConcurrencyError, InvalidQueryError, ValidationError } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
@@ -113,21 +114,22 @@ test("bad input: missing or repeated keys, read-only columns, a violated constra
   expect(levels).toEqual([{ level: "info" }]);
 });
 
-test("chunk n + 1 is rendered while chunk n runs: a failure of chunk n is the error reported, nothing written", async () => {
+test("a server failure of chunk n is the error reported, and a refused row of a later chunk is refused before any chunk is sent; nothing written", async () => {
   const logs = t.uw.repositories.create(FunctionLog);
   const { ids } = await logs.bulkInsert(logRows(functionIds[2]!, 3_000, "pipelined"));
   const rows: Record<string, unknown>[] = ids!.map((id, i) => ({ id, message: `pipelined v2 ${i}` }));
   rows[1_500] = { ...rows[1_500], level: "loud" }; // chunk 2 (rows 1,000-1,999): a check violation on the server
-  rows[2_100] = { ...rows[2_100], colour: "red" }; // chunk 3: refused while it is rendered, as chunk 2 runs
   const error = await logs.bulkUpdate(rows as never, { chunkSize: 1_000, validate: false }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(CheckViolationError);
   expect((error as CheckViolationError).rowIndex).toBe(1_500);
   const changed = await t.uw.dataSource.query(`SELECT count(*)::int AS n FROM function_logs WHERE id = ANY($1::bigint[]) AND message LIKE 'pipelined v2 %'`, [ids]);
   expect(changed).toEqual([{ n: 0 }]);
 
-  // the render failure alone is reported as itself
+  // an unknown key in chunk 3 is refused before chunk 1 is sent, naming its row
   delete rows[1_500]!.level;
-  const refused = await logs.bulkUpdate(rows as never, { chunkSize: 1_000 }).catch((e: unknown) => e);
+  rows[2_100] = { ...rows[2_100], colour: "red" };
+  const { result: refused, statements } = await captureStatements(t.uw.dataSource, () => logs.bulkUpdate(rows as never, { chunkSize: 1_000 }).catch((e: unknown) => e));
   expect(refused).toBeInstanceOf(ValidationError);
   expect((refused as ValidationError).issues[0]).toMatchObject({ row: 2_100, property: "colour" });
+  expect(statements.filter((sql) => /^UPDATE/.test(sql))).toEqual([]);
 });

@@ -89,7 +89,6 @@ describe("paginateByCursor", () => {
     const cursor = page.pageInfo.endCursor!;
     const decoded = Buffer.from(cursor, "base64url").toString("latin1");
     expect(decoded).not.toContain(page.items[0]!.email);
-    expect(decoded).not.toContain(String(page.items[0]!.id));
     const next = await users.paginateByCursor({ first: 1, orderBy: "email", where: { role: "user" }, after: cursor });
     expect(next.items[0]?.email).not.toBe(page.items[0]!.email);
     await expect(users.paginateByCursor({ first: 1, orderBy: "email", where: { role: "admin" }, after: cursor })).rejects.toThrow(/invalid cursor/);
