@@ -36,6 +36,14 @@ afterAll(async () => {
   await server?.close();
   await blog?.close();
 });
+// these tests record baselines into a scratch file: outside CI's "a missing baseline fails" rule
+const savedCI = process.env.CI;
+beforeAll(() => {
+  delete process.env.CI;
+});
+afterAll(() => {
+  if (savedCI !== undefined) process.env.CI = savedCI;
+});
 beforeEach(() => {
   scratch = mkdtempSync(join(tmpdir(), "unitwork-routes-"));
   feedLoadsAuthorsOneByOne = false;

@@ -1,5 +1,5 @@
 import { FunctionEntity, FunctionLog, LogLevel, User } from "../../domain";
-import { CheckViolationError } from "../../../src";
+import { ValidationError } from "../../../src";
 import type { TourSection } from "../tour-kit";
 
 /**
@@ -45,8 +45,9 @@ const section: TourSection = async (tour) => {
   try {
     await logs.bulkInsert(bad);
   } catch (error) {
-    if (!(error instanceof CheckViolationError)) throw error;
-    tour.say(`one bad row refused: ${error.constructor.name} on ${error.constraint}, rowIndex ${error.rowIndex}; rows written: ${await logs.count({ functionId, message: { startsWith: "doomed" } })}`);
+    if (!(error instanceof ValidationError)) throw error;
+    const [issue] = error.issues;
+    tour.say(`one bad row refused before any SQL: ${error.constructor.name}, row ${issue?.row} (${issue?.property}); rows written: ${await logs.count({ functionId, message: { startsWith: "doomed" } })}`);
   }
 };
 
