@@ -24,8 +24,9 @@ export function untrusted<V>(value: V): V {
     const item = pending.pop();
     if (typeof item !== "object" || item === null || Object.prototype.hasOwnProperty.call(item, UNTRUSTED)) continue;
     if (++seen > MAX_OBJECTS) throw new InvalidQueryError(`input has more than ${MAX_OBJECTS} objects`);
-    if (!Object.isExtensible(item)) continue; // frozen: it cannot be marked, nor be a filter a request built
-    Object.defineProperty(item, UNTRUSTED, { value: true });
+    // a frozen object cannot be marked (nor can a deep-frozen input be told from a frozen constant
+    // filter in code), but what it holds still can be
+    if (Object.isExtensible(item)) Object.defineProperty(item, UNTRUSTED, { value: true });
     for (const key of Object.keys(item)) pending.push((item as Record<string, unknown>)[key]);
   }
   return value;

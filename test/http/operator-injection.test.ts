@@ -103,6 +103,10 @@ test("untrusted() marks input from any other source; explicit { eq } is the docu
   // arrays from untrusted input are values (an `in` list of scalars), not structure
   const ids = untrusted(["ada@acme.co"]);
   expect((await users.findMany({ where: { email: { in: ids } } })).map((u) => u.email)).toEqual(["ada@acme.co"]);
+  // a frozen wrapper cannot carry the mark, but what it holds is still marked (it was skipped before)
+  const frozen = Object.freeze({ email: { ilike: "%" } });
+  untrusted(frozen);
+  await expect(users.findFirst({ where: { email: frozen.email } as never })).rejects.toThrow(/an object from untrusted input cannot be filter structure/);
   // trusted code keeps the operator shorthand
   expect(await users.count({ email: { ilike: "%@acme.co" } })).toBe(2);
 });
