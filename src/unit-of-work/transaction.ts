@@ -1,5 +1,6 @@
 import type { QueryRunner } from "typeorm";
 import type { Deadline } from "./deadline";
+import type { TransactionSettings } from "./transaction-settings";
 import type { IsolationLevel } from "./unit-of-work-options";
 
 /** The parts of pg's `Client` a transaction uses. @internal */
@@ -36,6 +37,8 @@ export class Transaction {
     readonly isolation: IsolationLevel | undefined,
     readonly readOnly: boolean,
     readonly deadline: Deadline | undefined,
+    /** The `set_config(…, true)` settings applied at BEGIN (`UnitOfWorkOptions.settings`, defaults merged). */
+    readonly settings: TransactionSettings,
   ) {}
 
   /** A statement failed and was not rolled back to a savepoint: PostgreSQL accepts only ROLLBACK now. */
