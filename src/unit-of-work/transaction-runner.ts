@@ -138,13 +138,13 @@ export class TransactionRunner {
    * timeout) sends its own.
    */
   cancelInFlight(tx: Transaction): Promise<void> {
-    const pid = tx.backendPid;
-    if (pid === undefined) return Promise.resolve();
+    const connection = tx.connection;
+    if (!connection || tx.queryRunner.isReleased) return Promise.resolve();
     if (!tx.cancelling) {
-      const cancelling: Promise<void> = cancelBackendStatement(this.#dataSource, pid)
+      const cancelling: Promise<void> = cancelBackendStatement(connection)
         .catch((error: unknown) => {
           // The deadline error is what the caller gets; the failed cancel is worth a log line.
-          this.#logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
+          this.#logger.warn({ err: error, pid: tx.backendPid }, "could not cancel the statement of a timed-out unit of work");
         })
         .finally(() => {
           if (tx.cancelling === cancelling) tx.cancelling = undefined;
