@@ -38,6 +38,7 @@ export {
   type RetryCondition,
   type CommitHook,
   type RollbackHook,
+  type TransactionSettings,
 } from "./unit-of-work";
 export {
   QueryAnalyzer,

@@ -5,6 +5,7 @@ import { cancelBackendStatement } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
 import type { ContextStore } from "./execution-context";
 import { Transaction } from "./transaction";
+import { settingsStatement, type TransactionSettings } from "./transaction-settings";
 import type { UnitOfWorkOptions } from "./unit-of-work-options";
 
 /**
@@ -23,10 +24,14 @@ export class TransactionRunner {
     this.#logger = logger;
   }
 
-  /** A pooled connection with an open transaction; at the deadline the wait for the pool is given up. */
+  /**
+   * A pooled connection with an open transaction, `options.settings` applied (the caller merged the
+   * defaults in); at the deadline the wait for the pool is given up.
+   */
   async begin(options: UnitOfWorkOptions, deadline: Deadline | undefined): Promise<Transaction> {
     const queryRunner = this.#dataSource.createQueryRunner();
-    const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline);
+    const settings: TransactionSettings = options.settings ?? {};
+    const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline, settings);
     const connecting = this.#control(() => queryRunner.connect());
     try {
       await (deadline ? deadline.race(connecting) : connecting);
@@ -50,6 +55,9 @@ export class TransactionRunner {
         await this.#control(() => queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`));
         tx.lockTimeoutMs = options.lockTimeoutMs;
       }
+      // set_config(…, true): transaction-local, so nothing outlives the transaction on the connection
+      const applying = settingsStatement(settings);
+      if (applying) await this.#control(() => queryRunner.query(applying.sql, applying.parameters));
     } catch (error) {
       await this.release(tx);
       throw error;
@@ -130,13 +138,13 @@ export class TransactionRunner {
    * timeout) sends its own.
    */
   cancelInFlight(tx: Transaction): Promise<void> {
-    const pid = tx.backendPid;
-    if (pid === undefined) return Promise.resolve();
+    const connection = tx.connection;
+    if (!connection || tx.queryRunner.isReleased) return Promise.resolve();
     if (!tx.cancelling) {
-      const cancelling: Promise<void> = cancelBackendStatement(this.#dataSource, pid)
+      const cancelling: Promise<void> = cancelBackendStatement(connection)
         .catch((error: unknown) => {
           // The deadline error is what the caller gets; the failed cancel is worth a log line.
-          this.#logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
+          this.#logger.warn({ err: error, pid: tx.backendPid }, "could not cancel the statement of a timed-out unit of work");
         })
         .finally(() => {
           if (tx.cancelling === cancelling) tx.cancelling = undefined;

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import type { TransactionSettings } from "./transaction-settings";
 
 /** A hook run after the outermost COMMIT (awaited, in registration order). */
 export type CommitHook = () => unknown;
@@ -26,6 +27,12 @@ export interface UnitOfWorkContext {
   readonly manager: EntityManager;
   /** Whether this scope runs inside a database transaction. */
   readonly transactional: boolean;
+  /**
+   * The settings in effect in this scope's transaction (`UnitOfWorkOptions.settings` of the unit that
+   * began it, defaults merged); empty without a transaction. Pass them on to a `requiresNew` unit
+   * that must see the same ones: `{ propagation: "requiresNew", settings: ctx.settings }`.
+   */
+  readonly settings: TransactionSettings;
   /** Runs after the outermost COMMIT; awaited before `run()` resolves. */
   onCommit(hook: CommitHook): void;
   /** Runs after a rollback of this unit (or of the savepoint it was registered in). */
