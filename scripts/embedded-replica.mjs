@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, chown, copyFile, lstat, mkdir, readdir, rm, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { freePort, letPostgresUserReachBinaries, removeOrphans, startEmbeddedPostgres } from "./embedded-postgres.mjs";
 
@@ -195,3 +196,50 @@ async function createReplica(primary, options) {
     log: () => log.join(""),
   };
 }
+
+/**
+ * Run as a program (`node scripts/embedded-replica.mjs`), it starts a pair for another process that
+ * cannot import this module (jest's test workers): one JSON line on stdout when ready
+ * (`{ "event": "ready", "primary": url, "replica": url }`), then commands on stdin, one per line
+ * (`stop-replica`, `start-replica`), each answered with `{ "command", "ok" | "error" }`. When stdin
+ * closes (the parent ended, or died), both servers stop and the program exits.
+ */
+async function serve() {
+  const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
+  let pair;
+  try {
+    pair = await startEmbeddedReplicaPair();
+  } catch (error) {
+    send({ event: "failed", error: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+  send({ event: "ready", primary: pair.primary.url, replica: pair.replica.url });
+  let queue = Promise.resolve();
+  let buffer = "";
+  const commands = { "stop-replica": () => pair.replica.stop(), "start-replica": () => pair.replica.start() };
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk) => {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const command = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!command) continue;
+      queue = queue.then(async () => {
+        const run = commands[command];
+        if (!run) return send({ command, error: `unknown command ${JSON.stringify(command)}` });
+        try {
+          await run();
+          send({ command, ok: true });
+        } catch (error) {
+          send({ command, error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+    }
+  });
+  process.stdin.on("end", () => {
+    queue.then(() => pair.stop()).finally(() => process.exit(0));
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serve();

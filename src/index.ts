@@ -38,6 +38,9 @@ export {
   type RetryCondition,
   type CommitHook,
   type RollbackHook,
+  type ReadConsistency,
+  type ReplicaOptions,
+  type ReplicaHealth,
 } from "./unit-of-work";
 export {
   QueryAnalyzer,
@@ -88,6 +91,7 @@ export {
   type HealthOptions,
   type HealthDetails,
   type CloseOptions,
+  type SessionOptions,
   type ConnectRetryOptions,
 } from "./bootstrap";
 export type { TelemetryOptions } from "./telemetry";

@@ -9,14 +9,15 @@ interface PgClientLike {
 
 /**
  * Cancels whatever statement backend `pid` is running, over a separate short-lived connection (never
- * from the pool, which may be exhausted by the very units of work that are waiting). @internal
+ * from the pool, which may be exhausted by the very units of work that are waiting). `serverOptions`:
+ * the pool options of the server the backend runs on (a replica's); the primary's by default. @internal
  */
-export async function cancelBackendStatement(dataSource: DataSource, pid: number): Promise<void> {
+export async function cancelBackendStatement(dataSource: DataSource, pid: number, serverOptions?: object): Promise<void> {
   const driver = dataSource.driver as unknown as {
     postgres: { Client: new (options: object) => PgClientLike };
     master: { options: object };
   };
-  const client = new driver.postgres.Client({ ...driver.master.options, max: undefined });
+  const client = new driver.postgres.Client({ ...(serverOptions ?? driver.master.options), max: undefined });
   client.on("error", () => undefined); // a failure surfaces through connect/query below
   await client.connect();
   try {
