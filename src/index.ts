@@ -111,4 +111,5 @@ export {
   type HttpErrorResponse,
   type AnalysisReportLike,
   type HealthHandlerOptions,
+  type ConsistencyTokenCarrier,
 } from "./http";

@@ -2,6 +2,7 @@ import type { Unitwork } from "../bootstrap";
 import { applicationContainer, createRequestContainer, type DependencyContainer, type InjectionToken } from "../di/request-container";
 import { checkUnitOfWorkOptions, type UnitOfWorkContext, type UnitOfWorkOptions } from "../unit-of-work";
 import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
+import { checkConsistencyTokenCarrier, type ConsistencyTokenCarrier } from "./consistency-token";
 import { requestIdFrom } from "./request-id";
 
 /** What a wrapped handler gets besides its framework's request: the request id, the request's container and unit of work. */
@@ -29,6 +30,12 @@ export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
   analyze?: boolean;
   /** Set the `Server-Timing` header from the request's analyzer report (default `true`). */
   serverTiming?: boolean;
+  /**
+   * With read replicas: carry the request's consistency token across requests, in a header and/or a
+   * cookie (opt-in). The adapters read it from the request (so the request reads what the client wrote
+   * before) and send the new one after a commit. Each request is a read-your-writes session either way.
+   */
+  consistencyToken?: ConsistencyTokenCarrier;
 }
 
 /** Per call: the request id (a header value; replaced by a fresh uuid when missing or unsafe) and a name for logs and reports. */
@@ -39,6 +46,8 @@ export interface RequestInfo {
   name?: string;
   /** Aborts the request's unit of work (the adapters pass one that fires when the client goes away). */
   signal?: AbortSignal;
+  /** The consistency token the client sent back (read replicas); a malformed one is an `InvalidQueryError` (400). */
+  consistencyToken?: string;
 }
 
 /** What the wrapped handler produced, after COMMIT: the adapter sends it. */
@@ -51,13 +60,16 @@ export interface ScopedOutcome<R> {
   report?: AnalysisReportLike;
   /** Value for the `Server-Timing` header, when enabled and an analyzer report exists. */
   serverTiming?: string;
+  /** The consistency token of the request's session after its commits (read replicas); `undefined` when it committed nothing. */
+  consistencyToken?: string;
 }
 
 /** A framework-neutral request handler: `input` is whatever the adapter passes (req, ctx, …). */
 export type ScopedHandler<I, R> = (input: I, scope: RequestScope) => R | Promise<R>;
 
 /**
- * Wraps a request handler so that each call runs in one unit of work and one child container. The
+ * Wraps a request handler so that each call runs in one unit of work and one child container (and, with
+ * read replicas, one read-your-writes session: `uw.session`). The
  * returned function resolves only after COMMIT (so an adapter sends the response after the data is
  * durable); when the handler throws, everything it wrote is rolled back, the connection is released and
  * the original error is rethrown. The framework adapters (`unitwork/express`, `unitwork/fastify`,
@@ -77,9 +89,32 @@ export function withUnitOfWork<I, R>(
   handler: ScopedHandler<I, R>,
   options: WithUnitOfWorkOptions = {},
 ): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
-  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, ...unitOptions } = options;
+  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, consistencyToken: _carrier, ...unitOptions } = options;
   // misspelt options fail when the route is set up, not at its first request
   checkUnitOfWorkOptions(unitOptions, "withUnitOfWork");
+  checkConsistencyTokenCarrier(options.consistencyToken);
+  const serve = scopedHandler(uw, handler, { transactional, parent, analyze, timing, unitOptions });
+  // With replicas each request is a session; without, nothing is added to the request's path.
+  if (!uw.unitOfWork.replicas) return serve;
+  return (input, info = {}) =>
+    uw.session(async () => {
+      const outcome = await serve(input, info);
+      outcome.consistencyToken = uw.consistencyToken();
+      return outcome;
+    }, { token: info.consistencyToken });
+}
+
+interface ScopeSettings {
+  transactional: boolean;
+  parent: DependencyContainer | undefined;
+  analyze: boolean;
+  timing: boolean;
+  unitOptions: UnitOfWorkOptions;
+}
+
+/** The request's unit of work, container and analyzer scope around `handler`. */
+function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, settings: ScopeSettings): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
+  const { transactional, parent, analyze, timing, unitOptions } = settings;
   return async (input, info = {}) => {
     const requestId = requestIdFrom(info.requestId);
     const name = unitOptions.name ?? info.name ?? "request";
