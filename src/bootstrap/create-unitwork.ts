@@ -74,6 +74,9 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   checkTelemetryOptions(options.telemetry);
   checkConnectRetry(options.connectRetry);
   resolveReplicaOptions(options.replicas);
+  if (options.replicas !== undefined && !(dataSource.options as { replication?: { slaves?: unknown[] } }).replication?.slaves?.length) {
+    throw new InvalidConfigError("replicas options need a DataSource with TypeORM's replication: { master, slaves: [...] }");
+  }
   const logger = options.logger ?? defaultLogger();
   if (!dataSource.isInitialized) {
     tolerateReplicasDownAtStart(dataSource, logger);
