@@ -8,9 +8,12 @@ import Router from "@koa/router";
 import express from "express";
 import Fastify from "fastify";
 import Koa from "koa";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { User } from "../../examples/domain";
-import { reply, UnitOfWorkTimeoutError, type ConsistencyTokenCarrier, type Unitwork } from "../../src";
+import { join } from "node:path";
+import { DataSource } from "typeorm";
+import { domainEntities, User } from "../../examples/domain";
+import { createUnitwork, reply, UnitOfWorkTimeoutError, type ConsistencyTokenCarrier, type Unitwork } from "../../src";
 import { expressErrorHandler, expressHandler } from "../../src/http/express";
 import { fastifyErrorHandler, fastifyHandler } from "../../src/http/fastify";
 import { koaErrorHandler, koaHandler, koaUnitOfWork } from "../../src/http/koa";
@@ -301,5 +304,129 @@ describe("over HTTP, with the token in a header or a cookie", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("docs/scale-out.md, section Read replicas: its examples run as written", () => {
+  const page = readFileSync(join(__dirname, "../../docs/scale-out.md"), "utf8");
+  const start = page.indexOf("\n## Read replicas\n");
+  const end = page.indexOf("\n## ", start + 5);
+  const section = page.slice(start, end < 0 ? undefined : end);
+  const normalize = (text: string) => text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("import "));
+
+  test("every ts example of the section is in this file, unchanged", () => {
+    expect(start).toBeGreaterThan(0);
+    const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => normalize(m[1]!));
+    expect(examples).toHaveLength(7);
+    const here = normalize(readFileSync(__filename, "utf8"));
+    const missing = examples.filter((block) => !here.some((_, at) => block.every((line, i) => here[at + i] === line)));
+    expect(missing).toEqual([]);
+  });
+
+  let docsUw: Unitwork;
+  beforeAll(async () => {
+    const urls = pair.urlsFor(database);
+    const saved = { DATABASE_URL: process.env.DATABASE_URL, REPLICA_URL: process.env.REPLICA_URL, UNITWORK_LOG_LEVEL: process.env.UNITWORK_LOG_LEVEL };
+    Object.assign(process.env, { DATABASE_URL: urls.primary, REPLICA_URL: urls.replica, UNITWORK_LOG_LEVEL: "silent" });
+    try {
+      // ---- Configuration
+      const dataSource = new DataSource({
+        type: "postgres",
+        replication: {
+          master: { url: process.env.DATABASE_URL },
+          slaves: [{ url: process.env.REPLICA_URL }], // one entry per streaming replica
+        },
+        entities: domainEntities,
+      });
+      const uw = await createUnitwork({
+        dataSource,
+        replicas: { consistency: "session", maxLagMs: 10_000, waitMs: 100 }, // the defaults
+      });
+      docsUw = uw;
+      closers.push(() => uw.close());
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    await pair.catchUp();
+  });
+
+  test("Routing", async () => {
+    const uw = docsUw;
+    const { report } = await uw.analyzer.scope("routing", async () => {
+      const users = uw.repositories.create(User);
+      await uw.unitOfWork.run(() => users.create({ email: "ada@example.com" })); // the primary
+      await uw.unitOfWork.run(() => users.count(), { readOnly: true }); // a replica
+      await users.findMany({ orderBy: "id" }); // a replica: a read outside any unit of work
+    });
+    expect(report.queries.map((q) => `${q.server} ${q.sql.split(" ")[0]}`)).toEqual(["primary INSERT", "replica-1 SELECT", "replica-1 SELECT"]);
+  });
+
+  test("Consistency: a session reads its own commit while the replica is paused", async () => {
+    const uw = docsUw;
+    const users = uw.repositories.create(User);
+    await pair.pauseReplay();
+    try {
+      const grace = await uw.session(async () => {
+        const created = await uw.unitOfWork.run(() => users.create({ email: "grace@example.com" }));
+        return users.getById(created.id); // found: a replica that has replayed the commit, else (after waitMs) the primary
+      });
+      expect(grace).toMatchObject({ email: "grace@example.com" });
+
+      // request 1: write, then hand the token to the client
+      const token = await uw.session(async () => {
+        await uw.unitOfWork.run(() => users.create({ email: "linus@example.com" }));
+        return uw.consistencyToken(); // e.g. "u1-0-3001188"
+      });
+      // request 2, which brought the token back: it reads what request 1 wrote
+      const linus = await uw.session(() => users.findFirst({ where: { email: "linus@example.com" } }), { token });
+      expect(linus?.email).toBe("linus@example.com");
+      expect(await users.findFirst({ where: { email: "linus@example.com" } })).toBeNull(); // no token: the paused replica
+    } finally {
+      await pair.resumeReplay();
+    }
+  });
+
+  test("Across requests: the adapters carry the token", async () => {
+    const uw = docsUw;
+    const users = uw.repositories.create(User);
+    const app = express();
+    app.use(express.json());
+    const carry = { consistencyToken: { header: "X-Consistency-Token" } };
+    app.post("/users", expressHandler(uw, async (req) => reply(201, await users.create(req.body)), carry));
+    app.get("/users/:id", expressHandler(uw, (req) => users.getByIdOrFail(Number(req.params.id)), { readOnly: true, ...carry }));
+    app.use(expressErrorHandler(uw));
+    const server = await startTestServer(createServer(app));
+    await pair.pauseReplay();
+    try {
+      const created = await server.call("POST", "/users", { email: "margaret@example.com" });
+      const token = created.headers.get("X-Consistency-Token")!;
+      expect(token).toMatch(/^u1-/);
+      expect((await server.call("GET", `/users/${created.body.id}`, undefined, { "X-Consistency-Token": token })).status).toBe(200);
+      expect((await server.call("GET", `/users/${created.body.id}`)).status).toBe(404);
+    } finally {
+      await pair.resumeReplay();
+      await server.close();
+    }
+  });
+
+  test("Health, and where each statement ran", async () => {
+    const uw = docsUw;
+    const users = uw.repositories.create(User);
+    await pair.catchUp();
+    const { replicas } = await uw.health();
+    // [{ name: "replica-1", address: "127.0.0.1:5433", state: "up", lagMs: 0, replayedLsn: "0/3001188" }]
+    // state: "up", "lagging" (further behind than maxLagMs: skipped) or "down" (with its error: skipped)
+    expect(replicas).toEqual([{ name: "replica-1", address: `127.0.0.1:${new URL(pair.replicaUrl).port}`, state: "up", lagMs: expect.any(Number), replayedLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) }]);
+
+    const { report } = await uw.analyzer.scope("monthly report", () =>
+      uw.unitOfWork.run(async (ctx) => {
+        uw.logger.info({ replica: ctx.replica }, "monthly report"); // true: on a replica
+        return users.count();
+      }, { readOnly: true }));
+    report.queries.map((q) => q.server); // ["replica-1"]
+    expect(report.queries.map((q) => q.server)).toEqual(["replica-1"]);
   });
 });
