@@ -35,7 +35,12 @@ export interface HealthReport {
   replicas?: ReplicaHealth[];
 }
 
-/** Options of `uw.session()`. */
+/**
+ * Options of `uw.session()`.
+ *
+ * @example
+ * await uw.session(() => users.getById(id), { token: req.get("X-Consistency-Token") });
+ */
 export interface SessionOptions {
   /** A consistency token from an earlier session (`uw.consistencyToken()`), e.g. sent back by the client. */
   token?: string;
@@ -163,14 +168,11 @@ export class Unitwork {
    * session, before its first commit, and without replicas.
    *
    * @example
-   * app.post("/users", expressHandler(uw, async (req, res, scope) => {
-   *   const user = await scope.resolve(UserService).create(req.body);
-   *   return reply(201, user); // the adapter sends X-Consistency-Token with { consistencyToken: { header: "X-Consistency-Token" } }
-   * }));
    * const token = await uw.session(async () => {
    *   await users.create({ email: "ada@example.com" });
-   *   return uw.consistencyToken(); // "u1-0-3001188"
+   *   return uw.consistencyToken(); // "u1-0-3001188": send it to the client, which sends it back
    * });
+   * // the HTTP adapters do it themselves with { consistencyToken: { header: "X-Consistency-Token" } }
    */
   consistencyToken(): string | undefined {
     return this.unitOfWork.consistencyToken();

@@ -8,6 +8,10 @@ import { InvalidConfigError } from "../errors";
  *   outside any session use any healthy replica.
  * - `eventual`: any healthy replica, however recent the session's writes.
  * - `primary`: never a replica (every read on the primary).
+ *
+ * @example
+ * // dashboards may lag: their own instance reads any healthy replica
+ * const dashboards = await createUnitwork({ dataSource: replicatedDataSource, replicas: { consistency: "eventual" } });
  */
 export type ReadConsistency = "session" | "eventual" | "primary";
 

@@ -7,7 +7,13 @@ import { ReadSession } from "./read-session";
 import { resolveReplicaOptions, type ReplicaOptions, type ResolvedReplicaOptions } from "./replica-options";
 import { ReplicaServer, type ObtainedConnection, type PgClient, type PgPool } from "./replica-server";
 
-/** What `uw.health()` says of one read replica. */
+/**
+ * What `uw.health()` says of one read replica.
+ *
+ * @example
+ * const { replicas = [] } = await uw.health();
+ * for (const r of replicas) if (r.state !== "up") console.warn(`${r.name} (${r.address}) is ${r.state}: ${r.error ?? `${r.lagMs} ms behind`}`);
+ */
 export interface ReplicaHealth {
   /** `replica-1`, `replica-2`, … in the order of `replication.slaves`; analyzer reports name the server the same way. */
   name: string;
