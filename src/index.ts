@@ -39,6 +39,9 @@ export {
   type CommitHook,
   type RollbackHook,
   type TransactionSettings,
+  type ReadConsistency,
+  type ReplicaOptions,
+  type ReplicaHealth,
 } from "./unit-of-work";
 export {
   QueryAnalyzer,
@@ -89,6 +92,7 @@ export {
   type HealthOptions,
   type HealthDetails,
   type CloseOptions,
+  type SessionOptions,
   type ConnectRetryOptions,
 } from "./bootstrap";
 export type { TelemetryOptions } from "./telemetry";
@@ -108,4 +112,5 @@ export {
   type HttpErrorResponse,
   type AnalysisReportLike,
   type HealthHandlerOptions,
+  type ConsistencyTokenCarrier,
 } from "./http";

@@ -52,6 +52,8 @@ export interface CapturedQuery {
   callSite?: string;
   /** Set for unitwork's own multi-statement operations (bulk chunks, pagination walks). */
   operation?: "bulk" | "pagination" | "internal";
+  /** The server that ran it: `"primary"`, or a read replica's name (`"replica-1"`, in the order of `replication.slaves`). */
+  server: string;
 }
 
 /** What a slow statement's plan showed. */
@@ -129,6 +131,8 @@ export interface Finding {
   lock?: LockInfo;
   /** Contention: who held it, when known. */
   blocker?: BlockerInfo;
+  /** The server that ran the sample statement: `"primary"`, or a read replica's name (`"replica-1"`). */
+  server: string;
 }
 
 /** What one scope (unit of work, `analyzer.scope`, HTTP request) ran and what the analyzer found. */

@@ -26,6 +26,8 @@ export interface StatementRecord {
   transaction?: object;
   /** The server process that ran it (for lock failures and waits). */
   pid?: number;
+  /** The server that ran it: `primary`, or a read replica's name (`replica-1`). */
+  server: string;
 }
 
 /** Statements a scope keeps for analysis; beyond it only the counts grow (a runaway loop must not eat memory). */

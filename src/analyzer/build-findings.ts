@@ -97,6 +97,7 @@ function finding(kind: FindingKind, records: StatementRecord[], sample: Statemen
     ...(entity ? { entity } : {}),
     ...(relation ? { relation } : {}),
     durationMs: records.reduce((sum, r) => sum + r.durationMs, 0),
+    server: sample.server,
   };
 }
 

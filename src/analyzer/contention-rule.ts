@@ -47,6 +47,7 @@ function contentionFinding(dataSource: DataSource, group: StatementRecord[]): Fi
     durationMs: sample.durationMs,
     lock,
     ...(blocker ? { blocker } : {}),
+    server: sample.server,
   };
 }
 

@@ -27,6 +27,8 @@ interface Pending {
   tag?: OperationTag;
   started: number;
   transaction?: object;
+  /** `primary`, or the read replica's name. */
+  server: string;
   /** Watched by the lock sampler while in flight (statements of a scope on a known backend). */
   inFlight?: InFlight;
 }
@@ -63,6 +65,7 @@ export class QueryAnalyzer {
   #settings: ResolvedAnalyzerOptions;
   readonly #logger: UnitworkLogger;
   readonly #context: ContextStore;
+  readonly #unitOfWork: UnitOfWork;
   readonly #unitScopes = new WeakMap<Frame, AnalysisScope>();
   /** The open units of work of this process by server process id: who holds a lock another unit waits on. */
   readonly #unitsByPid = new Map<number, AnalysisScope>();
@@ -85,6 +88,7 @@ export class QueryAnalyzer {
    */
   constructor(readonly dataSource: DataSource, context: ContextStore, unitOfWork: UnitOfWork, options: QueryAnalyzerOptions, logger: UnitworkLogger) {
     this.#context = context;
+    this.#unitOfWork = unitOfWork;
     this.#settings = resolveAnalyzerOptions(options);
     this.#logger = options.logger ?? logger;
     if (options.onReport) this.#listeners.push(options.onReport);
@@ -258,8 +262,10 @@ export class QueryAnalyzer {
       tag,
       started: performance.now(),
       transaction: context.frame?.transaction ?? undefined,
+      server: this.#unitOfWork.serverOf(event.queryRunner),
     };
-    if (scope) {
+    // Locks are sampled on the primary (a replica's pids mean nothing there).
+    if (scope && pending.server === "primary") {
       const pid = (event.queryRunner as { databaseConnection?: { processID?: number } }).databaseConnection?.processID;
       if (pid !== undefined) pending.inFlight = this.#locks.begin(pid, pending.started, this.#sampleAfter(context.frame?.transaction?.lockTimeoutMs));
     }
@@ -295,6 +301,7 @@ export class QueryAnalyzer {
       tag: pending.tag,
       opaque: pending.parameters === OMITTED && !!event.parameters?.length,
       transaction: pending.transaction,
+      server: pending.server,
     };
     if (pending.inFlight && pending.inFlight.tries > 0) {
       record.lockWatch = pending.inFlight;
@@ -445,7 +452,7 @@ export class QueryAnalyzer {
       const { plan, parameters: _parameters, ...rest } = finding;
       this.#logger[level](
         { scope: scope.name, ...rest, plan: plan && { ...plan, plan: undefined } },
-        `query analyzer: ${finding.kind} (x${finding.count}) at ${finding.callSite}: ${finding.suggestion}`,
+        `query analyzer: ${finding.kind} (x${finding.count}) at ${finding.callSite}${finding.server === "primary" ? "" : ` on ${finding.server}`}: ${finding.suggestion}`,
       );
     }
     return report;
@@ -498,5 +505,6 @@ function toCaptured(record: StatementRecord): CapturedQuery {
       return callSite;
     },
     operation: record.tag?.kind,
+    server: record.server,
   };
 }

@@ -6,12 +6,13 @@ import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from
 import { RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
-import { checkUnitOfWorkOptions, createContextStore, UnitOfWork, type UnitOfWorkOptions } from "../unit-of-work";
+import { checkUnitOfWorkOptions, createContextStore, resolveReplicaOptions, UnitOfWork, type ReplicaOptions, type UnitOfWorkOptions } from "../unit-of-work";
 import { checkTelemetryOptions, UnitworkTelemetry, type TelemetryOptions } from "../telemetry";
 import { checkConnectRetry, initialize, type ConnectRetryOptions } from "./initialize";
+import { tolerateReplicasDownAtStart } from "./replica-pools";
 import { Unitwork } from "./unitwork";
 
-const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry"];
+const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry", "replicas"];
 const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
 
 /** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
@@ -38,6 +39,13 @@ export interface CreateUnitworkOptions {
    * the application); when it still fails, `ConnectionError`.
    */
   connectRetry?: ConnectRetryOptions;
+  /**
+   * Read routing to the streaming replicas of a DataSource configured with TypeORM's
+   * `replication: { master, slaves }` (used with defaults when omitted): `readOnly` units of work and
+   * reads outside any unit of work go to a healthy replica under the consistency rule, everything
+   * else to the primary. See {@link ReplicaOptions}.
+   */
+  replicas?: ReplicaOptions;
 }
 
 /**
@@ -65,11 +73,20 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
   checkTelemetryOptions(options.telemetry);
   checkConnectRetry(options.connectRetry);
+  resolveReplicaOptions(options.replicas);
+  if (options.replicas !== undefined && !(dataSource.options as { replication?: { slaves?: unknown[] } }).replication?.slaves?.length) {
+    throw new InvalidConfigError("replicas options need a DataSource with TypeORM's replication: { master, slaves: [...] }");
+  }
   const logger = options.logger ?? defaultLogger();
-  if (!dataSource.isInitialized) await initialize(dataSource, options.connectRetry, logger);
+  if (!dataSource.isInitialized) {
+    tolerateReplicasDownAtStart(dataSource, logger);
+    await initialize(dataSource, options.connectRetry, logger);
+  }
   // The one execution context of this instance: nothing is shared with another createUnitwork().
   const context = createContextStore();
-  const unitOfWork = new UnitOfWork(dataSource, { context, defaults: options.defaults, logger });
+  const unitOfWork = new UnitOfWork(dataSource, { context, defaults: options.defaults, logger, replicas: options.replicas });
+  // each replica's state is known before the first read
+  await unitOfWork.replicas?.checkAll();
   const analyzer = await QueryAnalyzer.create(dataSource, context, unitOfWork, options.analyzer ?? {}, logger);
   const repositories = new RepositoryFactory({
     dataSource,

@@ -5,7 +5,7 @@ import { InvalidConfigError } from "../errors";
 import type { UnitworkTelemetry } from "../telemetry";
 import { healthDetails, type HealthDetails } from "./health-details";
 import type { RepositoryFactory } from "../repository";
-import { OWN_UNIT_OF_WORK, type UnitOfWork } from "../unit-of-work";
+import { OWN_UNIT_OF_WORK, type ReplicaHealth, type UnitOfWork } from "../unit-of-work";
 
 /** What `uw.health()` found. */
 export interface HealthReport {
@@ -28,6 +28,22 @@ export interface HealthReport {
   error?: string;
   /** With `health({ details: true })`, when the server answered. */
   details?: HealthDetails;
+  /**
+   * Each read replica, checked now (only when the DataSource has `replication.slaves`). A replica that
+   * is down does not make `ok` false: reads fall back to the primary.
+   */
+  replicas?: ReplicaHealth[];
+}
+
+/**
+ * Options of `uw.session()`.
+ *
+ * @example
+ * await uw.session(() => users.getById(id), { token: req.get("X-Consistency-Token") });
+ */
+export interface SessionOptions {
+  /** A consistency token from an earlier session (`uw.consistencyToken()`), e.g. sent back by the client. */
+  token?: string;
 }
 
 /** Options of `uw.health()`. */
@@ -49,6 +65,7 @@ export interface CloseOptions {
 
 const HEALTH_OPTION_KEYS: readonly (keyof HealthOptions)[] = ["details", "longTransactionMs"];
 const CLOSE_OPTION_KEYS: readonly (keyof CloseOptions)[] = ["timeoutMs"];
+const SESSION_OPTION_KEYS: readonly (keyof SessionOptions)[] = ["token"];
 
 interface PoolLike {
   totalCount: number;
@@ -104,15 +121,61 @@ export class Unitwork {
   async health(options: HealthOptions = {}): Promise<HealthReport> {
     refuseUnknownOptions(options, HEALTH_OPTION_KEYS, "health");
     const started = performance.now();
+    const replicas = this.unitOfWork.replicas?.health();
+    let report: HealthReport;
     try {
       const rows: { server_version: string }[] = await this.dataSource.query("SHOW server_version");
       const latencyMs = performance.now() - started;
-      const report: HealthReport = { ok: true, latencyMs, serverVersion: rows[0]?.server_version ?? null, pool: this.#poolStats() };
+      report = { ok: true, latencyMs, serverVersion: rows[0]?.server_version ?? null, pool: this.#poolStats() };
       if (options.details) report.details = await healthDetails(this.dataSource, options.longTransactionMs ?? 5000);
-      return report;
     } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, serverVersion: null, pool: this.#poolStats(), error: error instanceof Error ? error.message : String(error) };
+      report = { ok: false, latencyMs: performance.now() - started, serverVersion: null, pool: this.#poolStats(), error: error instanceof Error ? error.message : String(error) };
     }
+    if (replicas) report.replicas = await replicas;
+    return report;
+  }
+
+  /**
+   * Runs `fn` as one read-your-writes session (read replicas, consistency `"session"`): every read in
+   * it sees every commit made in it, because a read goes to a replica only once that replica has
+   * replayed the session's latest commit (else, after `replicas.waitMs`, to the primary). Each HTTP
+   * request of `withUnitOfWork` and the adapters is a session already. Inside a session, `fn` joins it.
+   * `token` carries an earlier session's position across requests (see {@link consistencyToken});
+   * a malformed token is an `InvalidQueryError` (400). Without replicas it just runs `fn`.
+   *
+   * @example
+   * const token = await uw.session(async () => {
+   *   await uw.unitOfWork.run(() => users.create({ email: "ada@example.com" }));
+   *   await users.findFirst({ where: { email: "ada@example.com" } }); // never misses the row
+   *   return uw.consistencyToken();
+   * });
+   * // later, in another request that got the token back from the client:
+   * await uw.session(() => users.findFirst({ where: { email: "ada@example.com" } }), { token });
+   */
+  session<R>(fn: () => R | Promise<R>, options: SessionOptions = {}): Promise<R> {
+    try {
+      refuseUnknownOptions(options, SESSION_OPTION_KEYS, "session");
+      return Promise.resolve(this.unitOfWork.session(fn, options.token));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The consistency token of the current session: the position of its latest commit, to hand to the
+   * client and get back on its next request (`uw.session(fn, { token })`, or the adapters'
+   * `consistencyToken` option), so that request reads its own writes too. `undefined` outside a
+   * session, before its first commit, and without replicas.
+   *
+   * @example
+   * const token = await uw.session(async () => {
+   *   await users.create({ email: "ada@example.com" });
+   *   return uw.consistencyToken(); // "u1-0-3001188": send it to the client, which sends it back
+   * });
+   * // the HTTP adapters do it themselves with { consistencyToken: { header: "X-Consistency-Token" } }
+   */
+  consistencyToken(): string | undefined {
+    return this.unitOfWork.consistencyToken();
   }
 
   /**

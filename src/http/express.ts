@@ -13,6 +13,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import type { Unitwork } from "../bootstrap";
 import { clientGoneSignal } from "./client-gone";
+import { incomingConsistencyToken, outgoingConsistencyToken } from "./consistency-token";
 import { mapError } from "./error-mapper";
 import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
@@ -52,10 +53,14 @@ export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>
     res.setHeader("X-Request-Id", requestId);
     const clientGone = clientGoneSignal(res);
     try {
-      const outcome = await run({ req, res }, { requestId, name: `${req.method} ${routePath(req)}`, signal: clientGone.signal });
+      const consistencyToken = incomingConsistencyToken(options?.consistencyToken, req.headers);
+      const outcome = await run({ req, res }, { requestId, name: `${req.method} ${routePath(req)}`, signal: clientGone.signal, consistencyToken });
       clientGone.done();
       if (res.headersSent) return;
       if (outcome.serverTiming) res.setHeader("Server-Timing", outcome.serverTiming);
+      const token = outgoingConsistencyToken(options?.consistencyToken, outcome.consistencyToken);
+      if (token.header) res.setHeader(...token.header);
+      if (token.setCookie) res.append("Set-Cookie", token.setCookie);
       const { status, body, headers } = toReply(outcome.result);
       res.status(status).set(headers);
       if (body === undefined) res.end();

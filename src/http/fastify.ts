@@ -13,6 +13,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Unitwork } from "../bootstrap";
 import { clientGoneSignal } from "./client-gone";
+import { incomingConsistencyToken, outgoingConsistencyToken } from "./consistency-token";
 import { mapError } from "./error-mapper";
 import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
@@ -48,12 +49,16 @@ export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>
     const clientGone = clientGoneSignal(reply.raw);
     let outcome;
     try {
-      outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}`, signal: clientGone.signal });
+      const consistencyToken = incomingConsistencyToken(options?.consistencyToken, request.headers);
+      outcome = await run({ request, reply }, { requestId, name: `${request.method} ${request.routeOptions.url ?? request.url}`, signal: clientGone.signal, consistencyToken });
     } finally {
       clientGone.done();
     }
     if (reply.sent) return reply;
     if (outcome.serverTiming) reply.header("Server-Timing", outcome.serverTiming);
+    const token = outgoingConsistencyToken(options?.consistencyToken, outcome.consistencyToken);
+    if (token.header) reply.header(...token.header);
+    if (token.setCookie) reply.header("Set-Cookie", token.setCookie);
     const { status, body, headers } = toReply(outcome.result);
     reply.code(status).headers(headers);
     return body === undefined ? reply.send() : reply.send(body);

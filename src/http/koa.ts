@@ -15,6 +15,7 @@
 import type { Context, Middleware, Next } from "koa";
 import type { Unitwork } from "../bootstrap";
 import { clientGoneSignal } from "./client-gone";
+import { incomingConsistencyToken, outgoingConsistencyToken, type ConsistencyTokenCarrier } from "./consistency-token";
 import { mapError } from "./error-mapper";
 import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
@@ -59,12 +60,19 @@ export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}):
     const clientGone = clientGoneSignal(ctx.res);
     let outcome;
     try {
-      outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal });
+      outcome = await run({ ctx, next }, { requestId, name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal, consistencyToken: incomingConsistencyToken(unitOptions.consistencyToken, ctx.headers) });
     } finally {
       clientGone.done();
     }
     if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
+    sendToken(ctx, unitOptions.consistencyToken, outcome.consistencyToken);
   };
+}
+
+function sendToken(ctx: Context, carrier: ConsistencyTokenCarrier | undefined, consistencyToken: string | undefined): void {
+  const token = outgoingConsistencyToken(carrier, consistencyToken);
+  if (token.header) ctx.set(...token.header);
+  if (token.setCookie) ctx.append("Set-Cookie", token.setCookie);
 }
 
 /**
@@ -105,11 +113,12 @@ export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: Reque
       const clientGone = clientGoneSignal(ctx.res);
       let outcome;
       try {
-        outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal });
+        outcome = await run(ctx, { requestId: requestIdOf(ctx), name: `${ctx.method} ${ctx.path}`, signal: clientGone.signal, consistencyToken: incomingConsistencyToken(options?.consistencyToken, ctx.headers) });
       } finally {
         clientGone.done();
       }
       if (outcome.serverTiming) ctx.set("Server-Timing", outcome.serverTiming);
+      sendToken(ctx, options?.consistencyToken, outcome.consistencyToken);
       result = outcome.result;
     }
     const { status, body, headers } = toReply(result);

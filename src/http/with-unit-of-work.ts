@@ -3,6 +3,7 @@ import { applicationContainer, createRequestContainer, type DependencyContainer,
 import { InvalidConfigError } from "../errors";
 import { checkUnitOfWorkOptions, type TransactionSettings, type UnitOfWorkContext, type UnitOfWorkOptions } from "../unit-of-work";
 import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
+import { checkConsistencyTokenCarrier, type ConsistencyTokenCarrier } from "./consistency-token";
 import { requestIdFrom } from "./request-id";
 
 /** What a wrapped handler gets besides its framework's request: the request id, the request's container and unit of work. */
@@ -46,6 +47,12 @@ export interface WithUnitOfWorkOptions<Req = unknown> extends Omit<UnitOfWorkOpt
   analyze?: boolean;
   /** Set the `Server-Timing` header from the request's analyzer report (default `true`). */
   serverTiming?: boolean;
+  /**
+   * With read replicas: carry the request's consistency token across requests, in a header and/or a
+   * cookie (opt-in). The adapters read it from the request (so the request reads what the client wrote
+   * before) and send the new one after a commit. Each request is a read-your-writes session either way.
+   */
+  consistencyToken?: ConsistencyTokenCarrier;
 }
 
 /** Per call: the request id (a header value; replaced by a fresh uuid when missing or unsafe) and a name for logs and reports. */
@@ -56,6 +63,8 @@ export interface RequestInfo {
   name?: string;
   /** Aborts the request's unit of work (the adapters pass one that fires when the client goes away). */
   signal?: AbortSignal;
+  /** The consistency token the client sent back (read replicas); a malformed one is an `InvalidQueryError` (400). */
+  consistencyToken?: string;
 }
 
 /** What the wrapped handler produced, after COMMIT: the adapter sends it. */
@@ -68,13 +77,16 @@ export interface ScopedOutcome<R> {
   report?: AnalysisReportLike;
   /** Value for the `Server-Timing` header, when enabled and an analyzer report exists. */
   serverTiming?: string;
+  /** The consistency token of the request's session after its commits (read replicas); `undefined` when it committed nothing. */
+  consistencyToken?: string;
 }
 
 /** A framework-neutral request handler: `input` is whatever the adapter passes (req, ctx, …). */
 export type ScopedHandler<I, R> = (input: I, scope: RequestScope) => R | Promise<R>;
 
 /**
- * Wraps a request handler so that each call runs in one unit of work and one child container. The
+ * Wraps a request handler so that each call runs in one unit of work and one child container (and, with
+ * read replicas, one read-your-writes session: `uw.session`). The
  * returned function resolves only after COMMIT (so an adapter sends the response after the data is
  * durable); when the handler throws, everything it wrote is rolled back, the connection is released and
  * the original error is rethrown. The framework adapters (`unitwork/express`, `unitwork/fastify`,
@@ -94,10 +106,34 @@ export function withUnitOfWork<I, R>(
   handler: ScopedHandler<I, R>,
   options: WithUnitOfWorkOptions<I> = {},
 ): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
-  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, settings, ...unitOptions } = options;
+  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, settings, consistencyToken: _carrier, ...unitOptions } = options;
   // misspelt options fail when the route is set up, not at its first request
   checkUnitOfWorkOptions(typeof settings === "function" ? unitOptions : { ...unitOptions, settings }, "withUnitOfWork");
   if (settings !== undefined && !transactional) throw new InvalidConfigError("withUnitOfWork: settings need a transaction; drop them or transactional: false");
+  checkConsistencyTokenCarrier(options.consistencyToken);
+  const serve = scopedHandler(uw, handler, { transactional, parent, analyze, timing, unitOptions, settings });
+  // With replicas each request is a session; without, nothing is added to the request's path.
+  if (!uw.unitOfWork.replicas) return serve;
+  return (input, info = {}) =>
+    uw.session(async () => {
+      const outcome = await serve(input, info);
+      outcome.consistencyToken = uw.consistencyToken();
+      return outcome;
+    }, { token: info.consistencyToken });
+}
+
+interface ScopeOptions<I> {
+  transactional: boolean;
+  parent: DependencyContainer | undefined;
+  analyze: boolean;
+  timing: boolean;
+  unitOptions: UnitOfWorkOptions;
+  settings: WithUnitOfWorkOptions<I>["settings"];
+}
+
+/** The request's unit of work, container and analyzer scope around `handler`. */
+function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, scope: ScopeOptions<I>): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
+  const { transactional, parent, analyze, timing, unitOptions, settings } = scope;
   return async (input, info = {}) => {
     const requestId = requestIdFrom(info.requestId);
     const name = unitOptions.name ?? info.name ?? "request";

@@ -246,7 +246,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const user = await users.create({ email: "ada@example.com" });
    */
   async create(data: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
-    return insertRow(this.#core, data, options);
+    return this.#core.writing(() => insertRow(this.#core, data, options));
   }
 
   /**
@@ -258,7 +258,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * await fns.update(fn, { status: "active" }); // ConcurrencyError if someone changed it since
    */
   async update(idOrEntity: EntityKey | T, patch: DeepPartial<T>, options: WriteOptions = {}): Promise<T> {
-    return updateRow(this.#core, idOrEntity, patch, (id) => this.existsById(id), options);
+    return this.#core.writing(() => updateRow(this.#core, idOrEntity, patch, (id) => this.existsById(id), options));
   }
 
   /**

@@ -74,6 +74,15 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
     return frame?.manager ?? this.#runtime.dataSource.manager;
   }
 
+  /**
+   * Runs a write whose own reads (a reload, the current links of a relation) must see it: outside a
+   * unit of work's transaction, with read replicas, they are pinned to the primary. Otherwise just `fn()`.
+   */
+  writing<R>(fn: () => Promise<R>): Promise<R> {
+    if (!this.#runtime.unitOfWork.replicas || this.frame()?.transaction) return fn();
+    return this.#runtime.context.with({ primary: true }, fn);
+  }
+
   /** A query builder on the entity, on the manager of the active unit of work. */
   query(alias: string): SelectQueryBuilder<T> {
     return this.manager(false).createQueryBuilder(this.target, alias);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Frame } from "./frame";
+import type { ReadSession } from "./read-session";
 
 /**
  * What one async call chain carries, as one immutable object: a change is a new object for the code
@@ -9,6 +10,10 @@ import type { Frame } from "./frame";
 export interface ExecutionContext {
   /** The unit-of-work scope of this call chain, if any. */
   readonly frame?: Frame;
+  /** The read-your-writes session of this call chain (read replicas): an HTTP request, `uw.session(fn)`. */
+  readonly session?: ReadSession;
+  /** Every read of this call chain on the primary (a repository write's own reads outside a unit of work). */
+  readonly primary?: boolean;
 }
 
 const EMPTY: ExecutionContext = Object.freeze({});

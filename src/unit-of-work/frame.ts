@@ -54,6 +54,10 @@ export class Frame implements UnitOfWorkContext {
     return this.transaction?.settings ?? NO_SETTINGS;
   }
 
+  get replica(): boolean {
+    return this.transaction !== null && this.transaction.server !== "primary";
+  }
+
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   repository(target: EntityTarget<ObjectLiteral> | (abstract new (...args: any[]) => unknown)): any {
     this.#repositories ??= new Map();

@@ -3,6 +3,8 @@ export type { UnitOfWorkContext, CommitHook, RollbackHook } from "./unit-of-work
 export type { TransactionSettings } from "./transaction-settings";
 export { UnitOfWork } from "./unit-of-work";
 export { Transactional } from "./transactional";
+export type { ReadConsistency, ReplicaOptions } from "./replica-options";
+export type { ReplicaHealth } from "./replica-router";
 /** @internal */
 export { checkUnitOfWorkOptions, PROPAGATIONS, ISOLATION_LEVELS, RETRY_CONDITIONS, UNIT_OF_WORK_OPTION_KEYS } from "./unit-of-work-options";
 /** @internal */
@@ -15,3 +17,5 @@ export { OWN_UNIT_OF_WORK, unitOfWorkOf } from "./transactional";
 export { ContextStore, createContextStore, type ExecutionContext } from "./execution-context";
 /** @internal */
 export type { Frame, RepositoryResolver } from "./frame";
+/** @internal */
+export { resolveReplicaOptions } from "./replica-options";

@@ -4,6 +4,8 @@ import type { UnitworkLogger } from "../config";
 import { cancelBackendStatement } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
 import type { ContextStore } from "./execution-context";
+import type { ReplicaRouter } from "./replica-router";
+import type { PgClient } from "./replica-server";
 import { Transaction } from "./transaction";
 import { settingsStatement, type TransactionSettings } from "./transaction-settings";
 import type { UnitOfWorkOptions } from "./unit-of-work-options";
@@ -17,22 +19,28 @@ export class TransactionRunner {
   readonly #dataSource: DataSource;
   readonly #context: ContextStore;
   readonly #logger: UnitworkLogger;
+  readonly #router: ReplicaRouter | undefined;
 
-  constructor(dataSource: DataSource, context: ContextStore, logger: UnitworkLogger) {
+  constructor(dataSource: DataSource, context: ContextStore, logger: UnitworkLogger, router?: ReplicaRouter) {
     this.#dataSource = dataSource;
     this.#context = context;
     this.#logger = logger;
+    this.#router = router;
   }
 
   /**
    * A pooled connection with an open transaction, `options.settings` applied (the caller merged the
-   * defaults in); at the deadline the wait for the pool is given up.
+   * defaults in); at the deadline the wait for the pool is given up. With replicas, a `readOnly` unit
+   * asks for a replica (the router picks one, or the primary).
    */
   async begin(options: UnitOfWorkOptions, deadline: Deadline | undefined): Promise<Transaction> {
-    const queryRunner = this.#dataSource.createQueryRunner();
+    const router = this.#router;
+    // A hot standby cannot run SERIALIZABLE transactions: those stay on the primary.
+    const routed = router !== undefined && options.readOnly === true && options.isolation !== "SERIALIZABLE";
+    const queryRunner = this.#dataSource.createQueryRunner(routed ? "slave" : "master");
     const settings: TransactionSettings = options.settings ?? {};
     const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline, settings);
-    const connecting = this.#control(() => queryRunner.connect());
+    const connecting = routed ? this.#routedConnect(() => queryRunner.connect()) : this.#control(() => queryRunner.connect());
     try {
       await (deadline ? deadline.race(connecting) : connecting);
     } catch (error) {
@@ -41,6 +49,11 @@ export class TransactionRunner {
       throw error;
     }
     this.#watchLateErrors(tx);
+    if (router) {
+      tx.server = router.serverOf(tx.connection);
+      // only a read-write unit on the primary moves the session's read-your-writes position
+      if (!tx.readOnly && router.options.consistency === "session") tx.session = this.#context.current.session;
+    }
     try {
       await this.#control(
         options.readOnly
@@ -89,6 +102,7 @@ export class TransactionRunner {
     }
     sending();
     await this.#control(() => tx.queryRunner.commitTransaction());
+    if (tx.session) await this.#router!.recordCommit(tx.session, tx.connection as unknown as PgClient | undefined);
   }
 
   /** ROLLBACK (a plain one ends the transaction whatever savepoints are open), then release. */
@@ -152,6 +166,16 @@ export class TransactionRunner {
       tx.cancelling = cancelling;
     }
     return tx.cancelling;
+  }
+
+  /** Connects a routed query runner: outside any frame, but with the caller's session (the router reads it). */
+  async #routedConnect<R>(fn: () => Promise<R>): Promise<R> {
+    const { session, primary } = this.#context.current;
+    try {
+      return await this.#context.run({ session, primary }, fn);
+    } catch (error) {
+      throw toUnitworkError(error);
+    }
   }
 
   /** Runs one of the runner's own statements outside any frame; its error leaves translated. */

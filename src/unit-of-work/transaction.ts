@@ -2,6 +2,7 @@ import type { QueryRunner } from "typeorm";
 import type { CancellableConnection } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
 import type { TransactionSettings } from "./transaction-settings";
+import type { ReadSession } from "./read-session";
 import type { IsolationLevel } from "./unit-of-work-options";
 
 /** The parts of pg's `Client` a transaction uses. @internal */
@@ -31,6 +32,10 @@ export class Transaction {
   lateErrorListener?: (error: Error) => void;
   /** The `lock_timeout` set at BEGIN (`UnitOfWorkOptions.lockTimeoutMs`), if any. */
   lockTimeoutMs?: number;
+  /** The server it runs on: `primary`, or a replica's name (`replica-1`) for a routed read-only unit. */
+  server = "primary";
+  /** The session whose read-your-writes position its COMMIT moves (read replicas, consistency "session"). */
+  session?: ReadSession;
 
   constructor(
     readonly queryRunner: QueryRunner,

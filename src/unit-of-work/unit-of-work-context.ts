@@ -33,6 +33,12 @@ export interface UnitOfWorkContext {
    * that must see the same ones: `{ propagation: "requiresNew", settings: ctx.settings }`.
    */
   readonly settings: TransactionSettings;
+  /**
+   * Whether this scope's transaction runs on a read replica: a `readOnly` unit of work routed there
+   * (`createUnitwork({ replicas })`). `false` on the primary, and for a scope without a transaction
+   * (each of its reads is routed on its own).
+   */
+  readonly replica: boolean;
   /** Runs after the outermost COMMIT; awaited before `run()` resolves. */
   onCommit(hook: CommitHook): void;
   /** Runs after a rollback of this unit (or of the savepoint it was registered in). */

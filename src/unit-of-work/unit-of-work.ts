@@ -4,6 +4,10 @@ import type { UnitworkLogger } from "../config";
 import type { ContextStore } from "./execution-context";
 import type { Frame, RepositoryResolver } from "./frame";
 import { executeWithPropagation } from "./propagation";
+import { parseConsistencyToken } from "./read-session";
+import type { ReplicaOptions } from "./replica-options";
+import { ReplicaRouter } from "./replica-router";
+import { SessionWriteTracker } from "./session-write-tracker";
 import { StatementGate } from "./statement-gate";
 import { TransactionRunner } from "./transaction-runner";
 import type { UnitOfWorkContext } from "./unit-of-work-context";
@@ -17,6 +21,8 @@ export interface UnitOfWorkSettings {
   context: ContextStore;
   defaults?: UnitOfWorkOptions;
   logger: UnitworkLogger;
+  /** Read routing to the DataSource's `replication.slaves` (refused when it has none). */
+  replicas?: ReplicaOptions;
 }
 
 /**
@@ -33,6 +39,8 @@ export interface UnitOfWorkSettings {
 export class UnitOfWork {
   readonly #deps: UnitRunnerDeps;
   readonly #units: UnitRunner;
+  /** @internal routes reads to the replicas; `undefined` when the DataSource has none. */
+  readonly replicas: ReplicaRouter | undefined;
 
   /**
    * @internal use `createUnitwork()`; `uw.unitOfWork` is the instance.
@@ -40,10 +48,11 @@ export class UnitOfWork {
    */
   constructor(readonly dataSource: DataSource, settings: UnitOfWorkSettings) {
     checkUnitOfWorkOptions(settings.defaults ?? {});
+    this.replicas = ReplicaRouter.install(dataSource, settings.context, settings.replicas, settings.logger);
     this.#deps = {
       dataSource,
       context: settings.context,
-      transactions: new TransactionRunner(dataSource, settings.context, settings.logger),
+      transactions: new TransactionRunner(dataSource, settings.context, settings.logger, this.replicas),
       listeners: new UnitOfWorkListeners(),
       logger: settings.logger,
       defaults: settings.defaults,
@@ -53,6 +62,7 @@ export class UnitOfWork {
     };
     this.#units = new UnitRunner(this.#deps);
     new StatementGate(settings.context).install(dataSource);
+    if (this.replicas) new SessionWriteTracker(settings.context, this.replicas).install(dataSource);
   }
 
   /**
@@ -75,6 +85,25 @@ export class UnitOfWork {
    */
   get activeCount(): number {
     return this.#units.running;
+  }
+
+  /**
+   * @internal runs `fn` in a read-your-writes session (`uw.session`): the current one, else a new one;
+   * a consistency token's position is taken into it. Without replicas it only checks the token.
+   */
+  session<R>(fn: () => R, token?: string): R {
+    const lsn = token === undefined ? undefined : parseConsistencyToken(token);
+    return this.replicas ? this.replicas.session(fn, lsn) : fn();
+  }
+
+  /** @internal the consistency token of the current session (`uw.consistencyToken()`). */
+  consistencyToken(): string | undefined {
+    return this.replicas ? this.#deps.context.current.session?.token : undefined;
+  }
+
+  /** @internal the server a TypeORM query runner's connection belongs to: `primary`, or a replica's name. */
+  serverOf(queryRunner: object): string {
+    return this.replicas ? this.replicas.serverOf((queryRunner as { databaseConnection?: object }).databaseConnection) : "primary";
   }
 
   /** @internal how `ctx.repository(target)` is answered; the repository factory sets it. */
