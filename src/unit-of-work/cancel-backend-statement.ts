@@ -3,6 +3,8 @@ import { connect as connectTls, type ConnectionOptions as TlsOptions } from "nod
 
 /** The parts of pg's `Client` a cancel request needs: its key and where it connected. @internal */
 export interface CancellableConnection {
+  /** pg's own flag: `false` while a statement is on its way or running. */
+  readyForQuery?: boolean;
   /** From the server's BackendKeyData: the backend's pid, or PgBouncer's stand-in for it. */
   processID?: number | null;
   secretKey?: number | null;
@@ -11,6 +13,13 @@ export interface CancellableConnection {
   ssl?: boolean | TlsOptions;
   connectionParameters?: { host?: string; port?: number; ssl?: boolean | TlsOptions };
 }
+
+/**
+ * How long to wait before sending the request again while the statement still runs: a request that
+ * reaches an idle backend is dropped (the statement had been sent but not started yet), and so is one
+ * that reaches PgBouncer while the client waits for a server connection.
+ */
+const RESEND_AFTER_MS = [20, 40, 80, 160, 320, 640];
 
 /** `CancelRequest` code (1234 << 16 | 5678) and `SSLRequest` code (1234 << 16 | 5679). */
 const CANCEL_REQUEST = 80877102;
@@ -67,4 +76,19 @@ export function cancelBackendStatement(connection: CancellableConnection, timeou
       socket.write(sslRequest);
     });
   });
+}
+
+/**
+ * Cancels the statement `connection` is running, and sends the request again while `busy()` says the
+ * statement still runs (see `RESEND_AFTER_MS`), so a statement that started just after the first
+ * request is cancelled too. The caller sends nothing new on the connection meanwhile. @internal
+ */
+export async function cancelStatementInFlight(connection: CancellableConnection, busy: () => boolean): Promise<void> {
+  await cancelBackendStatement(connection);
+  for (const delay of RESEND_AFTER_MS) {
+    if (!busy()) return;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (!busy()) return;
+    await cancelBackendStatement(connection);
+  }
 }

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { ConnectionLostError, toUnitworkError } from "../errors";
 import type { UnitworkLogger } from "../config";
-import { cancelBackendStatement } from "./cancel-backend-statement";
+import { cancelStatementInFlight } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
 import type { ContextStore } from "./execution-context";
 import type { ReplicaRouter } from "./replica-router";
@@ -54,25 +54,32 @@ export class TransactionRunner {
       // only a read-write unit on the primary moves the session's read-your-writes position
       if (!tx.readOnly && router.options.consistency === "session") tx.session = this.#context.current.session;
     }
-    try {
-      await this.#control(
-        options.readOnly
-          ? async () => {
-              await queryRunner.startTransaction(options.isolation);
-              await queryRunner.query("SET TRANSACTION READ ONLY");
-            }
-          : () => queryRunner.startTransaction(options.isolation),
-      );
+    const starting = this.#control(async () => {
+      if (options.readOnly) {
+        await queryRunner.startTransaction(options.isolation);
+        await queryRunner.query("SET TRANSACTION READ ONLY");
+      } else {
+        await queryRunner.startTransaction(options.isolation);
+      }
       // A positive integer (checkUnitOfWorkOptions), so it is safe in the statement text.
       if (options.lockTimeoutMs !== undefined) {
-        await this.#control(() => queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`));
+        await queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`);
         tx.lockTimeoutMs = options.lockTimeoutMs;
       }
       // set_config(…, true): transaction-local, so nothing outlives the transaction on the connection
       const applying = settingsStatement(settings);
-      if (applying) await this.#control(() => queryRunner.query(applying.sql, applying.parameters));
+      if (applying) await queryRunner.query(applying.sql, applying.parameters);
+    });
+    try {
+      // Behind PgBouncer the wait for a server connection is here, at the first statement (which
+      // PgBouncer queues): the deadline bounds it like the wait for the pool.
+      await (deadline ? deadline.race(starting) : starting);
     } catch (error) {
-      await this.release(tx);
+      // At the deadline the connection is closed, not returned: its statement may still be queued
+      // (PgBouncer drops a waiting client that goes away). A statement that failed (a setting the
+      // server refuses) left an aborted transaction, which must not go back to the pool.
+      if (deadline?.expired) await this.release(tx, error);
+      else await this.rollback(tx, error, "(beginning)");
       throw error;
     }
     return tx;
@@ -155,7 +162,8 @@ export class TransactionRunner {
     const connection = tx.connection;
     if (!connection || tx.queryRunner.isReleased) return Promise.resolve();
     if (!tx.cancelling) {
-      const cancelling: Promise<void> = cancelBackendStatement(connection)
+      const busy = () => !tx.queryRunner.isReleased && connection.readyForQuery === false;
+      const cancelling: Promise<void> = cancelStatementInFlight(connection, busy)
         .catch((error: unknown) => {
           // The deadline error is what the caller gets; the failed cancel is worth a log line.
           this.#logger.warn({ err: error, pid: tx.backendPid }, "could not cancel the statement of a timed-out unit of work");

@@ -3,6 +3,10 @@ import { IllegalTransactionStateError, InvalidConfigError } from "../errors";
 /**
  * Settings a unit of work applies to its transaction (`UnitOfWorkOptions.settings`): each key is a
  * PostgreSQL setting name (`"app.tenant_id"`, `"statement_timeout"`), each value its text.
+ *
+ * @example
+ * const tenant: TransactionSettings = { "app.tenant_id": "42", statement_timeout: "5s" };
+ * await uw.unitOfWork.run((ctx) => ctx.repository(Organization).findMany(), { settings: tenant });
  */
 export type TransactionSettings = Readonly<Record<string, string>>;
 

@@ -79,8 +79,9 @@ export interface UnitOfWorkOptions {
    * The typical use is row-level security: a policy on `current_setting('app.tenant_id')`. Keys are
    * setting names (identifiers joined by dots); values are strings. `createUnitwork({ defaults })`
    * settings are merged under these. A unit that joins an active one (or nests in it) must ask for
-   * the same values, or none, else `IllegalTransactionStateError`; `requiresNew` takes its own (pass
-   * `ctx.settings` to keep the outer ones). A unit without a transaction cannot have settings.
+   * the same values, or none, else `IllegalTransactionStateError`; `requiresNew` has only the defaults'
+   * and its own (pass `ctx.settings` to keep the outer ones). A unit without a transaction cannot have
+   * settings.
    *
    * @example
    * await uw.unitOfWork.run(async (ctx) => ctx.repository(Organization).findMany(), {

@@ -13,7 +13,7 @@ import {
   type UnitOfWorkContext,
   type Unitwork,
 } from "../../src";
-import { cancelBackendStatement } from "../../src/unit-of-work/cancel-backend-statement";
+import { cancelBackendStatement, cancelStatementInFlight, type CancellableConnection } from "../../src/unit-of-work/cancel-backend-statement";
 import { logRows, seedFunctions } from "../bulk/fixtures";
 import { describeWithPgBouncer, startPgBouncer, type PgBouncer } from "../support/pgbouncer";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
@@ -33,7 +33,8 @@ describeWithPgBouncer("through PgBouncer in transaction mode", () => {
   let direct: Client;
   beforeAll(async () => {
     bouncer = await startPgBouncer({ poolSize: SERVER_POOL });
-    t = await openTestUnitwork({ poolSize: 10, connectTo: (db) => bouncer.url(db.name) });
+    // a generous wait for a pooled connection: 50 units share 10 of them on a loaded machine
+    t = await openTestUnitwork({ poolSize: 10, connectTo: (db) => bouncer.url(db.name), dataSourceOptions: { connectTimeoutMS: 60_000 } });
     uw = t.uw;
     direct = new Client({ connectionString: t.db.url });
     await direct.connect();
@@ -121,19 +122,22 @@ describeWithPgBouncer("through PgBouncer in transaction mode", () => {
   });
 
   describe("cancellation reaches the backend running the statement", () => {
-    test("a deadline cancels its pg_sleep, and only its own: the other unit's sleep on the other server connection goes on", async () => {
-      const other = uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_sleep(2), 'other-sleeper' AS marker"));
-      await waitUntil("the other sleeper", async () => (await activeWith("other-sleeper")).length === 1);
+    test("a deadline cancels its pg_sleep, and only its own: the other unit's statement on the other server connection goes on", async () => {
+      // the other unit waits on a lock this test holds (outside PgBouncer), so it runs until the test lets it go
+      await direct.query("SELECT pg_advisory_lock(101)");
+      const other = uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_advisory_xact_lock(101), 'other-waiter' AS marker"));
+      await waitUntil("the other unit's statement", async () => (await activeWith("other-waiter")).length === 1);
       const timedOut = await uw.unitOfWork.run(async (ctx) => {
         await ctx.repository(User).create({ email: "deadline@pgbouncer.test" });
         await ctx.manager.query("SELECT pg_sleep(30), 'deadline-sleeper' AS marker");
-      }, { timeoutMs: 400 }).catch((error: unknown) => error);
+      }, { timeoutMs: 1_500 }).catch((error: unknown) => error);
       expect(timedOut).toBeInstanceOf(UnitOfWorkTimeoutError);
       // run() rejected after the rollback, so the 30 s sleep is over: cancelled, not waited for
       expect(await activeWith("deadline-sleeper")).toEqual([]);
-      expect(await activeWith("other-sleeper")).toHaveLength(1); // the cancel did not land on it
       expect(cancelledStatements("deadline-sleeper")).toBe(1); // the statement itself failed with 57014 query_canceled
-      expect(await other).toEqual([{ pg_sleep: "", marker: "other-sleeper" }]);
+      expect(await activeWith("other-waiter")).toHaveLength(1); // the cancel did not land on it
+      await direct.query("SELECT pg_advisory_unlock(101)");
+      expect(await other).toEqual([{ pg_advisory_xact_lock: "", marker: "other-waiter" }]);
       expect(await uw.repositories.create(User).exists({ email: "deadline@pgbouncer.test" })).toBe(false);
     }, 20_000);
 
@@ -147,6 +151,46 @@ describeWithPgBouncer("through PgBouncer in transaction mode", () => {
       expect(cancelledStatements("aborted-sleeper")).toBe(1);
     }, 20_000);
 
+    test("a deadline also bounds the wait for a server connection, in PgBouncer's queue", async () => {
+      // both server connections busy: a third transaction waits in PgBouncer, at its START TRANSACTION
+      await direct.query("SELECT pg_advisory_lock(102)");
+      const holders = Array.from({ length: SERVER_POOL }, () => uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_advisory_xact_lock(102), 'holder' AS marker")));
+      await waitUntil("both holders", async () => (await activeWith("holder")).length === SERVER_POOL);
+      const queued = await uw.unitOfWork.run((ctx) => ctx.repository(User).create({ email: "queued@pgbouncer.test" }), { timeoutMs: 500 }).catch((error: unknown) => error);
+      // rejected while both holders still hold their server connections (the test lets them go only now)
+      expect(queued).toBeInstanceOf(UnitOfWorkTimeoutError);
+      expect(await activeWith("holder")).toHaveLength(SERVER_POOL);
+      await direct.query("SELECT pg_advisory_unlock(102)");
+      await Promise.all(holders);
+      expect(await uw.repositories.create(User).exists({ email: "queued@pgbouncer.test" })).toBe(false);
+      expect(await uw.unitOfWork.run(async () => "the pool goes on")).toBe("the pool goes on");
+    }, 20_000);
+
+    test("a cancel request that finds no statement running (PgBouncer drops it) is sent again once the statement runs", async () => {
+      const single = await startPgBouncer({ poolSize: 1 });
+      const [holder, waiter] = [new Client({ connectionString: single.url(t.db.name) }), new Client({ connectionString: single.url(t.db.name) })];
+      try {
+        await Promise.all([holder.connect(), waiter.connect()]);
+        await holder.query("BEGIN");
+        await holder.query("SELECT 1"); // holds the only server connection
+        const statement = waiter.query("SELECT pg_sleep(30)").catch((error: unknown) => error); // queued in PgBouncer
+        const key = waiter as unknown as CancellableConnection;
+        await waitUntil("the waiting client", async () => key.readyForQuery === false);
+        let first = true;
+        const cancelling = cancelStatementInFlight(key, () => {
+          if (first) void holder.query("COMMIT"); // once the first request was dropped, the statement gets its server connection
+          first = false;
+          return key.readyForQuery === false;
+        });
+        await cancelling;
+        expect(await statement).toMatchObject({ code: "57014" });
+        expect(single.log()).toMatch(/cancel request for idle client/);
+      } finally {
+        await Promise.all([holder.end(), waiter.end()]);
+        await single.stop();
+      }
+    }, 20_000);
+
     test("over TLS (client_tls_sslmode = require): the cancel request asks for TLS as its connection did", async () => {
       const tlsBouncer = await startPgBouncer({ poolSize: 1, tls: true });
       const own = await createUnitwork({
@@ -154,8 +198,11 @@ describeWithPgBouncer("through PgBouncer in transaction mode", () => {
         logger: t.logger,
       });
       try {
-        const timedOut = await own.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_sleep(30), 'tls-sleeper' AS marker"), { timeoutMs: 300 }).catch((error: unknown) => error);
-        expect(timedOut).toBeInstanceOf(UnitOfWorkTimeoutError);
+        const controller = new AbortController();
+        const aborted = own.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_sleep(30), 'tls-sleeper' AS marker"), { signal: controller.signal }).catch((error: unknown) => error);
+        await waitUntil("the sleeper", async () => (await activeWith("tls-sleeper")).length === 1);
+        controller.abort();
+        expect(await aborted).toBeInstanceOf(UnitOfWorkAbortedError);
         expect(cancelledStatements("tls-sleeper")).toBe(1);
         // the request really goes over TLS: told to verify PgBouncer's self-signed certificate, it fails the handshake
         const key = await own.unitOfWork.run((ctx) => (ctx.manager.queryRunner as unknown as { databaseConnection: { processID: number; secretKey: number } }).databaseConnection);

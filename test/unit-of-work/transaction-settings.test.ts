@@ -1,6 +1,6 @@
 import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
 import { domainEntities, User } from "../../examples/domain";
-import { createUnitwork, dataSourceOptionsFromEnv, IllegalTransactionStateError, InvalidConfigError, Transactional, UnitOfWorkTimeoutError, type UnitOfWorkContext, type Unitwork } from "../../src";
+import { createUnitwork, dataSourceOptionsFromEnv, IllegalTransactionStateError, InvalidConfigError, InvalidValueError, Transactional, UnitOfWorkTimeoutError, type UnitOfWorkContext, type Unitwork } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
 /** UnitOfWorkOptions.settings: set_config(key, value, true) at BEGIN, gone with the transaction. */
@@ -56,6 +56,17 @@ describe("applying settings", () => {
     await uw.unitOfWork.run(pid);
     expect(await settingNow("app.tenant_id")).toBe("");
     expect(pids.size).toBe(1); // all of it on the one pooled connection
+  });
+
+  test("a value the server refuses fails the unit with the typed error, and the connection goes back clean", async () => {
+    const refused = await uw.unitOfWork.run(() => "ran", { settings: { "app.tenant_id": "1", statement_timeout: "soon" } }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidValueError); // 22023: invalid value for parameter "statement_timeout"
+    expect((refused as InvalidValueError).sqlState).toBe("22023");
+    // the only pooled connection: no transaction left open on it, and no setting
+    const after = await uw.unitOfWork.run(async (ctx) => ({ tenant: await setting(ctx, "app.tenant_id"), txid: (await ctx.manager.query("SELECT txid_current()::text AS id"))[0].id }));
+    const next = await uw.unitOfWork.run(async (ctx) => (await ctx.manager.query("SELECT txid_current()::text AS id"))[0].id);
+    expect(after.tenant ?? "").toBe("");
+    expect(next).not.toBe(after.txid);
   });
 
   test("outside any unit of work (auto-commit) there are no settings", async () => {
