@@ -13,7 +13,7 @@ import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
-import { streamEntities } from "./entity-stream";
+import { EntityStream } from "./entity-stream";
 import type { StreamOptions } from "./stream-options";
 import { planStream } from "./stream-plan";
 import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
@@ -183,7 +183,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    */
   stream(options: StreamOptions<T> = {}): AsyncGenerator<T, void, undefined> {
     const plan = planStream(this.#core, options);
-    return streamEntities(this.#core, plan, this.#core.frame());
+    return new EntityStream(this.#core, plan, this.#core.frame());
   }
 
   /**

@@ -1,92 +1,126 @@
-import { randomBytes } from "node:crypto";
-import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import { sortExpression, type RelationNode } from "../query";
+import type { ObjectLiteral } from "typeorm";
 import type { Frame } from "../unit-of-work";
-import { BatchHydrator } from "./batch-hydrator";
-import type { ListPlan } from "./list-plan";
-import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
-import { StreamConnection } from "./stream-connection";
+import { StreamCursor } from "./stream-cursor";
 import type { StreamPlan } from "./stream-plan";
 
+const DONE: IteratorReturnResult<void> = Object.freeze({ value: undefined, done: true });
+const noop = () => undefined;
+
 /**
- * The rows of a stream plan, one batch at a time: `DECLARE … NO SCROLL CURSOR` for `findMany`'s
- * statement, then `FETCH batchSize` each time the consumer has taken every row of the previous
- * batch (nothing is read ahead), each batch hydrated as `findMany` hydrates and given its relations
- * with one statement per relation and level. However the iteration ends (exhausted, `break`/`return`,
- * an error of the consumer or of the database) the cursor is closed, and a connection of the
- * stream's own is released. Its statements are tagged as unitwork's own for the analyzer. @internal
+ * What `stream()` returns: an async iterator over the entities of a cursor, one batch in memory at a
+ * time. It fetches the next batch only when the consumer asks for a row past the current one
+ * (nothing is read ahead), and closes the cursor however the iteration ends: exhausted, `return()`
+ * (`break` in `for await`), `throw()`, or an error of its own, which it throws after closing. Calls
+ * are served in order, like an async generator's; a row already fetched costs one resolved promise.
+ * @internal
  */
-export async function* streamEntities<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: StreamPlan, frame: Frame | undefined): AsyncGenerator<T, void, undefined> {
-  const label = `stream ${core.metadata.name}`;
-  // every statement of the stream: unitwork's own (tagged), at the one call site of its consumer
-  const site = {};
-  const tagged = <R>(fn: () => Promise<R>) => core.executeAt(site, () => core.tagged("internal", label, fn));
-  const connection = await tagged(() => StreamConnection.open(core, frame));
-  let failure: unknown;
-  let cursor: string | undefined;
-  try {
-    const hydrator = new BatchHydrator(rootQuery(core, connection.manager, plan.list));
-    const { sql, parameters } = hydrator.statement();
-    const name = `uw_stream_${randomBytes(8).toString("hex")}`;
-    await tagged(() => connection.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, parameters));
-    cursor = name;
-    const statements = { manager: () => connection.manager, execute: <R>(call: () => Promise<R>) => core.execute(call) };
-    const relations = plan.list.strategy === "query" ? plan.list.relations : [];
-    for (;;) {
-      const { entities, rows } = await tagged(async () => {
-        const fetched = await connection.query(`FETCH FORWARD ${plan.batchSize} FROM ${name}`);
-        const hydrated = await hydrator.hydrate(fetched);
-        if (relations.length && hydrated.length) await loadRelationTree(statements, core.metadata, hydrated, relations, plan.list.withDeleted);
-        return { entities: hydrated, rows: fetched.length };
-      });
-      for (const entity of entities) {
-        yield entity;
-        connection.check();
-      }
-      if (rows < plan.batchSize) break;
+export class EntityStream<T extends ObjectLiteral> implements AsyncGenerator<T, void, undefined> {
+  readonly #core: RepositoryCore<T>;
+  readonly #plan: StreamPlan;
+  readonly #frame: Frame | undefined;
+  #cursor?: StreamCursor<T>;
+  #rows: T[] = [];
+  #at = 0;
+  /** The cursor had fewer rows than asked for: nothing to fetch after the current batch. */
+  #exhausted = false;
+  #closed = false;
+  /** The last call being served (a fetch, a close), settled either way; later calls wait for it. */
+  #busy?: Promise<void>;
+  #calls = 0;
+
+  constructor(core: RepositoryCore<T>, plan: StreamPlan, frame: Frame | undefined) {
+    this.#core = core;
+    this.#plan = plan;
+    this.#frame = frame;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    if (!this.#busy && this.#at < this.#rows.length && !this.#closed) {
+      if (this.#cursor!.connection.unit?.ended) return this.#serve(() => this.#advance());
+      const value = this.#rows[this.#at]!;
+      this.#rows[this.#at++] = undefined as never; // handed out: the batch no longer holds it
+      return Promise.resolve({ value, done: false });
     }
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    await close(connection, cursor, failure, tagged);
+    return this.#serve(() => this.#advance());
   }
-}
 
-/**
- * Closes the cursor (in a unit of work, whose transaction goes on; a transaction of the stream's own
- * closes it by ending) and ends the connection. After a failure, the failure is what the consumer
- * gets: a cursor in an aborted transaction cannot be closed, and its unit of work rolls back.
- */
-async function close(connection: StreamConnection, cursor: string | undefined, failure: unknown, tagged: <R>(fn: () => Promise<R>) => Promise<R>): Promise<void> {
-  try {
-    if (cursor && connection.unit && failure === undefined && connection.usable) await tagged(() => connection.query(`CLOSE ${cursor}`));
-  } finally {
-    await connection.end(failure);
+  /** Closes the cursor (and releases a connection of the stream's own); later calls give `done`. */
+  return(): Promise<IteratorResult<T, void>> {
+    return this.#serve(async () => {
+      await this.#close(undefined);
+      return DONE;
+    });
   }
-}
 
-/** `findMany`'s root statement for the plan (its filter, order, limit and offset), on the stream's connection. */
-function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, manager: EntityManager, plan: ListPlan): SelectQueryBuilder<T> {
-  const qb = manager.createQueryBuilder(core.target, "e");
-  const bindings = plan.bindings.fork();
-  if (plan.withDeleted) qb.withDeleted();
-  if (plan.filter.sql) qb.andWhere(plan.filter.sql);
-  plan.keys.forEach((key) => {
-    qb.addOrderBy(sortExpression(key, "e", bindings, plan.withDeleted), key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
-  });
-  if (plan.strategy === "join") joinTree(qb, "e", plan.relations);
-  if (plan.limit !== undefined) qb.limit(plan.limit);
-  if (plan.offset) qb.offset(plan.offset);
-  qb.setParameters(bindings.parameters);
-  return qb;
-}
+  /** `await using stream = repo.stream()`: closed when the scope ends. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
 
-function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
-  for (const node of nodes) {
-    const child = `${alias}_${node.relation.propertyName}`;
-    qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
-    joinTree(qb, child, node.children);
+  /** Closes the stream, then rejects with `error` (as an async generator does). */
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    return this.#serve(async () => {
+      await this.#close(undefined);
+      throw error;
+    });
+  }
+
+  /** Runs `call` after the calls before it, as an async generator queues its calls. */
+  #serve<R>(call: () => Promise<R>): Promise<R> {
+    const previous = this.#busy;
+    const id = ++this.#calls;
+    const run = (async () => {
+      try {
+        if (previous) await previous;
+        return await call();
+      } finally {
+        // cleared before the caller resumes, so that its next call takes the fast path
+        if (this.#calls === id) this.#busy = undefined;
+      }
+    })();
+    this.#busy = run.then(noop, noop);
+    return run;
+  }
+
+  async #advance(): Promise<IteratorResult<T, void>> {
+    if (this.#closed) return DONE;
+    try {
+      this.#cursor?.connection.check();
+      if (this.#at >= this.#rows.length) {
+        if (this.#exhausted) {
+          await this.#close(undefined);
+          return DONE;
+        }
+        this.#cursor ??= await StreamCursor.open(this.#core, this.#plan, this.#frame);
+        const batch = await this.#cursor.fetch();
+        this.#rows = batch.entities;
+        this.#at = 0;
+        this.#exhausted = batch.rows < this.#plan.batchSize;
+        if (this.#rows.length === 0) {
+          await this.#close(undefined);
+          return DONE;
+        }
+      }
+      const value = this.#rows[this.#at]!;
+      this.#rows[this.#at++] = undefined as never;
+      return { value, done: false };
+    } catch (error) {
+      await this.#close(error);
+      throw error;
+    }
+  }
+
+  /** Ends the stream once; after `failure`, the failure is what the consumer gets. */
+  async #close(failure: unknown): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#rows = [];
+    if (!this.#cursor) return;
+    await this.#cursor.close(failure);
   }
 }
