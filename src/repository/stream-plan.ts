@@ -26,7 +26,7 @@ export function planStream(core: Pick<RepositoryCore, "metadata" | "settings">, 
   const list = planList(core, { ...listOptions, relationStrategy: relationStrategy ?? "query" });
   if (limitInput !== undefined) list.limit = checkPageSize(limitInput, "limit", { maxPageSize: Number.MAX_SAFE_INTEGER, maxOffset: 0 });
   if (list.strategy === "join" && hasToMany(list.relations)) {
-    throw new InvalidQueryError(`stream: relationStrategy "join" takes to-one relations only (a cursor cannot join to-many rows); load them per batch with "query"`, "relationStrategy", ["query"]);
+    throw new InvalidQueryError(`stream: relationStrategy "join" takes to-one relations only, eager ones included (a cursor cannot join to-many rows); load them per batch with "query"`, "relationStrategy", ["query"]);
   }
   return { list, batchSize: checkBatchSize(batchInput) };
 }
