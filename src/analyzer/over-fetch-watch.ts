@@ -8,7 +8,7 @@ import { matches } from "./build-findings";
 import { findOverFetching } from "./over-fetch-rule";
 import { markReachable, type TrappedRelation } from "./reachable-reads";
 import type { LoadedRelation, RelationLoad } from "./relation-load";
-import { RelationReadTrap } from "./relation-read-trap";
+import { RelationReadTraps } from "./relation-read-trap";
 import { captureStack, type CapturedStack } from "./stack-frames";
 import { watchTypeormFinds } from "./typeorm-find-watch";
 
@@ -37,6 +37,7 @@ export class OverFetchWatch {
   readonly #context: ContextStore;
   readonly #logger: UnitworkLogger;
   readonly #scopes = new WeakMap<AnalysisScope, ScopeWatch>();
+  readonly #traps = new RelationReadTraps();
   #enabled = false;
   #unwatchFinds?: () => void;
 
@@ -85,7 +86,7 @@ export class OverFetchWatch {
     let watch = this.#scopes.get(owner);
     if (!watch) this.#scopes.set(owner, (watch = { loads: [], trapped: new Map() }));
     const parents = entities.filter(isObject);
-    const relations = nodes.map((node) => trapLevel(watch, parents, node, ""));
+    const relations = nodes.map((node) => trapLevel(this.#traps, watch, parents, node, ""));
     watch.loads.push({
       operation: operation ?? this.#context.current.operation?.label?.split(" ")[0] ?? "a read",
       entity: metadata.name,
@@ -119,12 +120,12 @@ export class OverFetchWatch {
   }
 }
 
-function trapLevel(watch: ScopeWatch, parents: readonly object[], node: WatchedRelation, prefix: string): LoadedRelation {
+function trapLevel(traps: RelationReadTraps, watch: ScopeWatch, parents: readonly object[], node: WatchedRelation, prefix: string): LoadedRelation {
   const property = node.relation.propertyName;
   const loaded: LoadedRelation = { relation: node.relation, path: prefix + property, read: false, parents: 0, rows: 0, children: [] };
   const children = new Set<object>();
   for (const parent of parents) {
-    const trap = RelationReadTrap.install(parent, property, loaded);
+    const trap = traps.install(parent, property, loaded);
     if (!trap) continue;
     loaded.parents++;
     const trapped = watch.trapped.get(parent);
@@ -136,7 +137,7 @@ function trapLevel(watch: ScopeWatch, parents: readonly object[], node: WatchedR
   loaded.rows = children.size;
   if (node.children.length && children.size) {
     const next = [...children];
-    loaded.children = node.children.map((child) => trapLevel(watch, next, child, `${loaded.path}.`));
+    loaded.children = node.children.map((child) => trapLevel(traps, watch, next, child, `${loaded.path}.`));
   }
   return loaded;
 }

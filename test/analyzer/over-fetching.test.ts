@@ -207,6 +207,8 @@ describe("watched entities stay what they were", () => {
       expect(first!.comments).toBe(first!.comments);
       expect(first).toEqual(expect.objectContaining({ authorId: 2, author: expect.objectContaining({ id: 2 }) }));
       expect(Object.keys(first!)).toEqual(expect.arrayContaining(["author", "comments", "title"]));
+      expect(Object.getOwnPropertySymbols({ ...first })).toEqual([]); // the watch's slots are not enumerable
+      expect(new Proxy(first!, {}).author).toBe(first!.author); // also read through a proxy of the entity
       expect(inspect(first)).toContain("Post");
       expect(await validate(first!)).toEqual([]);
       first!.title = "saved while watched";
@@ -215,6 +217,7 @@ describe("watched entities stay what they were", () => {
     });
     const [first, second] = kept;
     expect(Object.getOwnPropertyDescriptor(first, "author")).toEqual({ value: first!.author, writable: true, enumerable: true, configurable: true });
+    expect(Object.getOwnPropertySymbols(first)).toEqual([]);
     expect(Object.getOwnPropertyDescriptor(second, "comments")?.value).toBe(second!.comments);
     expect((await posts().getById(first!.id))!.title).toBe("saved while watched");
     expect((await posts().getById(second!.id))!.title).toBe("updated while watched");
