@@ -1,4 +1,4 @@
-import type { DataSource, EntityMetadata, RelationMetadata } from "typeorm";
+import type { DataSource, EntityMetadata } from "typeorm";
 import type { UnitworkLogger } from "../config";
 import type { ContextStore } from "../unit-of-work";
 import type { Finding } from "./analysis-report";
@@ -7,16 +7,10 @@ import type { IgnoreRule } from "./analyzer-options";
 import { matches } from "./build-findings";
 import { findOverFetching } from "./over-fetch-rule";
 import { markReachable, type TrappedRelation } from "./reachable-reads";
-import type { LoadedRelation, RelationLoad } from "./relation-load";
+import type { LoadedRelation, RelationLoad, WatchedRelation } from "./relation-load";
 import { RelationReadTraps } from "./relation-read-trap";
 import { captureStack, type CapturedStack } from "./stack-frames";
 import { watchTypeormFinds } from "./typeorm-find-watch";
-
-/** A relations tree as a read loaded it (a repository's `RelationNode` fits). @internal */
-export interface WatchedRelation {
-  relation: RelationMetadata;
-  children: readonly WatchedRelation[];
-}
 
 /** What one outermost scope loaded, and the relation properties it watches. */
 interface ScopeWatch {

@@ -2,6 +2,12 @@ import type { RelationMetadata } from "typeorm";
 import type { ReadMark } from "./relation-read-trap";
 import type { CapturedStack } from "./stack-frames";
 
+/** A relations tree as a read loaded it (a repository's `RelationNode` fits). @internal */
+export interface WatchedRelation {
+  relation: RelationMetadata;
+  children: readonly WatchedRelation[];
+}
+
 /** One relation of a relations tree, as one read loaded it, and whether anything read it since. @internal */
 export interface LoadedRelation extends ReadMark {
   relation: RelationMetadata;

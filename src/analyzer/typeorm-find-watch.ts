@@ -1,6 +1,13 @@
 import { EntityManager, type DataSource, type EntityMetadata } from "typeorm";
-import type { OverFetchWatch, WatchedRelation } from "./over-fetch-watch";
-import { captureStack } from "./stack-frames";
+import type { WatchedRelation } from "./relation-load";
+import { captureStack, type CapturedStack } from "./stack-frames";
+
+/** What the wrappers report to (the analyzer's over-fetching watch). @internal */
+export interface FindWatcher {
+  /** Whether reads are watched now. */
+  readonly watching: boolean;
+  track(metadata: EntityMetadata, entities: readonly unknown[], nodes: readonly WatchedRelation[], operation: string, stack: CapturedStack): void;
+}
 
 /** EntityManager reads whose `relations` (and eager relations) the over-fetching watch follows. */
 const FINDS = ["find", "findBy", "findAndCount", "findAndCountBy", "findOne", "findOneBy", "findOneOrFail", "findOneByOrFail"] as const;
@@ -14,7 +21,7 @@ type Method = (this: EntityManager, ...args: unknown[]) => Promise<unknown>;
  * DataSource's traced EntityManagers (made by the call-site tracing; TypeORM's class is untouched),
  * installed only while the option is on. Returns the undo. @internal
  */
-export function watchTypeormFinds(dataSource: DataSource, watch: OverFetchWatch): () => void {
+export function watchTypeormFinds(dataSource: DataSource, watch: FindWatcher): () => void {
   const prototype = Object.getPrototypeOf(dataSource.manager) as Record<string, unknown>;
   // Only the prototype the call-site tracing made for this DataSource, never TypeORM's own.
   if (prototype === (EntityManager.prototype as unknown) || !Object.prototype.hasOwnProperty.call(prototype, "find")) return () => undefined;
