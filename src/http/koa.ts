@@ -49,9 +49,10 @@ export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions<Context> {
  */
 export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}): Middleware {
   const { skip, ...unitOptions } = options;
-  const run = withUnitOfWork<{ ctx: Context; next: Next }, void>(uw, async ({ ctx, next }, scope) => {
+  const run = withUnitOfWork<{ ctx: Context; next: Next }, unknown>(uw, async ({ ctx, next }, scope) => {
     ctx.state.unitwork = scope;
     await next();
+    return ctx.body; // what Koa sends after the request's scope (the analyzer counts it as read)
   }, settingsOfRequest(unitOptions, ({ ctx }) => ctx));
   return async (ctx, next) => {
     if (skip?.(ctx)) return next();

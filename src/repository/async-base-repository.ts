@@ -228,6 +228,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     const list = entities.filter((e): e is T => e !== null && e !== undefined);
     const core = this.#core;
     await core.tagged("internal", `loadRelations ${metadata.name}`, () => loadRelationTree(core, metadata, list, nodes, options.withDeleted === true));
+    core.relationsLoaded(list, nodes, "loadRelations");
     return list;
   }
 

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { withOperationTag, type CapturedStack, type OperationTag } from "../analyzer";
+import type { RelationNode } from "../query";
 import { IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
@@ -118,6 +119,12 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
   /** Runs `fn` with every statement it issues tagged as unitwork's own work, for the analyzer. */
   tagged<R>(kind: OperationTag["kind"], label: string, fn: () => R): R {
     return withOperationTag(this.#runtime.context, { kind, label }, fn);
+  }
+
+  /** Tells the analyzer (`overFetching`) which relations a read loaded on `entities`; nothing when it is off. */
+  relationsLoaded(entities: readonly ObjectLiteral[], nodes: readonly RelationNode[], operation?: string): void {
+    const watch = this.#runtime.overFetch;
+    if (watch?.enabled) watch.track(this.metadata, entities, nodes, operation);
   }
 
   /** Runs `work` in a savepoint of the active unit of work, or in a transaction of its own. */

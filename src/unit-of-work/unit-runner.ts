@@ -196,7 +196,7 @@ export class UnitRunner {
       if (tx.failed) {
         throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: toUnitworkError(tx.lastError) });
       }
-      const checking = outermost ? listeners.beforeCommit(frame) : undefined;
+      const checking = outermost ? listeners.beforeCommit(frame, result) : undefined;
       if (checking) await checking;
     } catch (error) {
       frame.closed = true;
@@ -219,7 +219,7 @@ export class UnitRunner {
       throw failed;
     }
     await transactions.release(tx);
-    if (outermost) await listeners.ended(frame, undefined);
+    if (outermost) await listeners.ended(frame, undefined, result);
     if (hooks.commitHooks.length) await runCommitHooks(hooks);
     return result;
   }
