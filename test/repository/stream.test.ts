@@ -129,6 +129,17 @@ describe("the connection", () => {
     expect((await connectionState()).checkedOut).toBe(0);
   });
 
+  test("calls not awaited are served in order; throw() closes the stream and rejects with its error", async () => {
+    const expected = await invocations.findMany({ orderBy: "-id", limit: 5 });
+    const stream = invocations.stream({ orderBy: "-id", batchSize: 2 });
+    const results = await Promise.all([stream.next(), stream.next(), stream.next(), stream.next(), stream.next()]);
+    expect(results.map((r) => (r.done ? null : r.value.id))).toEqual(expected.map((e) => e.id));
+    const boom = new Error("stop");
+    await expect(stream.throw(boom)).rejects.toBe(boom);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    expect(await connectionState()).toEqual({ checkedOut: 0, inTransaction: 0 });
+  });
+
   test("an error thrown by the consumer mid-loop releases the connection and reaches the caller unchanged", async () => {
     const boom = new Error("boom");
     const failed = await (async () => {
