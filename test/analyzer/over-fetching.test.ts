@@ -110,6 +110,9 @@ describe("a relation loaded and never read", () => {
       expect(error).toBeInstanceOf(QueryAnalysisError);
       expect((error as QueryAnalysisError).message).toMatch(/over-fetching x1 at test\/analyzer\/over-fetching\.test\.ts:\d+:\d+: getById loaded Post\.author/);
       expect(await uw.repositories.create(Comment).count({ body: "never committed" })).toBe(0);
+      // decided before COMMIT with the work's result: rows the unit returns are its caller's to read
+      const returned = await uw.unitOfWork.run((ctx) => ctx.repository(Post).findMany({ limit: 2, relations: { author: true } }));
+      expect(returned).toHaveLength(2);
     } finally {
       uw.analyzer.configure({ mode: "log" });
     }
