@@ -50,42 +50,6 @@ async function withDatabaseUrl(url: string, fn: () => Promise<void>): Promise<vo
   }
 }
 
-describeWithPgBouncer("PgBouncer (transaction mode)", () => {
-  let t: TestUnitwork;
-  beforeAll(async () => {
-    t = await openTestUnitwork({ label: "docs-pgbouncer" });
-  });
-  afterAll(() => t.close());
-
-  test("timeouts per unit of work, a deadline cancelling through PgBouncer", async () => {
-    const bouncer = await startPgBouncer({ poolSize: 2 });
-    try {
-      await withDatabaseUrl(bouncer.url(t.db.name), async () => {
-        const uw = await createUnitwork({
-          dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities: domainEntities }), // DATABASE_URL: PgBouncer
-          defaults: { settings: { statement_timeout: "5s" } }, // SET LOCAL for every unit of work
-        });
-
-        const slow = await uw.unitOfWork.run(async (ctx) => {
-          await ctx.manager.query("SELECT pg_sleep(10)");
-        }, { timeoutMs: 500 }).catch((error: unknown) => error);
-        // UnitOfWorkTimeoutError after ~500 ms: the pg_sleep was cancelled through PgBouncer
-        try {
-          expect(slow).toBeInstanceOf(UnitOfWorkTimeoutError);
-          const [row] = await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT current_setting('statement_timeout') AS timeout"));
-          expect(row.timeout).toBe("5s");
-          const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'");
-          expect(sleeping[0].n).toBe(0);
-        } finally {
-          await uw.close();
-        }
-      });
-    } finally {
-      await bouncer.stop();
-    }
-  }, 20_000);
-});
-
 describe("Row-level security with settings", () => {
   let owner: TestUnitwork;
   let uw: Unitwork;
@@ -175,4 +139,41 @@ describe("Row-level security with settings", () => {
       await api.close();
     }
   });
+});
+
+// Last: its example points DATABASE_URL at PgBouncer while it runs.
+describeWithPgBouncer("PgBouncer (transaction mode)", () => {
+  let t: TestUnitwork;
+  beforeAll(async () => {
+    t = await openTestUnitwork({ label: "docs-pgbouncer" });
+  });
+  afterAll(() => t.close());
+
+  test("timeouts per unit of work, a deadline cancelling through PgBouncer", async () => {
+    const bouncer = await startPgBouncer({ poolSize: 2 });
+    try {
+      await withDatabaseUrl(bouncer.url(t.db.name), async () => {
+        const uw = await createUnitwork({
+          dataSource: new DataSource({ ...dataSourceOptionsFromEnv(), entities: domainEntities }), // DATABASE_URL: PgBouncer
+          defaults: { settings: { statement_timeout: "5s" } }, // SET LOCAL for every unit of work
+        });
+
+        const slow = await uw.unitOfWork.run(async (ctx) => {
+          await ctx.manager.query("SELECT pg_sleep(10)");
+        }, { timeoutMs: 500 }).catch((error: unknown) => error);
+        // UnitOfWorkTimeoutError after ~500 ms: the pg_sleep was cancelled through PgBouncer
+        try {
+          expect(slow).toBeInstanceOf(UnitOfWorkTimeoutError);
+          const [row] = await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT current_setting('statement_timeout') AS timeout"));
+          expect(row.timeout).toBe("5s");
+          const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'");
+          expect(sleeping[0].n).toBe(0);
+        } finally {
+          await uw.close();
+        }
+      });
+    } finally {
+      await bouncer.stop();
+    }
+  }, 20_000);
 });
