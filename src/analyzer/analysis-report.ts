@@ -4,8 +4,9 @@
  * - `duplicate`: the same statement with the same parameters run more than once
  * - `slow`: a statement that took longer than `slowQueryMs`
  * - `contention`: a unit of work waited on a lock longer than `lockWaitMs`, or failed with 40P01/40001/55P03
+ * - `over-fetching`: a relation loaded through `relations` (or an eager one) that the scope never read (option `overFetching`)
  */
-export type FindingKind = "n+1" | "duplicate" | "slow" | "contention";
+export type FindingKind = "n+1" | "duplicate" | "slow" | "contention" | "over-fetching";
 /** The lock a contention finding waited on. */
 export interface LockInfo {
   /** The table (or index) the lock is on, when known. */
@@ -107,7 +108,7 @@ export interface Finding {
   kind: FindingKind;
   /** The statement shape (libpg_query fingerprint); the same as in `CapturedQuery.fingerprint` and `IgnoreRule`. */
   fingerprint: string;
-  /** N+1: statements in the group; duplicate: executions of the repeated statement; slow: slow executions; contention: waits. */
+  /** N+1: statements in the group; duplicate: executions of the repeated statement; slow: slow executions; contention: waits; over-fetching: reads that loaded the unread relation. */
   count: number;
   /** `file:line:column` in application code (source-mapped), or `"unknown"`. */
   callSite: string;
@@ -119,9 +120,9 @@ export interface Finding {
   parameters: readonly unknown[];
   /** What to change. */
   suggestion: string;
-  /** The entity (and relation) the statement loads, when known. */
+  /** The entity (and relation) the statement loads, when known; over-fetching: the entity whose relation was not read. */
   entity?: string;
-  /** N+1: the relation property to load instead of looping (e.g. `"user"`), when known. */
+  /** N+1: the relation property to load instead of looping (e.g. `"user"`), when known; over-fetching: the relation loaded and not read. */
   relation?: string;
   /** Slow: the slowest duration; others: total duration of the group. */
   durationMs: number;

@@ -44,10 +44,16 @@ export interface QueryAnalyzerOptions {
   maxQueriesPerReport?: number;
   /** A statement of a unit of work that waited on a lock longer than this is a `"contention"` finding. Default 200 ms. */
   lockWaitMs?: number;
+  /**
+   * Report relations loaded through `relations` (or eager ones) that the scope never read
+   * (`"over-fetching"` findings). Development only: it watches each loaded relation property of each
+   * loaded entity; ignored (with a warning) when `NODE_ENV` is `production`. Default false.
+   */
+  overFetching?: boolean;
 }
 
 const ANALYZER_OPTION_KEYS: readonly (keyof QueryAnalyzerOptions)[] = [
-  "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport", "lockWaitMs",
+  "mode", "slowQueryMs", "nPlusOneThreshold", "explainSlowQueries", "ignore", "logger", "onReport", "maxQueriesPerReport", "lockWaitMs", "overFetching",
 ];
 
 /** The analyzer options in effect (`uw.analyzer.options`): every default filled in. */
@@ -66,6 +72,8 @@ export interface ResolvedAnalyzerOptions {
   maxQueriesPerReport: number;
   /** Lock-wait threshold for a `"contention"` finding, in ms. */
   lockWaitMs: number;
+  /** Whether unread relations are reported (always `false` when `NODE_ENV` is `production`). */
+  overFetching: boolean;
 }
 
 /** @internal */
@@ -79,7 +87,9 @@ export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): Reso
     ignore: options.ignore ?? [],
     maxQueriesPerReport: options.maxQueriesPerReport ?? 1000,
     lockWaitMs: options.lockWaitMs ?? 200,
+    overFetching: options.overFetching === true && overFetchingAllowed(),
   };
+  if (options.overFetching !== undefined && typeof options.overFetching !== "boolean") throw new InvalidConfigError(`analyzer overFetching must be true or false, got ${JSON.stringify(options.overFetching)}`);
   if (!["off", "log", "warn", "throw"].includes(resolved.mode)) throw new InvalidConfigError(`analyzer mode must be off, log, warn or throw, got ${JSON.stringify(resolved.mode)}`);
   if (!(resolved.slowQueryMs >= 0)) throw new InvalidConfigError(`analyzer slowQueryMs must be a number >= 0, got ${resolved.slowQueryMs}`);
   if (!(resolved.lockWaitMs >= 0)) throw new InvalidConfigError(`analyzer lockWaitMs must be a number >= 0, got ${resolved.lockWaitMs}`);
@@ -87,6 +97,14 @@ export function resolveAnalyzerOptions(options: QueryAnalyzerOptions = {}): Reso
     throw new InvalidConfigError(`analyzer nPlusOneThreshold must be an integer >= 2, got ${resolved.nPlusOneThreshold}`);
   }
   return resolved;
+}
+
+/**
+ * Over-fetching changes the loaded entities' relation properties into accessors while a scope lasts:
+ * a development tool, never on in production. @internal
+ */
+export function overFetchingAllowed(env: Record<string, string | undefined> = process.env): boolean {
+  return env.NODE_ENV !== "production";
 }
 
 /**

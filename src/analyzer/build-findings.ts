@@ -101,7 +101,8 @@ function finding(kind: FindingKind, records: StatementRecord[], sample: Statemen
   };
 }
 
-function matches(rule: IgnoreRule, f: Finding): boolean {
+/** Whether an ignore rule drops the finding. @internal */
+export function matches(rule: IgnoreRule, f: Finding): boolean {
   if (typeof rule === "string") return rule === f.fingerprint || f.stack.some((site) => site.includes(rule));
   if (rule instanceof RegExp) return rule.test(f.sql) || f.stack.some((site) => rule.test(site));
   if (rule.kind && rule.kind !== f.kind) return false;

@@ -9,6 +9,8 @@ export { withOperationTag, type OperationTag } from "./operation-tag";
 /** @internal */
 export { CallSiteTracer } from "./call-site-tracer";
 /** @internal */
+export { OverFetchWatch } from "./over-fetch-watch";
+/** @internal */
 export { resolveAnalyzerOptions } from "./analyzer-options";
 /** @internal the call site and statement helpers telemetry reads (`src/telemetry/`). */
 export { captureStack, type CapturedStack } from "./stack-frames";

@@ -11,6 +11,7 @@ import { traceEntityManagers } from "./entity-manager-tracing";
 import { LOCK_FAILURES, isContention } from "./contention-rule";
 import type { SampledBlocker } from "./lock-sample";
 import { LockSampler, type InFlight } from "./lock-sampler";
+import { OverFetchWatch } from "./over-fetch-watch";
 import { traceQueryResultCache } from "./query-cache-tracing";
 import { traceRelationLoader } from "./relation-loader-tracing";
 import type { OperationTag } from "./operation-tag";
@@ -81,6 +82,8 @@ export class QueryAnalyzer {
   #disposed = false;
   /** @internal the repositories' call-site tracer (`RepositoryRuntime.callSites`). */
   readonly callSites: CallSiteTracer;
+  /** @internal which loaded relations are read (`overFetching`; `RepositoryRuntime.overFetch`). */
+  readonly overFetch: OverFetchWatch;
 
   /**
    * @internal use `createUnitwork({ analyzer })`; `uw.analyzer` is the instance.
@@ -102,6 +105,8 @@ export class QueryAnalyzer {
     const untraceManagers = traceEntityManagers(dataSource, this.callSites);
     const untraceLoader = traceRelationLoader(dataSource, this.callSites);
     const untraceCache = traceQueryResultCache(dataSource, context);
+    this.overFetch = new OverFetchWatch(dataSource, context, this.#logger);
+    this.overFetch.configure(options.overFetching, this.#settings.overFetching);
     this.#untraceManagers = () => {
       untraceCache();
       untraceLoader();
@@ -109,8 +114,8 @@ export class QueryAnalyzer {
     };
     this.#detachUnitOfWork = unitOfWork.addListener({
       unitStarted: (frame) => this.#unitStarted(frame),
-      beforeCommit: (frame) => this.#beforeCommit(frame),
-      unitEnded: (frame, error) => this.#unitEnded(frame, error),
+      beforeCommit: (frame, result) => this.#beforeCommit(frame, result),
+      unitEnded: (frame, error, result) => this.#unitEnded(frame, error, result),
     });
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "created", analyzer: this });
   }
@@ -141,6 +146,7 @@ export class QueryAnalyzer {
   configure(options: QueryAnalyzerOptions): void {
     this.#settings = resolveAnalyzerOptions({ ...this.#settings, ...options });
     if (options.onReport) this.#listeners.push(options.onReport);
+    this.overFetch.configure(options.overFetching, this.#settings.overFetching);
     if (this.#settings.mode !== "off") {
       // Statements seen before the parser is ready get a plain-text fingerprint.
       loadStatementParser().catch((error: unknown) => this.#logger.error({ err: error }, "query analyzer: could not load the SQL parser"));
@@ -175,7 +181,7 @@ export class QueryAnalyzer {
     } finally {
       this.#explicitScopes--;
     }
-    const report = await this.#finish(scope, true);
+    const report = await this.#finish(scope, true, false, false, { result });
     return { result, report };
   }
 
@@ -228,6 +234,7 @@ export class QueryAnalyzer {
     const at = this.dataSource.subscribers.indexOf(this.#subscriber);
     if (at >= 0) this.dataSource.subscribers.splice(at, 1);
     this.#detachUnitOfWork();
+    this.overFetch.dispose();
     this.#untraceManagers();
     this.#locks.dispose();
     if (lifecycle.hasSubscribers) lifecycle.publish({ event: "disposed", analyzer: this });
@@ -388,27 +395,27 @@ export class QueryAnalyzer {
    * `QueryAnalysisError`, so nothing the analyzer refuses is committed. It throws even inside an
    * enclosing scope (a request), whose own report then does not log the findings again.
    */
-  #beforeCommit(frame: Frame): Promise<void> | void {
+  #beforeCommit(frame: Frame, result: unknown): Promise<void> | void {
     if (this.#settings.mode !== "throw") return;
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
-    return this.#finish(scope, true, true).then(() => undefined);
+    return this.#finish(scope, true, true, false, { result }).then(() => undefined);
   }
 
-  #unitEnded(frame: Frame, error: unknown): Promise<void> | void {
+  #unitEnded(frame: Frame, error: unknown, result: unknown): Promise<void> | void {
     const held = this.#unitPids.get(frame);
     if (held && this.#unitsByPid.get(held.pid) === held.scope) this.#unitsByPid.delete(held.pid);
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
-    if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings)) {
+    if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings) && !this.overFetch.watches(scope)) {
       scope.ended = true;
       return;
     }
     // A failed unit of work keeps its own error; its report is still delivered and logged.
-    return this.#finish(scope, error === undefined).then(() => undefined);
+    return this.#finish(scope, error === undefined, false, false, error === undefined ? { result } : undefined).then(() => undefined);
   }
 
   /** A slow statement outside any scope is reported on its own. */
@@ -421,15 +428,16 @@ export class QueryAnalyzer {
   /**
    * Ends `scope`: runs the rules, delivers the report, then logs the findings or (`throw` mode, when
    * `mayThrow`) throws them. Only an outermost scope logs or throws, unless `evenNested`; `quiet`
-   * delivers the report without logging.
+   * delivers the report without logging. `outcome` (the scope's result) is there when it succeeded.
    */
-  async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false): Promise<AnalysisReport> {
+  async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false, outcome?: { result: unknown }): Promise<AnalysisReport> {
     scope.ended = true;
     await settleLockSamples(scope.records);
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
     const findings = mayHaveFindings(scope.records, this.#settings)
       ? await this.#context.with({ internal: true }, () => buildFindings(this.dataSource, scope.records, this.#settings))
       : [];
+    findings.push(...this.overFetch.end(scope, outcome, this.#settings.ignore));
     const report: AnalysisReport = {
       scope: scope.name,
       queryCount: scope.queryCount,

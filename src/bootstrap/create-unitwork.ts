@@ -96,6 +96,7 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
     logger,
     settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories, cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret() },
     callSites: analyzer.callSites,
+    overFetch: analyzer.overFetch,
   }, new SetBasedBulkEngine());
   const telemetry = new UnitworkTelemetry({ dataSource, context, unitOfWork, analyzer, options: options.telemetry ?? {} });
   return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer, telemetry);

@@ -65,7 +65,17 @@ export async function initialize(dataSource: DataSource, retry?: ConnectRetryOpt
 /** A failure that may pass: not refused credentials, a missing database or a bad configuration. */
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return code !== "28P01" && code !== "28000" && code !== "3D000";
+  return code !== "28P01" && code !== "28000" && code !== "3D000" && refusedStartupParameter(error) === undefined;
+}
+
+/**
+ * The startup parameter a connection pooler refused (PgBouncer: `unsupported startup parameter:
+ * statement_timeout`): pg sends `statement_timeout`, `lock_timeout`, … in the startup packet, and a
+ * pooler in transaction mode cannot keep session settings for a client.
+ */
+function refusedStartupParameter(error: unknown): string | undefined {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" ? /unsupported startup parameter(?: in options)?: (\S+)/.exec(message)?.[1] : undefined;
 }
 
 function connectionError(error: unknown, options: ConnectionOptions): unknown {
@@ -73,6 +83,14 @@ function connectionError(error: unknown, options: ConnectionOptions): unknown {
   const target = describe(options);
   const fromEnv = process.env.DATABASE_URL ? "DATABASE_URL" : "DATABASE_URL (not set here)";
   const cause = { cause: error };
+  const refused = refusedStartupParameter(error);
+  if (refused) {
+    return new ConnectionError(
+      `${target.address} refused the startup parameter ${refused} (a pooler such as PgBouncer in transaction mode keeps no session settings): set it per transaction with UnitOfWorkOptions.settings (e.g. createUnitwork({ defaults: { settings: { ${refused}: "…" } } })), or on the role (ALTER ROLE … SET ${refused} = …); see docs/scale-out.md`,
+      refused === "statement_timeout" ? "DB_STATEMENT_TIMEOUT_MS (unset it behind PgBouncer), or the DataSource's extra.statement_timeout" : `the DataSource's extra.${refused}`,
+      cause,
+    );
+  }
   switch (code) {
     case "ECONNREFUSED":
       return new ConnectionError(`cannot connect to PostgreSQL at ${target.address}: the connection was refused (is the server running, and listening on that port?)`, `the host and port (${fromEnv}, or PGHOST/PGPORT)`, cause);

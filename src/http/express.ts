@@ -19,7 +19,7 @@ import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
-import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+import { settingsOfRequest, withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** A route handler for {@link expressHandler}: Express's `req` and `res` plus the {@link RequestScope}; returns the body. */
 export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: RequestScope) => R | Promise<R>;
@@ -45,8 +45,8 @@ export type ExpressScopedHandler<R> = (req: Request, res: Response, scope: Reque
  * app.use(expressErrorHandler(uw));
  * ```
  */
-export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>, options?: WithUnitOfWorkOptions): RequestHandler {
-  const run = withUnitOfWork<{ req: Request; res: Response }, R>(uw, ({ req, res }, scope) => handler(req, res, scope), options);
+export function expressHandler<R>(uw: Unitwork, handler: ExpressScopedHandler<R>, options?: WithUnitOfWorkOptions<Request>): RequestHandler {
+  const run = withUnitOfWork<{ req: Request; res: Response }, R>(uw, ({ req, res }, scope) => handler(req, res, scope), settingsOfRequest(options, ({ req }) => req));
   return async (req, res, next) => {
     markUntrustedRequest(req);
     const requestId = requestIdFrom(req.headers["x-request-id"]);

@@ -19,7 +19,7 @@ import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
-import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+import { settingsOfRequest, withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** A route handler for {@link fastifyHandler}: Fastify's request and reply plus the {@link RequestScope}; returns the body. */
 export type FastifyScopedHandler<R> = (request: FastifyRequest, reply: FastifyReply, scope: RequestScope) => R | Promise<R>;
@@ -40,8 +40,8 @@ export type FastifyScopedHandler<R> = (request: FastifyRequest, reply: FastifyRe
  *   scope.resolve(UserService).getByUuid((request.params as { uuid: string }).uuid), { readOnly: true }));
  * ```
  */
-export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions) {
-  const run = withUnitOfWork<{ request: FastifyRequest; reply: FastifyReply }, R>(uw, ({ request, reply }, scope) => handler(request, reply, scope), options);
+export function fastifyHandler<R>(uw: Unitwork, handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions<FastifyRequest>) {
+  const run = withUnitOfWork<{ request: FastifyRequest; reply: FastifyReply }, R>(uw, ({ request, reply }, scope) => handler(request, reply, scope), settingsOfRequest(options, ({ request }) => request));
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     markUntrustedRequest(request);
     const requestId = requestIdFrom(request.headers["x-request-id"]);
@@ -110,7 +110,7 @@ export interface UnitworkPluginOptions {
   /** The unitwork every route of the instance uses. */
   uw: Unitwork;
   /** Defaults for every `withUnitOfWork` route of this instance. */
-  defaults?: WithUnitOfWorkOptions;
+  defaults?: WithUnitOfWorkOptions<FastifyRequest>;
   /** Install {@link fastifyErrorHandler} (default `true`). */
   mapErrors?: boolean;
 }
@@ -120,7 +120,7 @@ declare module "fastify" {
     /** The unitwork given to `unitworkPlugin`. */
     unitwork: Unitwork;
     /** `fastifyHandler(uw, handler, { ...defaults, ...options })` for this instance's unitwork. */
-    withUnitOfWork<R>(handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+    withUnitOfWork<R>(handler: FastifyScopedHandler<R>, options?: WithUnitOfWorkOptions<FastifyRequest>): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   }
 }
 
@@ -143,7 +143,7 @@ declare module "fastify" {
 export function unitworkPlugin(instance: FastifyInstance, options: UnitworkPluginOptions, done: (error?: Error) => void): void {
   const { uw, defaults, mapErrors = true } = options;
   instance.decorate("unitwork", uw);
-  instance.decorate("withUnitOfWork", <R>(handler: FastifyScopedHandler<R>, routeOptions?: WithUnitOfWorkOptions) =>
+  instance.decorate("withUnitOfWork", <R>(handler: FastifyScopedHandler<R>, routeOptions?: WithUnitOfWorkOptions<FastifyRequest>) =>
     fastifyHandler(uw, handler, { ...defaults, ...routeOptions }));
   if (mapErrors) instance.setErrorHandler(fastifyErrorHandler(uw));
   done();

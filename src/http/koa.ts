@@ -21,10 +21,10 @@ import { healthResponse, type HealthHandlerOptions } from "./health-handler";
 import { toReply } from "./http-reply";
 import { requestIdFrom } from "./request-id";
 import { markUntrustedRequest } from "./mark-untrusted-request";
-import { withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
+import { settingsOfRequest, withUnitOfWork, type RequestScope, type WithUnitOfWorkOptions } from "./with-unit-of-work";
 
 /** Options of {@link koaUnitOfWork}: those of `withUnitOfWork`, plus `skip`. */
-export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions {
+export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions<Context> {
   /** Requests for which the middleware does nothing (e.g. streaming routes), given the context. */
   skip?: (ctx: Context) => boolean;
 }
@@ -49,10 +49,11 @@ export interface KoaUnitOfWorkOptions extends WithUnitOfWorkOptions {
  */
 export function koaUnitOfWork(uw: Unitwork, options: KoaUnitOfWorkOptions = {}): Middleware {
   const { skip, ...unitOptions } = options;
-  const run = withUnitOfWork<{ ctx: Context; next: Next }, void>(uw, async ({ ctx, next }, scope) => {
+  const run = withUnitOfWork<{ ctx: Context; next: Next }, unknown>(uw, async ({ ctx, next }, scope) => {
     ctx.state.unitwork = scope;
     await next();
-  }, unitOptions);
+    return ctx.body; // what Koa sends after the request's scope (the analyzer counts it as read)
+  }, settingsOfRequest(unitOptions, ({ ctx }) => ctx));
   return async (ctx, next) => {
     if (skip?.(ctx)) return next();
     markUntrustedRequest(ctx.request as { body?: unknown; query?: unknown });
@@ -97,14 +98,18 @@ function sendToken(ctx: Context, carrier: ConsistencyTokenCarrier | undefined, c
  * app.use(router.routes());
  * ```
  */
-export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions): Middleware {
+export function koaHandler<R>(uw: Unitwork, handler: (ctx: Context, scope: RequestScope) => R | Promise<R>, options?: WithUnitOfWorkOptions<Context>): Middleware {
   const run = withUnitOfWork<Context, R>(uw, handler, options);
+  const settings = options?.settings;
   return async (ctx) => {
     markUntrustedRequest(ctx.request as { body?: unknown; query?: unknown });
     const scope = (ctx.state as { unitwork?: RequestScope }).unitwork;
     let result: R;
     if (scope?.unitOfWork) {
-      result = await handler(ctx, scope);
+      // In the middleware's unit of work: the route's own settings must be the ones in effect (a join
+      // with others throws IllegalTransactionStateError).
+      const own = typeof settings === "function" ? await settings(ctx) : settings;
+      result = own ? await uw.unitOfWork.run(() => handler(ctx, scope), { settings: own }) : await handler(ctx, scope);
     } else {
       const clientGone = clientGoneSignal(ctx.res);
       let outcome;

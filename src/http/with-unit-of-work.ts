@@ -1,6 +1,7 @@
 import type { Unitwork } from "../bootstrap";
 import { applicationContainer, createRequestContainer, type DependencyContainer, type InjectionToken } from "../di/request-container";
-import { checkUnitOfWorkOptions, type UnitOfWorkContext, type UnitOfWorkOptions } from "../unit-of-work";
+import { InvalidConfigError } from "../errors";
+import { checkUnitOfWorkOptions, type TransactionSettings, type UnitOfWorkContext, type UnitOfWorkOptions } from "../unit-of-work";
 import { serverTiming, type AnalysisReportLike } from "./analyzer-port";
 import { checkConsistencyTokenCarrier, type ConsistencyTokenCarrier } from "./consistency-token";
 import { requestIdFrom } from "./request-id";
@@ -17,8 +18,24 @@ export interface RequestScope {
   resolve<T>(token: InjectionToken<T>): T;
 }
 
-/** Options of {@link withUnitOfWork} and the adapters: every `UnitOfWorkOptions`, plus these. */
-export interface WithUnitOfWorkOptions extends UnitOfWorkOptions {
+/**
+ * Options of {@link withUnitOfWork} and the adapters: every `UnitOfWorkOptions`, plus these. `Req` is
+ * what a `settings` function is given: Express's `req`, Fastify's `request`, Koa's `ctx`, or
+ * `withUnitOfWork`'s input.
+ */
+export interface WithUnitOfWorkOptions<Req = unknown> extends Omit<UnitOfWorkOptions, "settings"> {
+  /**
+   * The request's transaction settings (see `UnitOfWorkOptions.settings`): fixed ones, or a function
+   * of the request that computes them (e.g. the tenant of an authenticated request, for row-level
+   * security). It runs before the unit of work begins; what it throws fails the request (nothing has
+   * begun); `undefined` means no settings. Needs `transactional` (the default).
+   *
+   * @example
+   * app.get("/organizations", expressHandler(uw, (_req, _res, scope) => scope.resolve(OrganizationService).list(), {
+   *   settings: (req) => ({ "app.tenant_id": String(req.user.tenantId) }),
+   * }));
+   */
+  settings?: TransactionSettings | ((request: Req) => TransactionSettings | undefined | Promise<TransactionSettings | undefined>);
   /**
    * `false` opts the route out of the request's unit of work (streaming or long read-only routes): the
    * handler still gets a request container, and repositories auto-commit each call. Default `true`.
@@ -87,13 +104,14 @@ export type ScopedHandler<I, R> = (input: I, scope: RequestScope) => R | Promise
 export function withUnitOfWork<I, R>(
   uw: Unitwork,
   handler: ScopedHandler<I, R>,
-  options: WithUnitOfWorkOptions = {},
+  options: WithUnitOfWorkOptions<I> = {},
 ): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
-  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, consistencyToken: _carrier, ...unitOptions } = options;
+  const { transactional = true, container: parent, analyze = true, serverTiming: timing = true, settings, consistencyToken: _carrier, ...unitOptions } = options;
   // misspelt options fail when the route is set up, not at its first request
-  checkUnitOfWorkOptions(unitOptions, "withUnitOfWork");
+  checkUnitOfWorkOptions(typeof settings === "function" ? unitOptions : { ...unitOptions, settings }, "withUnitOfWork");
+  if (settings !== undefined && !transactional) throw new InvalidConfigError("withUnitOfWork: settings need a transaction; drop them or transactional: false");
   checkConsistencyTokenCarrier(options.consistencyToken);
-  const serve = scopedHandler(uw, handler, { transactional, parent, analyze, timing, unitOptions });
+  const serve = scopedHandler(uw, handler, { transactional, parent, analyze, timing, unitOptions, settings });
   // With replicas each request is a session; without, nothing is added to the request's path.
   if (!uw.unitOfWork.replicas) return serve;
   return (input, info = {}) =>
@@ -104,17 +122,18 @@ export function withUnitOfWork<I, R>(
     }, { token: info.consistencyToken });
 }
 
-interface ScopeSettings {
+interface ScopeOptions<I> {
   transactional: boolean;
   parent: DependencyContainer | undefined;
   analyze: boolean;
   timing: boolean;
   unitOptions: UnitOfWorkOptions;
+  settings: WithUnitOfWorkOptions<I>["settings"];
 }
 
 /** The request's unit of work, container and analyzer scope around `handler`. */
-function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, settings: ScopeSettings): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
-  const { transactional, parent, analyze, timing, unitOptions } = settings;
+function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, scope: ScopeOptions<I>): (input: I, info?: RequestInfo) => Promise<ScopedOutcome<R>> {
+  const { transactional, parent, analyze, timing, unitOptions, settings } = scope;
   return async (input, info = {}) => {
     const requestId = requestIdFrom(info.requestId);
     const name = unitOptions.name ?? info.name ?? "request";
@@ -128,8 +147,11 @@ function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, setting
     // An analyzer that is off (the production default) stays off: a scope would capture even then.
     const analyzer = analyze && uw.analyzer.options.mode !== "off" ? uw.analyzer : undefined;
     const signal = info.signal && unitOptions.signal ? AbortSignal.any([info.signal, unitOptions.signal]) : (info.signal ?? unitOptions.signal);
-    const work = async (): Promise<R> =>
-      transactional ? uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name, signal }) : handler(input, scopeOf(undefined));
+    const work = async (): Promise<R> => {
+      if (!transactional) return handler(input, scopeOf(undefined));
+      const requestSettings = typeof settings === "function" ? await settings(input) : settings;
+      return uw.unitOfWork.run((ctx) => handler(input, scopeOf(ctx)), { ...unitOptions, name, signal, settings: requestSettings });
+    };
     try {
       if (!analyzer) return { result: await work(), requestId };
       // The request is the outermost analyzer scope: its report covers every statement of the request.
@@ -143,6 +165,16 @@ function scopedHandler<I, R>(uw: Unitwork, handler: ScopedHandler<I, R>, setting
       await disposeQuietly(uw, container, requestId);
     }
   };
+}
+
+/**
+ * `options` for `withUnitOfWork`'s `input`, given the options of an adapter whose `settings` function
+ * takes the framework's request: `request(input)` picks that out of the input. @internal
+ */
+export function settingsOfRequest<Req, I>(options: WithUnitOfWorkOptions<Req> | undefined, request: (input: I) => Req): WithUnitOfWorkOptions<I> | undefined {
+  const settings = options?.settings;
+  if (typeof settings !== "function") return options && { ...options, settings };
+  return { ...options, settings: (input: I) => settings(request(input)) };
 }
 
 /** One line per request with its request id; the findings in short (the analyzer logs each in full). */

@@ -56,6 +56,7 @@ export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, 
     if (plan.strategy === "query") await loadRelationTree(core, metadata, entities, plan.relations, plan.withDeleted);
     else await joinForRoots(core, plan, entities);
   }
+  if (plan.relations.length) core.relationsLoaded(entities, plan.relations);
   return { entities, sortValues, hasMore };
 }
 

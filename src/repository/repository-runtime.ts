@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { CallSiteTracer } from "../analyzer";
+import type { CallSiteTracer, OverFetchWatch } from "../analyzer";
 import type { UnitworkLogger } from "../config";
 import type { ContextStore, UnitOfWork } from "../unit-of-work";
 import type { RepositorySettings } from "./repository-settings";
@@ -15,6 +15,8 @@ export interface RepositoryRuntime {
   readonly logger: UnitworkLogger;
   /** Repository-wide limits and secrets (pagination, cursors). */
   readonly settings: RepositorySettings;
+  /** Watches which loaded relations are read, when the analyzer's `overFetching` is on. */
+  readonly overFetch?: OverFetchWatch;
   /** Captures the application's call site at each repository entry (the analyzer installs one). */
   readonly callSites?: CallSiteTracer;
 }

@@ -2,7 +2,10 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from "typeorm";
 import type { Deadline } from "./deadline";
 import type { HookSegment } from "./hook-segment";
 import type { Transaction } from "./transaction";
+import type { TransactionSettings } from "./transaction-settings";
 import type { CommitHook, RollbackHook, UnitOfWorkContext } from "./unit-of-work-context";
+
+const NO_SETTINGS: TransactionSettings = Object.freeze({});
 
 /** Resolves `ctx.repository(target)` for a frame; supplied by the repository factory. @internal */
 export type RepositoryResolver = (target: unknown, frame: Frame) => unknown;
@@ -45,6 +48,10 @@ export class Frame implements UnitOfWorkContext {
 
   get transactional(): boolean {
     return this.transaction !== null;
+  }
+
+  get settings(): TransactionSettings {
+    return this.transaction?.settings ?? NO_SETTINGS;
   }
 
   get replica(): boolean {

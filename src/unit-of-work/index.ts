@@ -1,5 +1,6 @@
 export type { Propagation, IsolationLevel, RetryCondition, RetryOptions, UnitOfWorkOptions } from "./unit-of-work-options";
 export type { UnitOfWorkContext, CommitHook, RollbackHook } from "./unit-of-work-context";
+export type { TransactionSettings } from "./transaction-settings";
 export { UnitOfWork } from "./unit-of-work";
 export { Transactional } from "./transactional";
 export type { ReadConsistency, ReplicaOptions } from "./replica-options";

@@ -108,11 +108,6 @@ export class ReplicaRouter {
     return (connection && this.#onReplica.get(connection)?.name) || "primary";
   }
 
-  /** The pool options of the server a connection belongs to (to cancel its statement there). */
-  poolOptionsOf(connection: object | undefined): object {
-    return ((connection && this.#onReplica.get(connection)?.pool) || this.#driver.master).options;
-  }
-
   /** Runs `fn` in the current session, or in a new one; `lsn` (from a token) is taken into it. */
   session<R>(fn: () => R, lsn?: bigint): R {
     const current = this.#context.current.session;

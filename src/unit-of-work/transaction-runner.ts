@@ -1,12 +1,13 @@
 import type { DataSource } from "typeorm";
 import { ConnectionLostError, toUnitworkError } from "../errors";
 import type { UnitworkLogger } from "../config";
-import { cancelBackendStatement } from "./cancel-backend-statement";
+import { cancelStatementInFlight } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
 import type { ContextStore } from "./execution-context";
 import type { ReplicaRouter } from "./replica-router";
 import type { PgClient } from "./replica-server";
 import { Transaction } from "./transaction";
+import { settingsStatement, type TransactionSettings } from "./transaction-settings";
 import type { UnitOfWorkOptions } from "./unit-of-work-options";
 
 /**
@@ -28,15 +29,17 @@ export class TransactionRunner {
   }
 
   /**
-   * A pooled connection with an open transaction; at the deadline the wait for the pool is given up.
-   * With replicas, a `readOnly` unit asks for a replica (the router picks one, or the primary).
+   * A pooled connection with an open transaction, `options.settings` applied (the caller merged the
+   * defaults in); at the deadline the wait for the pool is given up. With replicas, a `readOnly` unit
+   * asks for a replica (the router picks one, or the primary).
    */
   async begin(options: UnitOfWorkOptions, deadline: Deadline | undefined): Promise<Transaction> {
     const router = this.#router;
     // A hot standby cannot run SERIALIZABLE transactions: those stay on the primary.
     const routed = router !== undefined && options.readOnly === true && options.isolation !== "SERIALIZABLE";
     const queryRunner = this.#dataSource.createQueryRunner(routed ? "slave" : "master");
-    const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline);
+    const settings: TransactionSettings = options.settings ?? {};
+    const tx = new Transaction(queryRunner, options.isolation, options.readOnly ?? false, deadline, settings);
     const connecting = routed ? this.#routedConnect(() => queryRunner.connect()) : this.#control(() => queryRunner.connect());
     try {
       await (deadline ? deadline.race(connecting) : connecting);
@@ -51,22 +54,32 @@ export class TransactionRunner {
       // only a read-write unit on the primary moves the session's read-your-writes position
       if (!tx.readOnly && router.options.consistency === "session") tx.session = this.#context.current.session;
     }
-    try {
-      await this.#control(
-        options.readOnly
-          ? async () => {
-              await queryRunner.startTransaction(options.isolation);
-              await queryRunner.query("SET TRANSACTION READ ONLY");
-            }
-          : () => queryRunner.startTransaction(options.isolation),
-      );
+    const starting = this.#control(async () => {
+      if (options.readOnly) {
+        await queryRunner.startTransaction(options.isolation);
+        await queryRunner.query("SET TRANSACTION READ ONLY");
+      } else {
+        await queryRunner.startTransaction(options.isolation);
+      }
       // A positive integer (checkUnitOfWorkOptions), so it is safe in the statement text.
       if (options.lockTimeoutMs !== undefined) {
-        await this.#control(() => queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`));
+        await queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`);
         tx.lockTimeoutMs = options.lockTimeoutMs;
       }
+      // set_config(…, true): transaction-local, so nothing outlives the transaction on the connection
+      const applying = settingsStatement(settings);
+      if (applying) await queryRunner.query(applying.sql, applying.parameters);
+    });
+    try {
+      // Behind PgBouncer the wait for a server connection is here, at the first statement (which
+      // PgBouncer queues): the deadline bounds it like the wait for the pool.
+      await (deadline ? deadline.race(starting) : starting);
     } catch (error) {
-      await this.release(tx);
+      // At the deadline the connection is closed, not returned: its statement may still be queued
+      // (PgBouncer drops a waiting client that goes away). A statement that failed (a setting the
+      // server refuses) left an aborted transaction, which must not go back to the pool.
+      if (deadline?.expired) await this.release(tx, error);
+      else await this.rollback(tx, error, "(beginning)");
       throw error;
     }
     return tx;
@@ -146,13 +159,14 @@ export class TransactionRunner {
    * timeout) sends its own.
    */
   cancelInFlight(tx: Transaction): Promise<void> {
-    const pid = tx.backendPid;
-    if (pid === undefined) return Promise.resolve();
+    const connection = tx.connection;
+    if (!connection || tx.queryRunner.isReleased) return Promise.resolve();
     if (!tx.cancelling) {
-      const cancelling: Promise<void> = cancelBackendStatement(this.#dataSource, pid, this.#router?.poolOptionsOf(tx.connection))
+      const busy = () => !tx.queryRunner.isReleased && connection.readyForQuery === false;
+      const cancelling: Promise<void> = cancelStatementInFlight(connection, busy)
         .catch((error: unknown) => {
           // The deadline error is what the caller gets; the failed cancel is worth a log line.
-          this.#logger.warn({ err: error, pid }, "could not cancel the statement of a timed-out unit of work");
+          this.#logger.warn({ err: error, pid: tx.backendPid }, "could not cancel the statement of a timed-out unit of work");
         })
         .finally(() => {
           if (tx.cancelling === cancelling) tx.cancelling = undefined;

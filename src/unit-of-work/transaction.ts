@@ -1,11 +1,12 @@
 import type { QueryRunner } from "typeorm";
+import type { CancellableConnection } from "./cancel-backend-statement";
 import type { Deadline } from "./deadline";
+import type { TransactionSettings } from "./transaction-settings";
 import type { ReadSession } from "./read-session";
 import type { IsolationLevel } from "./unit-of-work-options";
 
 /** The parts of pg's `Client` a transaction uses. @internal */
-export interface PgConnection {
-  processID?: number;
+export interface PgConnection extends CancellableConnection {
   getTransactionStatus?: () => string | null;
   on(event: "error", listener: (error: Error) => void): unknown;
   removeListener(event: "error", listener: (error: Error) => void): unknown;
@@ -41,6 +42,8 @@ export class Transaction {
     readonly isolation: IsolationLevel | undefined,
     readonly readOnly: boolean,
     readonly deadline: Deadline | undefined,
+    /** The `set_config(…, true)` settings applied at BEGIN (`UnitOfWorkOptions.settings`, defaults merged). */
+    readonly settings: TransactionSettings,
   ) {}
 
   /** A statement failed and was not rolled back to a savepoint: PostgreSQL accepts only ROLLBACK now. */
@@ -62,7 +65,10 @@ export class Transaction {
     if (this.abortedAtDepth !== undefined && this.abortedAtDepth >= depth) this.abortedAtDepth = undefined;
   }
 
-  /** The server process id of the connection, used to cancel the statement in flight. */
+  /**
+   * The server process id of the connection, for logs and lock sampling. Through PgBouncer it is
+   * PgBouncer's stand-in, not a server pid (the cancel request uses it with the secret key).
+   */
   get backendPid(): number | undefined {
     return this.connection?.processID ?? undefined;
   }

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import type { TransactionSettings } from "./transaction-settings";
 
 /** A hook run after the outermost COMMIT (awaited, in registration order). */
 export type CommitHook = () => unknown;
@@ -26,6 +27,12 @@ export interface UnitOfWorkContext {
   readonly manager: EntityManager;
   /** Whether this scope runs inside a database transaction. */
   readonly transactional: boolean;
+  /**
+   * The settings in effect in this scope's transaction (`UnitOfWorkOptions.settings` of the unit that
+   * began it, defaults merged); empty without a transaction. Pass them on to a `requiresNew` unit
+   * that must see the same ones: `{ propagation: "requiresNew", settings: ctx.settings }`.
+   */
+  readonly settings: TransactionSettings;
   /**
    * Whether this scope's transaction runs on a read replica: a `readOnly` unit of work routed there
    * (`createUnitwork({ replicas })`). `false` on the primary, and for a scope without a transaction

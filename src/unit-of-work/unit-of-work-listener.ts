@@ -19,10 +19,11 @@ export interface UnitOfWorkListener {
   /**
    * After the work succeeded, before COMMIT. May throw: the unit of work then rolls back and `run()`
    * rejects with that error (the analyzer's `throw` mode decides here, so refused work is never committed).
+   * `result` is what the work returned.
    */
-  beforeCommit?(frame: Frame): void | Promise<void>;
-  /** After COMMIT or ROLLBACK, before the hooks run. May throw to fail `run()`. */
-  unitEnded?(frame: Frame, error: unknown): void | Promise<void>;
+  beforeCommit?(frame: Frame, result: unknown): void | Promise<void>;
+  /** After COMMIT or ROLLBACK, before the hooks run, with the work's result after a COMMIT. May throw to fail `run()`. */
+  unitEnded?(frame: Frame, error: unknown, result?: unknown): void | Promise<void>;
   /** Around a unit that begins a transaction, all its attempts included; must call `run` once and settle like it. */
   aroundUnit?<R>(unit: UnitRun, run: () => Promise<R>): Promise<R>;
 }
@@ -62,18 +63,18 @@ export class UnitOfWorkListeners {
   }
 
   /** Asks the listeners in order, from `from`, before COMMIT; waits only for those that return a promise. */
-  beforeCommit(frame: Frame, from = 0): Promise<void> | void {
+  beforeCommit(frame: Frame, result: unknown, from = 0): Promise<void> | void {
     for (let i = from; i < this.#listeners.length; i++) {
-      const pending = this.#listeners[i]!.beforeCommit?.(frame);
-      if (pending) return pending.then(() => this.beforeCommit(frame, i + 1));
+      const pending = this.#listeners[i]!.beforeCommit?.(frame, result);
+      if (pending) return pending.then(() => this.beforeCommit(frame, result, i + 1));
     }
   }
 
   /** Tells the listeners in order, from `from`; waits only for those that return a promise. */
-  ended(frame: Frame, error: unknown, from = 0): Promise<void> | void {
+  ended(frame: Frame, error: unknown, result?: unknown, from = 0): Promise<void> | void {
     for (let i = from; i < this.#listeners.length; i++) {
-      const pending = this.#listeners[i]!.unitEnded?.(frame, error);
-      if (pending) return pending.then(() => this.ended(frame, error, i + 1));
+      const pending = this.#listeners[i]!.unitEnded?.(frame, error, result);
+      if (pending) return pending.then(() => this.ended(frame, error, result, i + 1));
     }
   }
 }

@@ -1,5 +1,6 @@
 import { refuseUnknownOptions } from "../config";
 import { IllegalTransactionStateError, InvalidConfigError } from "../errors";
+import { checkSettingsJoinable, checkTransactionSettings, type TransactionSettings } from "./transaction-settings";
 
 /**
  * How a unit of work relates to one already active in the call chain.
@@ -71,11 +72,28 @@ export interface UnitOfWorkOptions {
    * is committed and `run()` rejects with `UnitOfWorkAbortedError`. Inner units inherit it.
    */
   signal?: AbortSignal;
+  /**
+   * PostgreSQL settings for this unit's transaction, applied right after BEGIN with one
+   * `SELECT set_config(key, value, true), …` (names and values bound as parameters), so they end with
+   * the transaction: nothing is left on the connection (safe behind PgBouncer in transaction mode).
+   * The typical use is row-level security: a policy on `current_setting('app.tenant_id')`. Keys are
+   * setting names (identifiers joined by dots); values are strings. `createUnitwork({ defaults })`
+   * settings are merged under these. A unit that joins an active one (or nests in it) must ask for
+   * the same values, or none, else `IllegalTransactionStateError`; `requiresNew` has only the defaults'
+   * and its own (pass `ctx.settings` to keep the outer ones). A unit without a transaction cannot have
+   * settings.
+   *
+   * @example
+   * await uw.unitOfWork.run(async (ctx) => ctx.repository(Organization).findMany(), {
+   *   settings: { "app.tenant_id": String(tenantId) },
+   * });
+   */
+  settings?: TransactionSettings;
 }
 
 export const PROPAGATIONS: readonly Propagation[] = ["required", "requiresNew", "nested", "mandatory", "supports", "notSupported", "never"];
 /** The keys of `UnitOfWorkOptions`, for refusing misspelt ones. @internal */
-export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name", "lockTimeoutMs", "signal"];
+export const UNIT_OF_WORK_OPTION_KEYS: readonly (keyof UnitOfWorkOptions)[] = ["propagation", "isolation", "readOnly", "timeoutMs", "retry", "name", "lockTimeoutMs", "signal", "settings"];
 const RETRY_OPTION_KEYS: readonly (keyof RetryOptions)[] = ["attempts", "baseDelayMs", "maxDelayMs", "on"];
 export const RETRY_CONDITIONS: readonly RetryCondition[] = ["serialization", "deadlock", "connection"];
 export const ISOLATION_LEVELS: readonly IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
@@ -98,6 +116,7 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions, what = "unit 
   if (options.signal !== undefined && !(typeof options.signal === "object" && options.signal !== null && typeof options.signal.aborted === "boolean" && typeof options.signal.addEventListener === "function")) {
     throw new InvalidConfigError("signal must be an AbortSignal");
   }
+  checkTransactionSettings(options.settings);
   const retry = options.retry;
   if (retry !== undefined && !(Number.isInteger(retry.attempts) && retry.attempts >= 1)) {
     throw new InvalidConfigError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
@@ -110,9 +129,10 @@ export function checkUnitOfWorkOptions(options: UnitOfWorkOptions, what = "unit 
 
 /**
  * `IllegalTransactionStateError` when a unit of work with `options` cannot run inside the transaction
- * `tx` (joined or as a savepoint): another isolation, or `readOnly: false` inside a read-only one. @internal
+ * `tx` (joined or as a savepoint): another isolation, `readOnly: false` inside a read-only one, or
+ * settings other than the transaction's. @internal
  */
-export function checkJoinable(tx: { readonly isolation?: IsolationLevel; readonly readOnly: boolean }, options: UnitOfWorkOptions): void {
+export function checkJoinable(tx: { readonly isolation?: IsolationLevel; readonly readOnly: boolean; readonly settings: TransactionSettings }, options: UnitOfWorkOptions): void {
   const active = tx.isolation ?? "READ COMMITTED";
   if (options.isolation && options.isolation !== active) {
     throw new IllegalTransactionStateError(`cannot join a ${active} unit of work with isolation ${options.isolation}`);
@@ -120,4 +140,5 @@ export function checkJoinable(tx: { readonly isolation?: IsolationLevel; readonl
   if (options.readOnly === false && tx.readOnly) {
     throw new IllegalTransactionStateError("cannot join a read-only unit of work with readOnly: false");
   }
+  checkSettingsJoinable(tx.settings, options.settings);
 }

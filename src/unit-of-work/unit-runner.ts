@@ -12,6 +12,7 @@ import type { Transaction } from "./transaction";
 import type { TransactionRunner } from "./transaction-runner";
 import type { UnitOfWorkContext } from "./unit-of-work-context";
 import type { UnitOfWorkListeners, UnitRun } from "./unit-of-work-listener";
+import { mergeTransactionSettings, refuseSettingsWithoutTransaction } from "./transaction-settings";
 import { checkJoinable, type UnitOfWorkOptions } from "./unit-of-work-options";
 
 /** The work given to `run()`. @internal */
@@ -132,6 +133,7 @@ export class UnitRunner {
   }
 
   async #withoutTransaction<R>(work: Work<R>, options: UnitOfWorkOptions, parent: Frame | undefined): Promise<R> {
+    refuseSettingsWithoutTransaction(options.settings, options.propagation ?? this.#deps.defaults?.propagation ?? "required");
     const deadline = Deadline.derive(options.timeoutMs, parent?.deadline, options.signal);
     const hooks = new HookSegment();
     const frame = this.#frame(parent, null, hooks, options, deadline);
@@ -148,7 +150,7 @@ export class UnitRunner {
   }
 
   async #begin<R>(work: Work<R>, options: UnitOfWorkOptions, parent: Frame | undefined): Promise<R> {
-    const merged = { ...this.#deps.defaults, ...options };
+    const merged = { ...this.#deps.defaults, ...options, settings: mergeTransactionSettings(this.#deps.defaults?.settings, options.settings) };
     const attempts = merged.retry?.attempts ?? 1;
     // Also ended by `abortAll` (a close that timed out), so every outermost unit has a deadline.
     const deadline = new Deadline(Infinity, Deadline.derive(merged.timeoutMs, parent?.deadline, merged.signal), this.#shutdown.signal);
@@ -194,7 +196,7 @@ export class UnitRunner {
       if (tx.failed) {
         throw new TransactionAbortedError("a statement failed inside the unit of work and the work went on; the transaction was rolled back", { cause: toUnitworkError(tx.lastError) });
       }
-      const checking = outermost ? listeners.beforeCommit(frame) : undefined;
+      const checking = outermost ? listeners.beforeCommit(frame, result) : undefined;
       if (checking) await checking;
     } catch (error) {
       frame.closed = true;
@@ -217,7 +219,7 @@ export class UnitRunner {
       throw failed;
     }
     await transactions.release(tx);
-    if (outermost) await listeners.ended(frame, undefined);
+    if (outermost) await listeners.ended(frame, undefined, result);
     if (hooks.commitHooks.length) await runCommitHooks(hooks);
     return result;
   }

@@ -7,8 +7,8 @@ import { openBlogUnitwork, type BlogUnitwork } from "./blog-unitwork";
 import { Article, Author, Post } from "./blog-schema";
 
 /**
- * The examples of the sections "Statements TypeORM issues on its own", "Contention" and "Query
- * baselines" of docs/query-analyzer.md, run as written: each ```ts block of those sections is in this
+ * The examples of the sections "Statements TypeORM issues on its own", "Contention", "Query
+ * baselines" and "Over-fetching" of docs/query-analyzer.md, run as written: each ```ts block of those sections is in this
  * file unchanged, and each ```text block is what this file prints (digits and fingerprints aside).
  */
 let blog: BlogUnitwork;
@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => blog?.close());
 
 const page = readFileSync(join(__dirname, "../../docs/query-analyzer.md"), "utf8");
-const SECTIONS = ["## Statements TypeORM issues on its own", "## Contention", "## Query baselines"];
+const SECTIONS = ["## Statements TypeORM issues on its own", "## Contention", "## Query baselines", "## Over-fetching"];
 const sectionOf = (title: string) => page.slice(page.indexOf(title), page.indexOf("\n## ", page.indexOf(title) + 3));
 const blocks = (lang: string) => SECTIONS.flatMap((s) => [...sectionOf(s).matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!));
 const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("import "));
@@ -96,9 +96,27 @@ test("a change that loads authors one by one fails the committed baseline with a
   printed.push((error as Error).message);
 });
 
+test("a relation loaded and never read is reported at the read that loaded it", async () => {
+  logger.entries.length = 0;
+  uw.analyzer.configure({ overFetching: true });
+  try {
+    const { result: titles } = await uw.analyzer.scope("post titles", async () => {
+      const posts = await uw.repositories.create(Post).findMany({ orderBy: "id", limit: 5, relations: { author: true } });
+      return posts.map((post) => post.title); // nothing reads post.author
+    });
+    expect(titles).toHaveLength(5);
+  } finally {
+    uw.analyzer.configure({ overFetching: false });
+  }
+  const warned = logger.entries.filter((e) => e.level === "warn");
+  expect(warned).toHaveLength(1);
+  printed.push(String(warned[0]!.msg));
+  expect(warned[0]!.obj).toMatchObject({ kind: "over-fetching", entity: "Post", relation: "author" });
+});
+
 test("every text block of the sections is what the examples printed", () => {
   if (process.env.PRINT_DOCS) console.log(printed.join("\n-----\n"));
   const texts = blocks("text").map(shape);
-  expect(texts.length).toBe(4);
+  expect(texts.length).toBe(5);
   expect(texts).toEqual(printed.map(shape));
 });

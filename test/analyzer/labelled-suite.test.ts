@@ -2,22 +2,27 @@ import { createUnitwork, type FindingKind, type Unitwork } from "../../src";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 import { memoryLogger } from "../support/test-unitwork";
 import { blogDataSource, seedBlog } from "./blog-schema";
-import { scenarios } from "./scenarios";
+import { overFetchingScenarios } from "./over-fetching-scenarios";
+import { scenarios as baseScenarios } from "./scenarios";
 
-const KINDS: FindingKind[] = ["n+1", "duplicate", "slow", "contention"];
+const KINDS: FindingKind[] = ["n+1", "duplicate", "slow", "contention", "over-fetching"];
+const scenarios = [...baseScenarios, ...overFetchingScenarios];
 let db: TestDatabase;
 let fast: Unitwork;
 let slow: Unitwork;
+let watching: Unitwork;
 
 beforeAll(async () => {
   db = await createTestDatabase("analyzer_suite");
   fast = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 60_000 } });
   await seedBlog(fast.dataSource);
   slow = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 200, explainSlowQueries: true } });
+  watching = await createUnitwork({ dataSource: blogDataSource(db.url), logger: memoryLogger(), analyzer: { mode: "log", slowQueryMs: 60_000, overFetching: true } });
 });
 afterAll(async () => {
   await fast?.close();
   await slow?.close();
+  await watching?.close();
   await db?.drop();
 });
 
@@ -30,10 +35,10 @@ test("every labelled scenario is classified right (precision and recall 1.0)", a
   const confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const wrong: string[] = [];
   for (const scenario of scenarios) {
-    const uw = scenario.slow ? slow : fast;
+    const uw = scenario.slow ? slow : scenario.overFetching ? watching : fast;
     const { report } = await uw.analyzer.scope(scenario.name, () => scenario.run(uw));
     // A finding counts as found only with the application line that caused it (as the held-out corpus scores it).
-    const located = (f: { callSite: string }) => /^test\/analyzer\/(scenarios|scenario-helpers)\.ts:\d+:\d+$/.test(f.callSite);
+    const located = (f: { callSite: string }) => /^test\/analyzer\/(scenarios|scenario-helpers|over-fetching-scenarios)\.ts:\d+:\d+$/.test(f.callSite);
     for (const f of report.findings) {
       if (!located(f)) wrong.push(`${scenario.name}: ${f.kind} call site ${f.callSite}`);
     }

@@ -12,6 +12,8 @@ export interface Scenario {
   tricky?: boolean;
   /** Runs on the instance with slowQueryMs 200 and explainSlowQueries. */
   slow?: boolean;
+  /** Runs on the instance with overFetching (over-fetching-scenarios.ts). */
+  overFetching?: boolean;
   run(uw: Unitwork): Promise<unknown>;
 }
 

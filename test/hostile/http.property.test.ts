@@ -5,18 +5,17 @@ import { createServiceApp } from "../../examples/service";
 import { FunctionEntity, FunctionLog, User } from "../../examples/domain";
 import { expressErrorHandler, expressHandler } from "../../src/http/express";
 import { startTestServer, type TestServer } from "../http/http-test-server";
-import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import type { TestUnitwork } from "../support/test-unitwork";
+import { openHostileFixture, type HostileFixture } from "./hostile-fixture";
 import {
   assertPrototypesClean,
   CANARY_ROWS,
   canaryRows,
   Counts,
-  createCanary,
   describeInput,
   forbiddenStatements,
   hostileJson,
   hostileString,
-  oracleClient,
   params,
   PROTO_KEYS,
   prototypeSnapshot,
@@ -37,7 +36,6 @@ const ALLOWED_STATUS = new Set([200, 201, 204, 400, 404, 409, 413, 415, 422, 431
 /** Answered by Node's HTTP parser itself (a URL over its 16 KiB header limit), before the app: no JSON body. */
 const NODE_STATUS = new Set([431]);
 
-let t: TestUnitwork;
 let oracle: Client;
 let capture: WireCapture;
 let service: TestServer;
@@ -49,56 +47,55 @@ const prototypes = prototypeSnapshot();
 const TABLES = ["users", "functions", "function_deployments", "function_logs", "function_invocations", "canary"];
 
 /** The careless handlers: request values straight into filters and a write. */
-function carelessApp(): express.Express {
+function carelessApp(u: TestUnitwork): express.Express {
   const a = express();
   a.set("query parser", "extended"); // qs: ?name[ilike]=% becomes an object
   a.use(express.json());
-  const fns = () => t.uw.repositories.create(FunctionEntity);
-  a.post("/search", expressHandler(t.uw, async (req) => {
+  const fns = () => u.uw.repositories.create(FunctionEntity);
+  a.post("/search", expressHandler(u.uw, async (req) => {
     const body = req.body as Record<string, unknown>;
     const found = await fns().findMany({ where: { name: body.name, status: body.status, userId: body.userId, runtime: body.runtime } as never, orderBy: body.sort as never, limit: 5 });
-    const user = await t.uw.repositories.create(User).findFirst({ where: { email: body.email } as never });
+    const user = await u.uw.repositories.create(User).findFirst({ where: { email: body.email } as never });
     return { count: found.length, user: user?.email ?? null };
   }));
-  a.get("/search", expressHandler(t.uw, async (req) => {
+  a.get("/search", expressHandler(u.uw, async (req) => {
     const q = req.query as Record<string, unknown>;
     const found = await fns().findMany({ where: { name: q.name, status: q.status, runtime: q.runtime } as never, orderBy: q.sort as never, limit: q.limit === undefined ? 5 : Number(q.limit) });
     return { count: found.length };
   }, { readOnly: true }));
-  a.post("/where", expressHandler(t.uw, async (req) => ({ count: await fns().count((req.body as { where?: unknown }).where as never) })));
-  a.get("/page", expressHandler(t.uw, async (req) => {
+  a.post("/where", expressHandler(u.uw, async (req) => ({ count: await fns().count((req.body as { where?: unknown }).where as never) })));
+  a.get("/page", expressHandler(u.uw, async (req) => {
     const q = req.query as Record<string, unknown>;
     return fns().paginateByCursor({ first: Number(q.first ?? 2), after: q.after as string, where: q.where as never, orderBy: q.sort as never });
   }, { readOnly: true }));
-  a.post("/logs", expressHandler(t.uw, async (req) => {
+  a.post("/logs", expressHandler(u.uw, async (req) => {
     const body = req.body as Record<string, unknown>;
-    const log = await t.uw.repositories.create(FunctionLog).create({ functionId: body.functionId ?? 1, level: body.level, message: body.message, metadata: body.metadata } as never);
+    const log = await u.uw.repositories.create(FunctionLog).create({ functionId: body.functionId ?? 1, level: body.level, message: body.message, metadata: body.metadata } as never);
     return { id: log.id };
   }));
-  a.use(expressErrorHandler(t.uw));
+  a.use(expressErrorHandler(u.uw));
   return a;
 }
 
+let fixture: HostileFixture | undefined;
+
 beforeAll(async () => {
-  t = await openTestUnitwork();
-  await createCanary((sql, p) => t.uw.dataSource.query(sql, p));
-  service = await startTestServer(createServiceApp(t.uw).listen(0, "127.0.0.1"));
-  app = await startTestServer(carelessApp().listen(0, "127.0.0.1"));
-  owner = (await service.call("POST", "/users", { email: "owner@fuzz.example" })).body;
-  fn = (await service.call("POST", "/functions", { ownerUuid: owner.uuid, name: "fuzzed", runtime: "node" })).body;
-  await service.call("POST", `/functions/${fn.uuid}/deployments`, { imageTag: "v1" });
-  await service.call("POST", `/functions/${fn.uuid}/logs`, { lines: [{ level: "info", message: "hello", metadata: { a: 1 } }] });
-  capture = new WireCapture();
-  oracle = await oracleClient(t.db.url, capture);
+  fixture = await openHostileFixture(async (opened) => {
+    service = await startTestServer(createServiceApp(opened.uw).listen(0, "127.0.0.1"));
+    app = await startTestServer(carelessApp(opened).listen(0, "127.0.0.1"));
+    owner = (await service.call("POST", "/users", { email: "owner@fuzz.example" })).body;
+    fn = (await service.call("POST", "/functions", { ownerUuid: owner.uuid, name: "fuzzed", runtime: "node" })).body;
+    await service.call("POST", `/functions/${fn.uuid}/deployments`, { imageTag: "v1" });
+    await service.call("POST", `/functions/${fn.uuid}/logs`, { lines: [{ level: "info", message: "hello", metadata: { a: 1 } }] });
+  });
+  ({ oracle, capture } = fixture);
 });
 
 afterAll(async () => {
   counts.print();
-  capture?.restore();
-  await oracle?.end();
   await app?.close();
   await service?.close();
-  await t?.close();
+  await fixture?.close();
 });
 
 // ------------------------------------------------------------------ one request

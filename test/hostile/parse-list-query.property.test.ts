@@ -3,19 +3,18 @@ import type { Client } from "pg";
 import { FunctionEntity } from "../../examples/domain";
 import { parseListQuery, type AsyncBaseRepository, type ParseListQueryOptions } from "../../src";
 import { seed } from "../repository/fixtures";
-import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import type { TestUnitwork } from "../support/test-unitwork";
+import { openHostileFixture, type HostileFixture } from "./hostile-fixture";
 import {
   assertPrototypesClean,
   CANARY_ROWS,
   canaryRows,
   Counts,
-  createCanary,
   describeInput,
   expectRefusal,
   forbiddenStatements,
   hostileScalar,
   hostileString,
-  oracleClient,
   params,
   PROTO_KEYS,
   prototypeSnapshot,
@@ -42,21 +41,18 @@ const counts = new Counts("hostile parseListQuery");
 const prototypes = prototypeSnapshot();
 const TABLES = ["users", "functions", "function_deployments", "canary"];
 
+let fixture: HostileFixture | undefined;
+
 beforeAll(async () => {
-  t = await openTestUnitwork();
-  await seed(t.uw);
-  await createCanary((sql, p) => t.uw.dataSource.query(sql, p));
-  capture = new WireCapture();
-  oracle = await oracleClient(t.db.url, capture);
+  fixture = await openHostileFixture((opened) => seed(opened.uw));
+  ({ t, oracle, capture } = fixture);
   fns = t.uw.repositories.create(FunctionEntity);
   digest = await tablesDigest(oracle, TABLES);
 });
 
 afterAll(async () => {
   counts.print();
-  capture?.restore();
-  await oracle?.end();
-  await t?.close();
+  await fixture?.close();
 });
 
 const OPTION_SETS: ParseListQueryOptions[] = [

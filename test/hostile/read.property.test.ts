@@ -3,13 +3,13 @@ import type { Client } from "pg";
 import { FunctionEntity, User } from "../../examples/domain";
 import { untrusted, type AsyncBaseRepository } from "../../src";
 import { seed } from "../repository/fixtures";
-import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import type { TestUnitwork } from "../support/test-unitwork";
+import { openHostileFixture, type HostileFixture } from "./hostile-fixture";
 import {
   assertPrototypesClean,
   CANARY_ROWS,
   canaryRows,
   Counts,
-  createCanary,
   describeInput,
   expectRefusal,
   forbiddenStatements,
@@ -18,7 +18,6 @@ import {
   hostileScalar,
   hostileString,
   monster,
-  oracleClient,
   params,
   PROTO_KEYS,
   prototypeSnapshot,
@@ -45,12 +44,11 @@ const counts = new Counts("hostile reads");
 const prototypes = prototypeSnapshot();
 const TABLES = ["users", "functions", "function_deployments", "organizations", "canary"];
 
+let fixture: HostileFixture | undefined;
+
 beforeAll(async () => {
-  t = await openTestUnitwork();
-  await seed(t.uw);
-  await createCanary((sql, p) => t.uw.dataSource.query(sql, p));
-  capture = new WireCapture();
-  oracle = await oracleClient(t.db.url, capture);
+  fixture = await openHostileFixture((opened) => seed(opened.uw));
+  ({ t, oracle, capture } = fixture);
   fns = t.uw.repositories.create(FunctionEntity);
   users = t.uw.repositories.create(User);
   digest = await tablesDigest(oracle, TABLES);
@@ -58,9 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   counts.print();
-  capture?.restore();
-  await oracle?.end();
-  await t?.close();
+  await fixture?.close();
 });
 
 // ------------------------------------------------------------------ generators

@@ -3,13 +3,13 @@ import type { Client } from "pg";
 import { FunctionEntity, FunctionLog, User } from "../../examples/domain";
 import type { AsyncBaseRepository } from "../../src";
 import { seed } from "../repository/fixtures";
-import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
+import type { TestUnitwork } from "../support/test-unitwork";
+import { openHostileFixture, type HostileFixture } from "./hostile-fixture";
 import {
   assertPrototypesClean,
   CANARY_ROWS,
   canaryRows,
   Counts,
-  createCanary,
   describeInput,
   expectRefusal,
   forbiddenStatements,
@@ -18,7 +18,6 @@ import {
   hostileString,
   isEarlyRefusal,
   monster,
-  oracleClient,
   PROTO_KEYS,
   prototypeSnapshot,
   SQL_KEYS,
@@ -39,6 +38,7 @@ import {
 export let t: TestUnitwork;
 export let oracle: Client;
 let capture: WireCapture;
+let fixture: HostileFixture | undefined;
 let fns: AsyncBaseRepository<FunctionEntity>;
 let logs: AsyncBaseRepository<FunctionLog>;
 let users: AsyncBaseRepository<User>;
@@ -52,11 +52,8 @@ export function useWriteFixture(name: string): Counts {
   counts = new Counts(name);
   prototypes = prototypeSnapshot();
   beforeAll(async () => {
-  t = await openTestUnitwork();
-  await seed(t.uw);
-  await createCanary((sql, p) => t.uw.dataSource.query(sql, p));
-  capture = new WireCapture();
-  oracle = await oracleClient(t.db.url, capture);
+  fixture = await openHostileFixture((opened) => seed(opened.uw));
+  ({ t, oracle, capture } = fixture);
   fns = t.uw.repositories.create(FunctionEntity);
   logs = t.uw.repositories.create(FunctionLog);
   users = t.uw.repositories.create(User);
@@ -65,9 +62,7 @@ export function useWriteFixture(name: string): Counts {
 
 afterAll(async () => {
   counts.print();
-  capture?.restore();
-  await oracle?.end();
-  await t?.close();
+  await fixture?.close();
 });
   return counts;
 }

@@ -8,6 +8,15 @@ class SummaryReporter {
     const passed = results.numPassedTests;
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const line = `tests: ${passed} passed, ${failed} failed`;
+    // Tests skipped for a missing tool (pgbouncer): one line saying how to install it, before the summary.
+    const missing = new Set();
+    for (const file of results.testResults) {
+      for (const test of file.testResults) {
+        const title = test.ancestorTitles[0];
+        if (test.status === "pending" && typeof title === "string" && / tests skipped: .* is not installed/.test(title)) missing.add(title);
+      }
+    }
+    for (const title of missing) process.stdout.write(`\n${title}`);
     const dir = join(__dirname, "..", "..", "test-results");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "summary.txt"), line + "\n");

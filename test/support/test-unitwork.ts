@@ -32,18 +32,19 @@ export interface TestUnitwork {
  * A unitwork on a fresh database with the example domain migrated in. One per test file:
  * `let t: TestUnitwork; beforeAll(async () => (t = await openTestUnitwork())); afterAll(() => t.close());`
  */
-export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> & { poolSize?: number; label?: string; entities?: EntityList; dataSourceOptions?: Partial<DataSourceOptions>; sql?: string[] } = {}): Promise<TestUnitwork> {
+export async function openTestUnitwork(options: Partial<CreateUnitworkOptions> & { poolSize?: number; label?: string; entities?: EntityList; dataSourceOptions?: Partial<DataSourceOptions>; sql?: string[]; connectTo?: (db: TestDatabase) => string } = {}): Promise<TestUnitwork> {
   const db = await createTestDatabase(options.label ?? expect.getState().testPath?.split("/").pop()?.replace(/\.test\.ts$/, "") ?? "t");
   for (const statement of options.sql ?? []) await db.query(statement);
   // the example domain with its migrations, or the given entities with the schema TypeORM derives (synchronize)
   const schema = options.entities ? { entities: options.entities, synchronize: true } : { entities: domainEntities, migrations: domainMigrations, migrationsRun: true, installExtensions: false };
   const dataSource = new DataSource({
-    ...dataSourceOptionsFromEnv({ DATABASE_URL: db.url, DB_POOL_MAX: String(options.poolSize ?? 10) }),
+    // connectTo: another way to the database (e.g. through PgBouncer)
+    ...dataSourceOptionsFromEnv({ DATABASE_URL: options.connectTo?.(db) ?? db.url, DB_POOL_MAX: String(options.poolSize ?? 10) }),
     ...schema,
     ...options.dataSourceOptions,
   } as never);
   const logger = memoryLogger();
-  const { poolSize: _poolSize, label: _label, entities: _entities, dataSourceOptions: _dataSourceOptions, sql: _sql, ...unitworkOptions } = options;
+  const { poolSize: _poolSize, label: _label, entities: _entities, dataSourceOptions: _dataSourceOptions, sql: _sql, connectTo: _connectTo, ...unitworkOptions } = options;
   const uw = await createUnitwork({ logger, ...unitworkOptions, dataSource });
   return {
     uw,
