@@ -205,6 +205,7 @@ export class Unitwork {
       await this.unitOfWork.whenIdle();
       this.telemetry?.dispose();
       this.analyzer.dispose();
+      this.unitOfWork.replicas?.dispose();
       if (this.dataSource.isInitialized) await this.dataSource.destroy();
     })();
     return this.#closing;

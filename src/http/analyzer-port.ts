@@ -23,6 +23,8 @@ export interface AnalysisReportLike {
     callSite?: string;
     /** What to change. */
     suggestion?: string;
+    /** The server that ran its sample statement: `"primary"`, or a read replica's name. */
+    server?: string;
   }[];
 }
 

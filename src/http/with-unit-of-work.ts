@@ -179,7 +179,7 @@ export function settingsOfRequest<Req, I>(options: WithUnitOfWorkOptions<Req> | 
 
 /** One line per request with its request id; the findings in short (the analyzer logs each in full). */
 function logReport(uw: Unitwork, requestId: string, report: AnalysisReportLike): void {
-  const findings = report.findings.map(({ kind, count, callSite, suggestion }) => ({ kind, count, callSite, suggestion }));
+  const findings = report.findings.map(({ kind, count, callSite, suggestion, server }) => ({ kind, count, callSite, suggestion, server }));
   const summary = { requestId, scope: report.scope, queryCount: report.queryCount, totalDurationMs: report.totalDurationMs, findings };
   if (findings.length) uw.logger.warn(summary, `request ${requestId}: ${report.queryCount} queries, ${findings.length} finding(s)`);
   else uw.logger.debug(summary, `request ${requestId}: ${report.queryCount} queries`);

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { withOperationTag, type CapturedStack, type OperationTag } from "../analyzer";
 import type { RelationNode } from "../query";
-import { IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
+import { ConnectionLostError, IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
 import type { RepositoryRuntime } from "./repository-runtime";
@@ -94,12 +94,26 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
    * analyzer and maps a failure to the typed error (keeping SQL, parameters and cause).
    */
   async execute<R>(call: () => Promise<R>): Promise<R> {
+    const tracer = this.#runtime.callSites;
     try {
-      const tracer = this.#runtime.callSites;
       return await (tracer ? tracer.trace(this.execute, call) : call());
     } catch (error) {
-      throw toUnitworkError(error);
+      const failure = toUnitworkError(error);
+      if (!this.#readCutOff(failure)) throw failure;
+      // a replica died under a read outside any unit of work: the read runs again, on the primary
+      return this.#runtime.context.with({ primary: true }, () => this.execute(call));
     }
+  }
+
+  /** A SELECT outside a transaction whose connection was lost, with replicas: safe to run again on the primary. */
+  #readCutOff(failure: unknown): boolean {
+    return (
+      failure instanceof ConnectionLostError &&
+      this.#runtime.unitOfWork.replicas !== undefined &&
+      !this.#runtime.context.current.primary &&
+      !this.frame()?.transaction &&
+      /^\s*SELECT\b/i.test(failure.sql ?? "")
+    );
   }
 
   /**

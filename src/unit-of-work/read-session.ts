@@ -2,6 +2,8 @@ import { InvalidQueryError } from "../errors";
 import { formatLsn } from "./lsn";
 
 const TOKEN = /^u1-([0-9A-F]{1,8})-([0-9A-F]{1,8})$/i;
+/** The last WAL position there is: a session at it reads from the primary only (its commit's position could not be read). @internal */
+export const PRIMARY_ONLY = (1n << 64n) - 1n;
 
 /**
  * The read-your-writes state of one session (an HTTP request, `uw.session(fn)`): the WAL position of

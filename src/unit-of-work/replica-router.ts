@@ -3,7 +3,7 @@ import type { UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
 import type { ContextStore } from "./execution-context";
 import { formatLsn, parseLsn } from "./lsn";
-import { ReadSession } from "./read-session";
+import { PRIMARY_ONLY, ReadSession } from "./read-session";
 import { resolveReplicaOptions, type ReplicaOptions, type ResolvedReplicaOptions } from "./replica-options";
 import { ReplicaServer, type ObtainedConnection, type PgClient, type PgPool } from "./replica-server";
 
@@ -42,8 +42,6 @@ interface ReplicatedDriver {
 }
 
 const INSERT_LSN = "SELECT pg_current_wal_insert_lsn()::text AS lsn";
-/** A session whose commit position could not be read reads from the primary from then on. */
-const EVERYTHING = (1n << 64n) - 1n;
 
 /**
  * Routes the reads TypeORM sends to `replication.slaves` (its "slave" query runners: reads outside a
@@ -82,6 +80,11 @@ export class ReplicaRouter {
     this.#driver.obtainSlaveConnection = () => this.#obtainRead();
   }
 
+  /** Stops the background checks (`uw.close()`): the pools are about to end. */
+  dispose(): void {
+    for (const replica of this.replicas) replica.dispose();
+  }
+
   /** Checks every replica now (at start-up and for `uw.health()`). */
   async checkAll(): Promise<void> {
     await Promise.all(this.replicas.map((replica) => replica.check()));
@@ -105,11 +108,6 @@ export class ReplicaRouter {
     return (connection && this.#onReplica.get(connection)?.name) || "primary";
   }
 
-  /** The pool options of the server a connection belongs to (to cancel its statement there). */
-  poolOptionsOf(connection: object | undefined): object {
-    return ((connection && this.#onReplica.get(connection)?.pool) || this.#driver.master).options;
-  }
-
   /** Runs `fn` in the current session, or in a new one; `lsn` (from a token) is taken into it. */
   session<R>(fn: () => R, lsn?: bigint): R {
     const current = this.#context.current.session;
@@ -131,7 +129,7 @@ export class ReplicaRouter {
     try {
       session.observe(await this.#insertLsn(connection));
     } catch (error) {
-      session.observe(EVERYTHING);
+      session.observe(PRIMARY_ONLY);
       this.#logger.warn({ err: error }, "could not read the WAL position after a commit; this session reads from the primary from now on");
     }
   }
@@ -156,6 +154,7 @@ export class ReplicaRouter {
     const context = this.#context.current;
     if (consistency === "primary" || context.primary) return this.#obtainPrimary();
     const need = consistency === "session" ? (context.session?.lsn ?? 0n) : 0n;
+    if (need === PRIMARY_ONLY) return this.#obtainPrimary();
     const now = performance.now();
     const ready: ReplicaServer[] = [];
     const behind: ReplicaServer[] = [];
@@ -178,7 +177,12 @@ export class ReplicaRouter {
       try {
         if (replica.replayed >= need || (await replica.waitFor(obtained[0], need, deadline))) {
           this.#onReplica.set(obtained[0], replica);
-          return obtained;
+          const release = obtained[1];
+          // released with an error: the connection broke (the replica died under a statement), so is the replica
+          return [obtained[0], (error?: unknown) => {
+            if (error) replica.failed(error);
+            release(error);
+          }];
         }
         obtained[1]();
       } catch (error) {

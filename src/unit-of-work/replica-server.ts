@@ -49,6 +49,7 @@ export class ReplicaServer {
   error: string | undefined;
   #nextCheck = 0;
   #checking?: Promise<void>;
+  #disposed = false;
 
   constructor(
     readonly name: string,
@@ -65,7 +66,12 @@ export class ReplicaServer {
 
   /** Starts a background check when the last one is older than the interval (or a failure's retry is due). */
   checkIfDue(now: number): void {
-    if (!this.#checking && now >= this.#nextCheck) void this.check();
+    if (!this.#checking && now >= this.#nextCheck && !this.#disposed) void this.check();
+  }
+
+  /** No more checks (its pool is about to end). */
+  dispose(): void {
+    this.#disposed = true;
   }
 
   /** Checks the replica now (one check at a time); never rejects: a failure marks it down. */
@@ -84,10 +90,13 @@ export class ReplicaServer {
 
   /** Marks it down (reads skip it until a background check finds it up again). */
   failed(error: unknown): void {
+    if (this.#disposed) return;
     const message = error instanceof Error ? error.message : String(error);
     if (this.state !== "down") this.logger.warn({ replica: this.name, address: this.address, err: error }, `read replica ${this.name} is down; reads use the other replicas or the primary: ${message}`);
     this.state = "down";
     this.error = message;
+    // when it comes back it may be another server (rebuilt from an older backup): what it replayed is asked again
+    this.replayed = 0n;
     this.checkedAt = Date.now();
     this.#nextCheck = performance.now() + this.intervalMs;
   }

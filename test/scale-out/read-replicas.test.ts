@@ -201,7 +201,31 @@ describe("after the replay resumes", () => {
 
 describe("a replica that is down", () => {
   test("costs no failed request, shows in health(), and is used again once it is back", async () => {
-    await pair.stopReplica();
+    // A read blocked on the replica when it stops: an ACCESS EXCLUSIVE lock taken on the primary is
+    // replayed on the replica, where the read waits for it.
+    await uw.unitOfWork.run(() => users().create({ email: email() }));
+    const locker = new Client({ connectionString: pair.urlsFor(database).primary });
+    await locker.connect();
+    let inFlight: Promise<number> | undefined;
+    let inUnit: Promise<number> | undefined;
+    try {
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+      await pair.catchUp();
+      inFlight = users().count();
+      inUnit = uw.unitOfWork.run(() => users().count(), { readOnly: true, retry: { attempts: 2, on: ["connection"] } });
+      for (let i = 0; (await replicaQuery<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))[0]!.n !== "2"; i++) {
+        if (i > 200) throw new Error("the read never waited on the replica");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await pair.stopReplica();
+    } finally {
+      await locker.query("COMMIT").finally(() => locker.end());
+    }
+    // cut off on the replica, the read ran again on the primary (once the lock was gone there), and so
+    // did the readOnly unit of work that allows a retry on a lost connection
+    await expect(inFlight).resolves.toBeGreaterThan(0);
+    await expect(inUnit).resolves.toBeGreaterThan(0);
     try {
       // nothing fails: every read falls back to the primary
       const created = await uw.unitOfWork.run(() => users().create({ email: email() }));
