@@ -3,7 +3,7 @@ import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../con
 import { InvalidConfigError } from "../errors";
 import { randomCursorSecret } from "../query";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
-import { RepositoryFactory } from "../repository";
+import { ReadStatements, RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { checkUnitOfWorkOptions, createContextStore, resolveReplicaOptions, UnitOfWork, type ReplicaOptions, type UnitOfWorkOptions } from "../unit-of-work";
@@ -13,7 +13,7 @@ import { tolerateReplicasDownAtStart } from "./replica-pools";
 import { Unitwork } from "./unitwork";
 
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry", "replicas"];
-const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
+const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate", "preparedStatements"];
 
 /** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
 export interface CreateUnitworkOptions {
@@ -27,7 +27,7 @@ export interface CreateUnitworkOptions {
   logger?: UnitworkLogger;
   /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default (`"off"` when `NODE_ENV` is `production`), `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }` and a random cursor secret per instance. */
+  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules, whether reads use prepared statements; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true, preparedStatements: true }` and a random cursor secret per instance. */
   repositories?: Partial<RepositorySettings>;
   /**
    * OpenTelemetry traces and metrics through `@opentelemetry/api` (no-ops until the application
@@ -71,6 +71,8 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   resolveAnalyzerOptions(options.analyzer);
   checkUnitOfWorkOptions(options.defaults ?? {}, "defaults");
   refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
+  const prepared = options.repositories?.preparedStatements;
+  if (prepared !== undefined && typeof prepared !== "boolean") throw new InvalidConfigError(`repositories.preparedStatements must be true or false, got ${JSON.stringify(prepared)}`);
   checkTelemetryOptions(options.telemetry);
   checkConnectRetry(options.connectRetry);
   resolveReplicaOptions(options.replicas);
@@ -88,14 +90,22 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   // each replica's state is known before the first read
   await unitOfWork.replicas?.checkAll();
   const analyzer = await QueryAnalyzer.create(dataSource, context, unitOfWork, options.analyzer ?? {}, logger);
+  const settings: RepositorySettings = {
+    ...DEFAULT_REPOSITORY_SETTINGS,
+    ...options.repositories,
+    // a sqlcommenter comment differs per statement: it cannot go into a prepared one
+    preparedStatements: options.repositories?.preparedStatements ?? options.telemetry?.sqlCommenter !== true,
+    cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret(),
+  };
   const repositories = new RepositoryFactory({
     dataSource,
     unitOfWork,
     context,
     strict: options.strict ?? false,
     logger,
-    settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories, cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret() },
+    settings,
     callSites: analyzer.callSites,
+    reads: new ReadStatements({ preparedStatements: settings.preparedStatements }),
   }, new SetBasedBulkEngine());
   const telemetry = new UnitworkTelemetry({ dataSource, context, unitOfWork, analyzer, options: options.telemetry ?? {} });
   return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer, telemetry);

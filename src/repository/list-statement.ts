@@ -1,0 +1,101 @@
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { RelationNode, SqlBindings } from "../query";
+import type { ListPlan } from "./list-plan";
+import { compileRead, type ReadStatement } from "./read-statements";
+import type { RepositoryCore } from "./repository-core";
+import { RowHydrator } from "./row-hydrator";
+
+/** The parts of a listing's root statement that are worked out per call, before its SQL is built. @internal */
+export interface RootParts {
+  /** Bindings forked from the plan's: the filter's parameters plus the keyset's. */
+  bindings: SqlBindings;
+  /** The SQL expression of each sort key. */
+  expressions: string[];
+  /** The keyset condition (`paginateByCursor` after a cursor). */
+  after?: string;
+  /** To-one relations are LEFT JOINed into the root statement. */
+  joinRoot: boolean;
+  /** The LIMIT (one more than the page with `extraRow`). */
+  limit?: number;
+  /** Each row's sort values are selected as text (`uwq_s0` …), for cursors. */
+  sortValues: boolean;
+}
+
+/**
+ * The cache key of a root statement: everything its SQL text depends on (the filter's SQL names its
+ * parameters, the sort expressions name their subquery aliases), nothing it does not. @internal
+ */
+export function rootShape(plan: ListPlan, parts: RootParts): string {
+  const keys = plan.keys.map((k) => `${k.direction} ${k.nulls}`).join(",");
+  const joins = parts.joinRoot ? relationShape(plan.relations) : "";
+  return [
+    "list", plan.withDeleted ? 1 : 0, plan.filter.sql ?? "", parts.after ?? "", parts.expressions.join("\u0001"), keys,
+    parts.sortValues ? 1 : 0, joins, parts.limit ?? "", plan.offset || "", plan.lock ?? "",
+  ].join("\u0000");
+}
+
+function relationShape(nodes: RelationNode[]): string {
+  return nodes.map((n) => `${n.relation.propertyName}(${relationShape(n.children)})`).join(",");
+}
+
+/** The TypeORM query builder of a root statement (built on a cache miss, or when TypeORM runs it). @internal */
+export function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, parts: RootParts): SelectQueryBuilder<T> {
+  const qb = core.query("e");
+  if (plan.withDeleted) qb.withDeleted();
+  if (plan.filter.sql) qb.andWhere(plan.filter.sql);
+  if (parts.after) qb.andWhere(parts.after);
+  plan.keys.forEach((key, i) => {
+    qb.addOrderBy(parts.expressions[i]!, key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
+    if (parts.sortValues) qb.addSelect(`CAST(${parts.expressions[i]} AS text)`, `uwq_s${i}`);
+  });
+  if (parts.joinRoot) joinTree(qb, "e", plan.relations);
+  if (parts.limit !== undefined) qb.limit(parts.limit);
+  if (plan.offset) qb.offset(plan.offset);
+  if (plan.lock) qb.setLock(plan.lock, undefined, ["e"]);
+  qb.setParameters(parts.bindings.parameters);
+  return qb;
+}
+
+/** LEFT JOINs (with their columns selected) of a relation tree. @internal */
+export function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
+  for (const node of nodes) {
+    const child = `${alias}_${node.relation.propertyName}`;
+    qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
+    joinTree(qb, child, node.children);
+  }
+}
+
+/**
+ * The read statement of an entity query: its SQL compiled once and, when unitwork can reproduce
+ * TypeORM's hydration of it, a hydrator. Without one (or with TypeORM's query result cache on) the
+ * statement keeps running through TypeORM. @internal
+ */
+export function entityStatement(qb: SelectQueryBuilder<ObjectLiteral>): ReadStatement {
+  qb.expressionMap.queryEntity = true; // as getMany sets it before building the SQL
+  const compiled = qb.connection.queryResultCache ? undefined : compileRead(qb);
+  const hydrator = compiled && RowHydrator.of(qb);
+  return hydrator ? { ...compiled, hydrator, uses: 0 } : { text: "", names: [], uses: 0 };
+}
+
+/**
+ * The read statement of `qb.getCount()`: the statement TypeORM's `executeCountQuery` builds (no order,
+ * no limit, `COUNT(1)` or its distinct count), compiled once. @internal
+ */
+export function countStatement(qb: SelectQueryBuilder<ObjectLiteral>): ReadStatement {
+  qb.expressionMap.queryEntity = false; // as getCount sets it
+  const expression = (qb as unknown as { computeCountExpression(): string }).computeCountExpression();
+  const count = qb.clone().orderBy().groupBy().offset(undefined).limit(undefined).skip(undefined).take(undefined).select(expression, "cnt").setOption("disable-global-order");
+  const compiled = qb.connection.queryResultCache ? undefined : compileRead(count);
+  return compiled ? { ...compiled, uses: 0 } : { text: "", names: [], uses: 0 };
+}
+
+/** The number a count statement's rows hold, read as TypeORM's `getCount` reads it. @internal */
+export function countOf(rows: Record<string, unknown>[]): number {
+  const cnt = rows[0]?.cnt;
+  return cnt ? parseInt(cnt as string) : 0;
+}
+
+/** The values of a statement's `$1 … $n`, from the parameters its SQL was built with. @internal */
+export function valuesOf(statement: ReadStatement, parameters: Record<string, unknown>): unknown[] {
+  return statement.names.map((name) => parameters[name]);
+}
