@@ -1,5 +1,5 @@
-import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import type { RelationNode, SqlBindings } from "../query";
+import type { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { relatedMetadata, type RelationNode, type SqlBindings } from "../query";
 import type { ListPlan } from "./list-plan";
 import { compileRead, type ReadStatement } from "./read-statements";
 import type { RepositoryCore } from "./repository-core";
@@ -56,13 +56,26 @@ export function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, plan
   return qb;
 }
 
-/** LEFT JOINs (with their columns selected) of a relation tree. @internal */
-export function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
+/**
+ * LEFT JOINs (with their columns selected) of a relation tree. A joined alias is its parent's plus the
+ * relation's name (`e_author`), and longer where that would give one of its columns the result name of
+ * another alias's column (`e_author` + `id` and `e` + `author_id` are both `e_author_id`, which
+ * would fill `authorId` from the join). @internal
+ */
+export function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[], taken = resultNames(alias, qb.expressionMap.mainAlias!.metadata)): void {
   for (const node of nodes) {
-    const child = `${alias}_${node.relation.propertyName}`;
+    const related = relatedMetadata(node.relation);
+    let child = `${alias}_${node.relation.propertyName}`;
+    while (taken.has(child) || related.columns.some((c) => taken.has(`${child}_${c.databaseName}`))) child += "_";
+    for (const name of resultNames(child, related)) taken.add(name);
     qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
-    joinTree(qb, child, node.children);
+    joinTree(qb, child, node.children, taken);
   }
+}
+
+/** The alias and the result names of its columns (`e`, `e_id`, `e_author_id` …). */
+function resultNames(alias: string, metadata: EntityMetadata): Set<string> {
+  return new Set([alias, ...metadata.columns.map((c) => `${alias}_${c.databaseName}`)]);
 }
 
 /**

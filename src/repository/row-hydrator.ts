@@ -53,6 +53,9 @@ export class RowHydrator {
       plans.set(join.alias.name, plan);
       parent.joins.push({ relation, plan });
     }
+    // two aliases' columns under one result name would read each other's values
+    const names = [...plans.values()].flatMap((plan) => plan.columns.map(([key]) => key));
+    if (new Set(names).size !== names.length) return undefined;
     return new RowHydrator(root, driver);
   }
 
