@@ -3,7 +3,7 @@ import { InvalidQueryError } from "../errors";
 import { hasToMany, keysetCondition, quoteIdentifier, sortExpression, type CursorValues } from "../query";
 import type { ListPlan } from "./list-plan";
 import type { ReadStatement } from "./read-statements";
-import { countOf, countStatement, entityStatement, joinTree, rootQuery, rootShape, valuesOf, type RootParts } from "./list-statement";
+import { aggregateStatement, countOf, entityStatement, joinTree, rootQuery, rootShape, valuesOf, type RootParts } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 
@@ -88,19 +88,29 @@ async function joinForRoots<T extends ObjectLiteral>(core: RepositoryCore<T>, pl
   }
 }
 
-/** `SELECT COUNT(1)` of a plan's filter; relations never join into it. @internal */
-export async function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<number> {
-  const metadata = core.metadata;
-  const shape = `count\u0000${plan.withDeleted ? 1 : 0}\u0000${plan.filter.sql ?? ""}`;
-  let qb: SelectQueryBuilder<T> | undefined;
-  let statement = core.reads.get(metadata, shape);
-  if (!statement) statement = core.reads.add(metadata, shape, countStatement((qb = countQuery(core, plan))));
-  if (statement.text) return core.read(statement, valuesOf(statement, plan.filter.parameters), countOf);
-  const query = qb ?? countQuery(core, plan);
-  return core.execute(() => query.getCount());
+/** `SELECT COUNT(1)` of a plan's filter (TypeORM's `getCount`); relations never join into it. @internal */
+export function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<number> {
+  return aggregate(core, plan, "count");
 }
 
-function countQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): SelectQueryBuilder<T> {
+/** Whether any row matches a plan's filter (TypeORM's `getExists`). @internal */
+export function existsList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<boolean> {
+  return aggregate(core, plan, "exists");
+}
+
+function aggregate<T extends ObjectLiteral, K extends "count" | "exists">(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">, kind: K): Promise<K extends "count" ? number : boolean>;
+async function aggregate<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">, kind: "count" | "exists"): Promise<number | boolean> {
+  const metadata = core.metadata;
+  const shape = `${kind}\u0000${plan.withDeleted ? 1 : 0}\u0000${plan.filter.sql ?? ""}`;
+  let qb: SelectQueryBuilder<T> | undefined;
+  let statement = core.reads.get(metadata, shape);
+  if (!statement) statement = core.reads.add(metadata, shape, aggregateStatement((qb = filtered(core, plan)), kind));
+  if (statement.text) return core.read<number | boolean>(statement, valuesOf(statement, plan.filter.parameters), kind === "count" ? countOf : (rows) => rows.length > 0);
+  const query = qb ?? filtered(core, plan);
+  return core.execute<number | boolean>(() => (kind === "count" ? query.getCount() : query.getExists()));
+}
+
+function filtered<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): SelectQueryBuilder<T> {
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
   if (plan.filter.sql) qb.andWhere(plan.filter.sql, plan.filter.parameters);

@@ -91,14 +91,20 @@ export function entityStatement(qb: SelectQueryBuilder<ObjectLiteral>): ReadStat
 }
 
 /**
- * The read statement of `qb.getCount()`: the statement TypeORM's `executeCountQuery` builds (no order,
- * no limit, `COUNT(1)` or its distinct count), compiled once. @internal
+ * The read statement of `qb.getCount()` or `qb.getExists()`: the statement TypeORM's
+ * `executeCountQuery` (no order, no limit, `COUNT(1)` or its distinct count) or `executeExistsQuery`
+ * (`SELECT 1 … WHERE EXISTS (…) LIMIT 1`) builds, compiled once. @internal
  */
-export function countStatement(qb: SelectQueryBuilder<ObjectLiteral>): ReadStatement {
-  qb.expressionMap.queryEntity = false; // as getCount sets it
-  const expression = (qb as unknown as { computeCountExpression(): string }).computeCountExpression();
-  const count = qb.clone().orderBy().groupBy().offset(undefined).limit(undefined).skip(undefined).take(undefined).select(expression, "cnt").setOption("disable-global-order");
-  const compiled = qb.connection.queryResultCache ? undefined : compileRead(count);
+export function aggregateStatement(qb: SelectQueryBuilder<ObjectLiteral>, kind: "count" | "exists"): ReadStatement {
+  qb.expressionMap.queryEntity = false; // as getCount and getExists set it
+  let aggregate: SelectQueryBuilder<ObjectLiteral>;
+  if (kind === "count") {
+    const expression = (qb as unknown as { computeCountExpression(): string }).computeCountExpression();
+    aggregate = qb.clone().orderBy().groupBy().offset(undefined).limit(undefined).skip(undefined).take(undefined).select(expression, "cnt").setOption("disable-global-order");
+  } else {
+    aggregate = qb.connection.createQueryBuilder().fromDummy().select("1", "row_exists").whereExists(qb).limit(1);
+  }
+  const compiled = qb.connection.queryResultCache ? undefined : compileRead(aggregate);
   return compiled ? { ...compiled, uses: 0 } : { text: "", names: [], uses: 0 };
 }
 

@@ -68,6 +68,10 @@ describe("compiled read statements give TypeORM's answers, on the first, the pre
     ["a joined page withDeleted", () => posts.findMany({ relations: { author: true }, orderBy: "title", withDeleted: true }), () => orm().find({ relations: { author: true }, order: { title: "ASC", id: "ASC" }, withDeleted: true })],
     ["paginate, page 1", () => posts.paginate({ page: 1, pageSize: 2, orderBy: "id" }).then((p) => [p.total, p.items]), async () => (([items, total]) => [total, items])(await orm().findAndCount({ order: { id: "ASC" }, skip: 0, take: 2 }))],
     ["paginate, page 2 of a filter", () => posts.paginate({ page: 2, pageSize: 2, where: { authorId: ids.ada }, orderBy: "id" }).then((p) => [p.total, p.items]), async () => (([items, total]) => [total, items])(await orm().findAndCount({ where: { authorId: ids.ada }, order: { id: "ASC" }, skip: 2, take: 2 }))],
+    ["count", () => posts.count({ price: { gte: 5 } }), () => orm().count({ where: { price: MoreThanOrEqual(5) } })],
+    ["count, another value", () => posts.count({ price: { gte: 100 } }), () => orm().count({ where: { price: MoreThanOrEqual(100) } })],
+    ["exists", () => posts.exists({ title: "b" }), () => orm().exists({ where: { title: "b" } })],
+    ["exists, no row", () => posts.exists({ title: "f" }), () => orm().exists({ where: { title: "f" } })],
     ["@RelationId (TypeORM's path)", () => t.uw.repositories.create(ReadNote).findMany({ orderBy: "id" }), () => t.uw.dataSource.getRepository(ReadNote).find({ order: { id: "ASC" } })],
     ["another entity's getById", () => t.uw.repositories.create(ReadAuthor).getById(ids.ada), () => t.uw.dataSource.getRepository(ReadAuthor).findOne({ where: { id: ids.ada } })],
   ];
