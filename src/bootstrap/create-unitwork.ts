@@ -10,6 +10,7 @@ import { checkUnitOfWorkOptions, createContextStore, resolveReplicaOptions, Unit
 import { checkTelemetryOptions, UnitworkTelemetry, type TelemetryOptions } from "../telemetry";
 import { checkConnectRetry, initialize, type ConnectRetryOptions } from "./initialize";
 import { tolerateReplicasDownAtStart } from "./replica-pools";
+import { connectsDirectly } from "./direct-connection";
 import { Unitwork } from "./unitwork";
 
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry", "replicas"];
@@ -27,7 +28,7 @@ export interface CreateUnitworkOptions {
   logger?: UnitworkLogger;
   /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default (`"off"` when `NODE_ENV` is `production`), `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules, whether reads use prepared statements; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true, preparedStatements: true }` and a random cursor secret per instance. */
+  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules, whether reads use prepared statements; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }`, prepared statements on a direct connection to PostgreSQL (off behind a pooler such as PgBouncer, or with `telemetry.sqlCommenter`) and a random cursor secret per instance. */
   repositories?: Partial<RepositorySettings>;
   /**
    * OpenTelemetry traces and metrics through `@opentelemetry/api` (no-ops until the application
@@ -93,8 +94,9 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   const settings: RepositorySettings = {
     ...DEFAULT_REPOSITORY_SETTINGS,
     ...options.repositories,
-    // a sqlcommenter comment differs per statement: it cannot go into a prepared one
-    preparedStatements: options.repositories?.preparedStatements ?? options.telemetry?.sqlCommenter !== true,
+    // a sqlcommenter comment differs per statement: it cannot go into a prepared one; behind a pooler
+    // (PgBouncer in transaction mode) a named statement would not be on the next transaction's backend
+    preparedStatements: options.repositories?.preparedStatements ?? (options.telemetry?.sqlCommenter !== true && (await connectsDirectly(dataSource, logger))),
     cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret(),
   };
   const repositories = new RepositoryFactory({

@@ -2,6 +2,7 @@ import { IsNull, MoreThanOrEqual, type EntityMetadata } from "typeorm";
 import { InvalidConfigError, UnitworkError, type AsyncBaseRepository, type Unitwork } from "../../src";
 import { ReadStatements, type ReadStatement } from "../../src/repository/read-statements";
 import { plain } from "../conformance/harness";
+import { describeWithPgBouncer, startPgBouncer } from "../support/pgbouncer";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 import { loads, ReadAuthor, readEntities, ReadNote, ReadPost } from "./read-entities";
 import { captureStatements } from "./statements";
@@ -164,6 +165,25 @@ describe("statement shapes", () => {
       await expect(failed).rejects.toMatchObject({ sql: expect.stringContaining('FROM "read_post"'), parameters: [ids.posts[0]] });
     }
     expect((await posts.getById(ids.posts[0]!))?.title).toBe("a");
+  });
+});
+
+describeWithPgBouncer("behind PgBouncer (transaction mode)", () => {
+  test("the pooler is detected (its process id is not the backend's) and reads go unnamed", async () => {
+    const bouncer = await startPgBouncer({ poolSize: 1 });
+    try {
+      const other = await openTestUnitwork({ entities: readEntities, analyzer: { mode: "off" }, connectTo: (db) => bouncer.url(db.name) });
+      try {
+        const { sent } = clientQueries(other.uw);
+        const repo = other.uw.repositories.create(ReadPost);
+        for (let i = 0; i < 3; i++) await repo.getById(1);
+        expect(sent.filter((s) => s.text.includes("read_post")).map((s) => s.name)).toEqual([undefined, undefined, undefined]);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await bouncer.stop();
+    }
   });
 });
 
