@@ -44,9 +44,12 @@ export async function findById<T extends ObjectLiteral>(core: RepositoryCore<T>,
   return entities[0] ?? null;
 }
 
-/** The values a filter on the key binds: each key value through its column's transformer, checked. */
+/**
+ * The values a filter on the key binds: each key value through its column's transformer, checked
+ * (without a transformer, `checkKey` has checked that very value already).
+ */
 function keyValues(key: CheckedKey): unknown[] {
-  return key.columns.map(({ column }) => checkColumnValue(column, toColumnValue(column, key.filter[column.propertyName]), column.propertyName));
+  return key.columns.map(({ column, value }) => (column.transformer ? checkColumnValue(column, toColumnValue(column, key.filter[column.propertyName]), column.propertyName) : value));
 }
 
 /**
