@@ -3,17 +3,18 @@ import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../con
 import { InvalidConfigError } from "../errors";
 import { randomCursorSecret } from "../query";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
-import { RepositoryFactory } from "../repository";
+import { ReadStatements, RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from "../repository";
 import { checkUnitOfWorkOptions, createContextStore, resolveReplicaOptions, UnitOfWork, type ReplicaOptions, type UnitOfWorkOptions } from "../unit-of-work";
 import { checkTelemetryOptions, UnitworkTelemetry, type TelemetryOptions } from "../telemetry";
 import { checkConnectRetry, initialize, type ConnectRetryOptions } from "./initialize";
 import { tolerateReplicasDownAtStart } from "./replica-pools";
+import { connectsDirectly } from "./direct-connection";
 import { Unitwork } from "./unitwork";
 
 const CREATE_UNITWORK_OPTION_KEYS: readonly (keyof CreateUnitworkOptions)[] = ["dataSource", "defaults", "strict", "logger", "analyzer", "repositories", "telemetry", "connectRetry", "replicas"];
-const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate"];
+const REPOSITORY_SETTING_KEYS: readonly (keyof RepositorySettings)[] = ["maxPageSize", "maxOffset", "cursorSecret", "validate", "preparedStatements"];
 
 /** Options of {@link createUnitwork}; only `dataSource` is required. Unknown keys are refused (`InvalidConfigError`). */
 export interface CreateUnitworkOptions {
@@ -27,7 +28,7 @@ export interface CreateUnitworkOptions {
   logger?: UnitworkLogger;
   /** The query analyzer (N+1, duplicate and slow statements); `{ mode: "log" }` by default (`"off"` when `NODE_ENV` is `production`), `{ mode: "off" }` to disable. */
   analyzer?: QueryAnalyzerOptions;
-  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }` and a random cursor secret per instance. */
+  /** Page-size and offset limits, the cursor secret, whether writes run class-validator rules, whether reads use prepared statements; defaults `{ maxPageSize: 1000, maxOffset: 100_000, validate: true }`, prepared statements on a direct connection to PostgreSQL (off behind a pooler such as PgBouncer, or with `telemetry.sqlCommenter`) and a random cursor secret per instance. */
   repositories?: Partial<RepositorySettings>;
   /**
    * OpenTelemetry traces and metrics through `@opentelemetry/api` (no-ops until the application
@@ -71,6 +72,8 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   resolveAnalyzerOptions(options.analyzer);
   checkUnitOfWorkOptions(options.defaults ?? {}, "defaults");
   refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
+  const prepared = options.repositories?.preparedStatements;
+  if (prepared !== undefined && typeof prepared !== "boolean") throw new InvalidConfigError(`repositories.preparedStatements must be true or false, got ${JSON.stringify(prepared)}`);
   checkTelemetryOptions(options.telemetry);
   checkConnectRetry(options.connectRetry);
   resolveReplicaOptions(options.replicas);
@@ -88,15 +91,24 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   // each replica's state is known before the first read
   await unitOfWork.replicas?.checkAll();
   const analyzer = await QueryAnalyzer.create(dataSource, context, unitOfWork, options.analyzer ?? {}, logger);
+  const settings: RepositorySettings = {
+    ...DEFAULT_REPOSITORY_SETTINGS,
+    ...options.repositories,
+    // a sqlcommenter comment differs per statement: it cannot go into a prepared one; behind a pooler
+    // (PgBouncer in transaction mode) a named statement would not be on the next transaction's backend
+    preparedStatements: options.repositories?.preparedStatements ?? (options.telemetry?.sqlCommenter !== true && (await connectsDirectly(dataSource, logger))),
+    cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret(),
+  };
   const repositories = new RepositoryFactory({
     dataSource,
     unitOfWork,
     context,
     strict: options.strict ?? false,
     logger,
-    settings: { ...DEFAULT_REPOSITORY_SETTINGS, ...options.repositories, cursorSecret: options.repositories?.cursorSecret ?? randomCursorSecret() },
+    settings,
     callSites: analyzer.callSites,
     overFetch: analyzer.overFetch,
+    reads: new ReadStatements({ preparedStatements: settings.preparedStatements }),
   }, new SetBasedBulkEngine());
   const telemetry = new UnitworkTelemetry({ dataSource, context, unitOfWork, analyzer, options: options.telemetry ?? {} });
   return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer, telemetry);

@@ -16,8 +16,17 @@ const KIND_BY_TYPE: Record<string, ColumnKind> = {
   uuid: "uuid", enum: "enum", simple_enum: "enum", "simple-enum": "enum", json: "json", jsonb: "json",
 };
 
+/** Each column's kind, worked out once (columns are metadata: they do not change). */
+const kinds = new WeakMap<ColumnMetadata, ColumnKind>();
+
 /** The {@link ColumnKind} of a column. @internal */
 export function columnKind(column: ColumnMetadata): ColumnKind {
+  let kind = kinds.get(column);
+  if (kind === undefined) kinds.set(column, (kind = kindOf(column)));
+  return kind;
+}
+
+function kindOf(column: ColumnMetadata): ColumnKind {
   const type = column.type;
   if (column.enum && column.enum.length) return "enum";
   if (type === Number) return "decimal";

@@ -13,6 +13,8 @@ export { SqlBindings } from "./sql-bindings";
 /** @internal */
 export { columnKind, checkColumnValue, UUID, type ColumnKind } from "./column-value";
 /** @internal */
+export { toColumnValue } from "./column-transformer";
+/** @internal */
 export { entityFields, isPlainObject, type EntityFields } from "./entity-fields";
 /** @internal */
 export { quoteIdentifier, columnRef, tableRef } from "./sql-identifier";

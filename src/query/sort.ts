@@ -139,10 +139,9 @@ function resolveKey(root: EntityMetadata, path: string[], dir: "ASC" | "DESC", n
     rest = path.slice(i + 1);
   }
   const fields = entityFields(metadata);
-  const sortable = [...fields.columns].filter(([, c]) => isSortable(c)).map(([name]) => name);
   const name = rest.join(".");
   const column = fields.columns.get(name);
-  if (!column || !isSortable(column)) throw unknownKey(metadata, name, "sort field", sortable);
+  if (!column || !isSortable(column)) throw unknownKey(metadata, name, "sort field", [...fields.columns].filter(([, c]) => isSortable(c)).map(([n]) => n));
   return { path: dotted, relations, column, direction: dir, nulls: nulls ?? (dir === "ASC" ? "LAST" : "FIRST") };
 }
 

@@ -6,7 +6,7 @@ import type { ColumnMetadata } from "./column-metadata";
  * @internal
  */
 export function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
+  return identifier.includes('"') ? `"${identifier.replace(/"/g, '""')}"` : `"${identifier}"`;
 }
 
 /** `"alias"."column"`. @internal */

@@ -1,6 +1,6 @@
 import type { DeepPartial, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { IllegalTransactionStateError, InvalidQueryError, NotFoundError } from "../errors";
-import { applyFilter, parseRelations, type CursorPage, type Filter, type Page, type Relations } from "../query";
+import { compileFilter, parseRelations, SqlBindings, type CursorPage, type Filter, type Page, type Relations } from "../query";
 import type { ColumnMetadata } from "../query/column-metadata";
 import { OWN_UNIT_OF_WORK, type UnitOfWork, type UnitOfWorkContext } from "../unit-of-work";
 import type { BulkDeleteResult, BulkInsertOptions, BulkInsertResult, BulkRowsInput, BulkUpdateOptions, BulkUpdateResult, BulkUpsertOptions, BulkUpsertResult } from "./bulk-options";
@@ -9,7 +9,7 @@ import { findById } from "./find-by-id";
 import type { CursorPaginateOptions, FindManyOptions, GetByIdOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
 import { planList, withEagerRelations } from "./list-plan";
-import { runList } from "./list-runner";
+import { countList, existsList, runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
@@ -118,9 +118,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const failed = await fns.count({ status: { in: ["failed", "building"] } });
    */
   async count(where?: Filter<T>): Promise<number> {
-    const qb = this.query("e");
-    applyFilter(qb, this.metadata, "e", where);
-    return this.#core.execute(() => qb.getCount());
+    return countList(this.#core, { filter: compileFilter(this.metadata, "e", where, { bindings: new SqlBindings("uwf_") }), withDeleted: false });
   }
 
   /**
@@ -130,9 +128,7 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * const hasFailures = await fns.exists({ deployments: { status: "failed" } });
    */
   async exists(where?: Filter<T>): Promise<boolean> {
-    const qb = this.query("e");
-    applyFilter(qb, this.metadata, "e", where);
-    return this.#core.execute(() => qb.getExists());
+    return existsList(this.#core, { filter: compileFilter(this.metadata, "e", where, { bindings: new SqlBindings("uwf_") }), withDeleted: false });
   }
 
   /**

@@ -13,3 +13,5 @@ export type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
 export type { RepositoryRuntime } from "./repository-runtime";
 /** @internal */
 export { DEFAULT_REPOSITORY_SETTINGS } from "./repository-settings";
+/** @internal */
+export { ReadStatements } from "./read-statements";

@@ -1,7 +1,9 @@
 import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { hasToMany, keysetCondition, quoteIdentifier, sortExpression, type CursorValues, type RelationNode } from "../query";
+import { hasToMany, keysetCondition, quoteIdentifier, sortExpression, type CursorValues } from "../query";
 import type { ListPlan } from "./list-plan";
+import type { ReadStatement } from "./read-statements";
+import { aggregateStatement, countOf, entityStatement, joinTree, rootQuery, rootShape, valuesOf, type RootParts } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 
@@ -11,6 +13,8 @@ export interface ListResult<T> {
   sortValues: CursorValues[];
   /** With `extraRow`: whether a row beyond `limit` exists (it is not returned). */
   hasMore: boolean;
+  /** The compiled root statement, when unitwork ran it itself. */
+  statement?: ReadStatement;
 }
 
 /**
@@ -21,30 +25,33 @@ export interface ListResult<T> {
 export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
   const metadata = core.metadata;
   const bindings = plan.bindings.fork();
-  const qb = core.query("e");
-  if (plan.withDeleted) qb.withDeleted();
-  if (plan.filter.sql) qb.andWhere(plan.filter.sql);
   const expressions = plan.keys.map((key) => sortExpression(key, "e", bindings, plan.withDeleted));
-  if (extra.after) qb.andWhere(keysetCondition(plan.keys, expressions, extra.after, bindings));
-  plan.keys.forEach((key, i) => {
-    qb.addOrderBy(expressions[i]!, key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
-    if (extra.sortValues) qb.addSelect(`CAST(${expressions[i]} AS text)`, `uwq_s${i}`);
-  });
-  const joinRoot = plan.strategy === "join" && !hasToMany(plan.relations);
-  if (joinRoot) joinTree(qb, "e", plan.relations);
-  if (plan.limit !== undefined) qb.limit(plan.limit + (extra.extraRow ? 1 : 0));
-  if (plan.offset) qb.offset(plan.offset);
-  if (plan.lock) qb.setLock(plan.lock, undefined, ["e"]);
-  qb.setParameters(bindings.parameters);
+  const parts: RootParts = {
+    bindings,
+    expressions,
+    after: extra.after ? keysetCondition(plan.keys, expressions, extra.after, bindings) : undefined,
+    joinRoot: plan.strategy === "join" && !hasToMany(plan.relations),
+    limit: plan.limit === undefined ? undefined : plan.limit + (extra.extraRow ? 1 : 0),
+    sortValues: extra.sortValues === true,
+  };
+  const shape = rootShape(plan, parts);
+  let qb: SelectQueryBuilder<T> | undefined;
+  let statement = core.reads.get(metadata, shape);
+  if (!statement) statement = core.reads.add(metadata, shape, entityStatement((qb = rootQuery(core, plan, parts))));
   let entities: T[];
+  let raw: Record<string, unknown>[] | undefined;
+  if (statement.hydrator) {
+    const hydrator = statement.hydrator;
+    ({ raw, entities } = await core.read(statement, valuesOf(statement, bindings.parameters), async (rows, queryRunner) => ({ raw: rows, entities: (await hydrator.hydrate(rows, queryRunner)) as T[] })));
+  } else {
+    const query = qb ?? rootQuery(core, plan, parts);
+    if (extra.sortValues) ({ raw, entities } = await core.execute(() => query.getRawAndEntities()));
+    else entities = await core.execute(() => query.getMany());
+  }
   let sortValues: CursorValues[] = [];
   if (extra.sortValues) {
-    const { raw, entities: found } = await core.execute(() => qb.getRawAndEntities());
-    if (raw.length !== found.length) throw new Error(`unitwork: ${metadata.name} rows and entities do not line up`);
-    entities = found;
-    sortValues = (raw as Record<string, unknown>[]).map((row) => plan.keys.map((_k, i) => (row[`uwq_s${i}`] ?? null) as string | null));
-  } else {
-    entities = await core.execute(() => qb.getMany());
+    if (raw!.length !== entities.length) throw new Error(`unitwork: ${metadata.name} rows and entities do not line up`);
+    sortValues = raw!.map((row) => plan.keys.map((_k, i) => (row[`uwq_s${i}`] ?? null) as string | null));
   }
   let hasMore = false;
   if (extra.extraRow && plan.limit !== undefined && entities.length > plan.limit) {
@@ -52,12 +59,12 @@ export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, 
     entities = entities.slice(0, plan.limit);
     sortValues = sortValues.slice(0, plan.limit);
   }
-  if (!joinRoot && plan.relations.length && entities.length) {
+  if (!parts.joinRoot && plan.relations.length && entities.length) {
     if (plan.strategy === "query") await loadRelationTree(core, metadata, entities, plan.relations, plan.withDeleted);
     else await joinForRoots(core, plan, entities);
   }
   if (plan.relations.length) core.relationsLoaded(entities, plan.relations);
-  return { entities, sortValues, hasMore };
+  return { entities, sortValues, hasMore, statement: statement.hydrator ? statement : undefined };
 }
 
 /** `"join"` with to-many relations: one joined statement for exactly these roots. */
@@ -82,18 +89,31 @@ async function joinForRoots<T extends ObjectLiteral>(core: RepositoryCore<T>, pl
   }
 }
 
-function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
-  for (const node of nodes) {
-    const child = `${alias}_${node.relation.propertyName}`;
-    qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
-    joinTree(qb, child, node.children);
-  }
+/** `SELECT COUNT(1)` of a plan's filter (TypeORM's `getCount`); relations never join into it. @internal */
+export function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<number> {
+  return aggregate(core, plan, "count");
 }
 
-/** `SELECT COUNT(DISTINCT root)` of a plan's filter; relations never join into it. @internal */
-export async function countList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<number> {
+/** Whether any row matches a plan's filter (TypeORM's `getExists`). @internal */
+export function existsList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): Promise<boolean> {
+  return aggregate(core, plan, "exists");
+}
+
+function aggregate<T extends ObjectLiteral, K extends "count" | "exists">(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">, kind: K): Promise<K extends "count" ? number : boolean>;
+async function aggregate<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">, kind: "count" | "exists"): Promise<number | boolean> {
+  const metadata = core.metadata;
+  const shape = `${kind}\u0000${plan.withDeleted ? 1 : 0}\u0000${plan.filter.sql ?? ""}`;
+  let qb: SelectQueryBuilder<T> | undefined;
+  let statement = core.reads.get(metadata, shape);
+  if (!statement) statement = core.reads.add(metadata, shape, aggregateStatement((qb = filtered(core, plan)), kind));
+  if (statement.text) return core.read<number | boolean>(statement, valuesOf(statement, plan.filter.parameters), kind === "count" ? countOf : (rows) => rows.length > 0);
+  const query = qb ?? filtered(core, plan);
+  return core.execute<number | boolean>(() => (kind === "count" ? query.getCount() : query.getExists()));
+}
+
+function filtered<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: Pick<ListPlan, "filter" | "withDeleted">): SelectQueryBuilder<T> {
   const qb = core.query("e");
   if (plan.withDeleted) qb.withDeleted();
   if (plan.filter.sql) qb.andWhere(plan.filter.sql, plan.filter.parameters);
-  return core.execute(() => qb.getCount());
+  return qb;
 }

@@ -1,11 +1,15 @@
-import type { EntityMetadata, ObjectLiteral, RelationMetadata } from "typeorm";
+import type { EntityMetadata, ObjectLiteral, RelationMetadata, SelectQueryBuilder } from "typeorm";
 import { InvalidQueryError } from "../errors";
 import { isToMany, junctionLink, quoteIdentifier, relatedMetadata, relationKeyPairs, type RelationNode } from "../query";
 import type { ColumnMetadata } from "../query/column-metadata";
+import { entityStatement, valuesOf } from "./list-statement";
 import type { RepositoryCore } from "./repository-core";
 
-/** The part of a repository core the loader runs statements through. */
-type StatementRunner = Pick<RepositoryCore, "manager" | "execute">;
+/**
+ * The part of a repository core the loader runs statements through; with `reads` and `read` (a
+ * repository's own connection, not a stream's) each relation's statement is compiled once.
+ */
+type StatementRunner = Pick<RepositoryCore, "manager" | "execute"> & Partial<Pick<RepositoryCore, "reads" | "read">>;
 
 /**
  * Fills the relations of `parents` with one statement per relation and level:
@@ -37,12 +41,23 @@ async function loadRelation(core: StatementRunner, metadata: EntityMetadata, par
   let children: ObjectLiteral[] = [];
   const byKey = new Map<string, ObjectLiteral[]>();
   if (keys.size) {
-    const qb = core.manager(false).createQueryBuilder(related.target, "c");
-    if (withDeleted) qb.withDeleted();
-    qb.addSelect(`"c".${quoteIdentifier(childName)}`, "uwq_key")
-      .where(`"c".${quoteIdentifier(childName)} = ANY(:uwqKeys)`, { uwqKeys: [...keys.values()] });
-    for (const pk of related.primaryColumns) qb.addOrderBy(`"c".${quoteIdentifier(pk.databaseName)}`, "ASC");
-    const { raw, entities } = await core.execute(() => qb.getRawAndEntities());
+    const query = () => {
+      const qb = core.manager(false).createQueryBuilder(related.target, "c");
+      if (withDeleted) qb.withDeleted();
+      qb.addSelect(`"c".${quoteIdentifier(childName)}`, "uwq_key")
+        .where(`"c".${quoteIdentifier(childName)} = ANY(:uwqKeys)`, { uwqKeys: [...keys.values()] });
+      for (const pk of related.primaryColumns) qb.addOrderBy(`"c".${quoteIdentifier(pk.databaseName)}`, "ASC");
+      return qb;
+    };
+    // one statement per relation, whatever the keys: compiled once, then run without the query builder
+    const shape = `children\u0000${childName}\u0000${withDeleted ? 1 : 0}`;
+    let qb: SelectQueryBuilder<ObjectLiteral> | undefined;
+    const reads = core.reads;
+    const statement = reads && (reads.get(related, shape) ?? reads.add(related, shape, entityStatement((qb = query()))));
+    const hydrator = statement?.hydrator;
+    const { raw, entities } = statement && hydrator && core.read
+      ? await core.read(statement, valuesOf(statement, { uwqKeys: [...keys.values()] }), async (rows, queryRunner) => ({ raw: rows, entities: await hydrator.hydrate(rows, queryRunner) }))
+      : await core.execute(() => (qb ?? query()).getRawAndEntities());
     if (raw.length !== entities.length) throw new Error(`unitwork: ${related.name} rows and entities do not line up`);
     children = entities;
     entities.forEach((child, i) => {

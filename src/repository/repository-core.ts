@@ -1,9 +1,11 @@
-import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import { withOperationTag, type CapturedStack, type OperationTag } from "../analyzer";
 import type { RelationNode } from "../query";
 import { ConnectionLostError, IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
+import type { ReadStatement, ReadStatements } from "./read-statements";
+import { runStatement } from "./run-statement";
 import type { RepositoryRuntime } from "./repository-runtime";
 import type { EntityRepositorySettings, RepositorySettings } from "./repository-settings";
 
@@ -128,6 +130,33 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
       site.callSite = context.current.callSite;
       return call();
     });
+  }
+
+  /** The compiled read statements of this unitwork instance. */
+  get reads(): ReadStatements {
+    return this.#runtime.reads;
+  }
+
+  /**
+   * Runs a compiled read statement with `values` (on the active unit of work's connection, else on a
+   * pooled one of its own, released after) and hands its rows to `use` while the connection is held
+   * (hydration creates entities with it and runs their `afterLoad` listeners on it).
+   */
+  async read<R>(statement: ReadStatement, values: unknown[], use: (rows: Record<string, unknown>[], queryRunner: QueryRunner) => R | Promise<R>): Promise<R> {
+    // what `execute` does (call site, typed errors), in this one async function: a read is on the hot path
+    const manager = this.manager(false);
+    // outside a unit of work, where TypeORM's query builder would read (a replica, when reads are routed)
+    const dataSource = this.#runtime.dataSource;
+    const queryRunner = manager.queryRunner ?? dataSource.createQueryRunner(dataSource.defaultReplicationModeForReads());
+    try {
+      const tracer = this.#runtime.callSites;
+      const run = async () => use(await runStatement(queryRunner, statement.text, values, this.#runtime.reads.nameFor(statement)), queryRunner);
+      return await (tracer ? tracer.trace(this.read, run) : run());
+    } catch (error) {
+      throw toUnitworkError(error);
+    } finally {
+      if (queryRunner !== manager.queryRunner) await queryRunner.release();
+    }
   }
 
   /** Runs `fn` with every statement it issues tagged as unitwork's own work, for the analyzer. */

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { CallSiteTracer, OverFetchWatch } from "../analyzer";
 import type { UnitworkLogger } from "../config";
 import type { ContextStore, UnitOfWork } from "../unit-of-work";
+import type { ReadStatements } from "./read-statements";
 import type { RepositorySettings } from "./repository-settings";
 
 /** What every repository of one `createUnitwork` instance shares. @internal */
@@ -19,4 +20,6 @@ export interface RepositoryRuntime {
   readonly overFetch?: OverFetchWatch;
   /** Captures the application's call site at each repository entry (the analyzer installs one). */
   readonly callSites?: CallSiteTracer;
+  /** The compiled read statements of every repository of the instance. */
+  readonly reads: ReadStatements;
 }

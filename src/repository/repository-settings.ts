@@ -17,6 +17,16 @@ export interface RepositorySettings {
    * (writable keys, generated columns, function values, NUL) always run.
    */
   validate: boolean;
+  /**
+   * Whether the repositories' reads (`getById`, `findMany`, `paginate`, `count` …) run as named
+   * prepared statements once a statement's shape has run twice: PostgreSQL then parses and plans it
+   * once per connection (a primary-key lookup runs at about 1.8× the rate). Default: on when the
+   * connections go straight to PostgreSQL, off behind a pooler (PgBouncer in any mode: the process id
+   * a connection was given is not its backend's) and with `telemetry: { sqlCommenter: true }` (a
+   * comment per statement cannot go into a prepared one). Set `true` behind PgBouncer 1.21 or later
+   * with `max_prepared_statements` above 0, which keeps them per server connection itself.
+   */
+  preparedStatements: boolean;
 }
 
 /** Per-entity settings, set with `uw.repositories.configure(Entity, settings)`. */
@@ -26,4 +36,4 @@ export interface EntityRepositorySettings {
 }
 
 /** @internal */
-export const DEFAULT_REPOSITORY_SETTINGS: RepositorySettings = { maxPageSize: 1000, maxOffset: 100_000, validate: true };
+export const DEFAULT_REPOSITORY_SETTINGS: RepositorySettings = { maxPageSize: 1000, maxOffset: 100_000, validate: true, preparedStatements: true };

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { CapturedStack } from "../analyzer";
-import { sortExpression, type RelationNode } from "../query";
+import { sortExpression } from "../query";
 import type { Frame } from "../unit-of-work";
 import { BatchHydrator } from "./batch-hydrator";
 import type { ListPlan } from "./list-plan";
+import { joinTree } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 import { StreamConnection } from "./stream-connection";
@@ -101,12 +102,4 @@ function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, manager: En
   if (plan.offset) qb.offset(plan.offset);
   qb.setParameters(bindings.parameters);
   return qb;
-}
-
-function joinTree(qb: SelectQueryBuilder<ObjectLiteral>, alias: string, nodes: RelationNode[]): void {
-  for (const node of nodes) {
-    const child = `${alias}_${node.relation.propertyName}`;
-    qb.leftJoinAndSelect(`${alias}.${node.relation.propertyName}`, child);
-    joinTree(qb, child, node.children);
-  }
 }
