@@ -45,14 +45,14 @@ export function registerTpcbRepositories(uw: Unitwork): void {
   uw.repositories.register(Account, AccountRepository).register(Teller, TellerRepository).register(Branch, BranchRepository).register(History, HistoryRepository);
 }
 
-interface Transfer {
+export interface Transfer {
   aid: number;
   tid: number;
   bid: number;
   delta: number;
 }
 
-function transfer(): Transfer {
+export function transfer(): Transfer {
   return {
     aid: 1 + Math.floor(Math.random() * ACCOUNTS),
     tid: 1 + Math.floor(Math.random() * TELLERS),
