@@ -28,6 +28,7 @@ export async function openDrizzlePeer({ url, poolMax }: PeerOptions): Promise<Pe
     .findMany({ where: eq(items.authorId, sql.placeholder("authorId")), orderBy: newestFirst, limit: PAGE_SIZE, offset: sql.placeholder("offset"), with: { author: true } })
     .prepare("d_apage");
   const offsetPage = db.select().from(items).orderBy(...newestFirst).limit(PAGE_SIZE).offset(sql.placeholder("offset")).prepare("d_offset");
+  const firstPage = db.select().from(items).orderBy(...newestFirst).limit(PAGE_SIZE).prepare("d_keyset0");
   const cursor = { createdAt: sql.placeholder("createdAt"), id: sql.placeholder("id") };
   const keysetPage = db
     .select()
@@ -100,6 +101,7 @@ export async function openDrizzlePeer({ url, poolMax }: PeerOptions): Promise<Pe
     offsetPage: (page) => offsetPage.execute({ offset: (page - 1) * PAGE_SIZE }),
     keysetCursor: async (position) => position,
     keysetPage(c) {
+      if (!c) return firstPage.execute();
       const { createdAt, id } = c as KeysetPosition;
       return keysetPage.execute({ createdAt: createdAt.toISOString(), id });
     },

@@ -83,9 +83,9 @@ export async function openMikroOrmPeer({ url, poolMax }: PeerOptions): Promise<P
       return { items: found, total };
     },
     offsetPage: (page) => fork().find(MItemSchema, {}, { orderBy: [...NEWEST_FIRST], limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-    keysetCursor: async (position: KeysetPosition) => Cursor.encode([position.createdAt, position.id]),
+    keysetCursor: async (position: KeysetPosition | null) => (position ? Cursor.encode([position.createdAt, position.id]) : undefined),
     async keysetPage(cursor) {
-      const page = await fork().findByCursor(MItemSchema, {}, { first: PAGE_SIZE, after: cursor as string, orderBy: [...NEWEST_FIRST], includeCount: false });
+      const page = await fork().findByCursor(MItemSchema, {}, { first: PAGE_SIZE, after: cursor as string | undefined, orderBy: [...NEWEST_FIRST], includeCount: false });
       return page.items;
     },
     canon(item) {

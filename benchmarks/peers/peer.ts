@@ -53,9 +53,9 @@ export interface Peer {
   paginate(authorId: number, page: number): Promise<{ items: unknown[]; total: number }>;
   /** Page `page` (of 20) of all items, newest first, by OFFSET. */
   offsetPage(page: number): Promise<unknown[]>;
-  /** Untimed: the client's cursor for the page that starts after `position`. */
-  keysetCursor(position: KeysetPosition, rowsBefore: number): Promise<unknown>;
-  /** The page of 20 after `cursor`, by keyset. */
+  /** Untimed: the client's cursor for the page that starts after `position` (null: the first page). */
+  keysetCursor(position: KeysetPosition | null, rowsBefore: number): Promise<unknown>;
+  /** The page of 20 after `cursor` (null: the first page), by keyset. */
   keysetPage(cursor: unknown): Promise<unknown[]>;
   /** Streams the first `rows` items in key order through the client's streaming API; undefined when it has none. */
   stream?(rows: number, onItem: (item: unknown) => void): Promise<void>;

@@ -91,8 +91,11 @@ export async function openPrismaPeer({ url, poolMax }: PeerOptions): Promise<Pee
       return { items: found, total };
     },
     offsetPage: (page) => prisma.item.findMany({ orderBy: NEWEST_FIRST, skip: (page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
-    keysetCursor: async (position: KeysetPosition) => position.id,
-    keysetPage: (cursor) => prisma.item.findMany({ cursor: { id: cursor as number }, skip: 1, take: PAGE_SIZE, orderBy: NEWEST_FIRST }),
+    keysetCursor: async (position: KeysetPosition | null) => position?.id ?? null,
+    keysetPage: (cursor) =>
+      cursor === null
+        ? prisma.item.findMany({ take: PAGE_SIZE, orderBy: NEWEST_FIRST })
+        : prisma.item.findMany({ cursor: { id: cursor as number }, skip: 1, take: PAGE_SIZE, orderBy: NEWEST_FIRST }),
     canon(item) {
       const i = item as { id: number; authorId: number; status: string; score: number; title: string; createdAt: Date; author?: { id: number; name: string; email: string } };
       return { id: i.id, authorId: i.authorId, status: i.status, score: i.score, title: i.title, createdAt: iso(i.createdAt), ...(i.author ? { author: canonAuthor(i.author) } : {}) };

@@ -62,10 +62,9 @@ export async function openRawPeer({ url, poolMax }: PeerOptions): Promise<Peer> 
       const { rows } = await pool.query({ name: "b_offset", text: `SELECT ${COLUMNS} FROM bench_items i ORDER BY i.created_at DESC, i.id DESC LIMIT ${PAGE_SIZE} OFFSET $1`, values: [(page - 1) * PAGE_SIZE] });
       return rows;
     },
-    async keysetCursor(position: KeysetPosition) {
-      return position;
-    },
+    keysetCursor: async (position) => position,
     async keysetPage(cursor) {
+      if (!cursor) return (await pool.query({ name: "b_keyset0", text: `SELECT ${COLUMNS} FROM bench_items i ORDER BY i.created_at DESC, i.id DESC LIMIT ${PAGE_SIZE}` })).rows;
       const { createdAt, id } = cursor as KeysetPosition;
       const { rows } = await pool.query({
         name: "b_keyset",

@@ -35,8 +35,10 @@ export async function openTypeormPeer({ url, poolMax }: PeerOptions): Promise<Pe
     offsetPage: (page) => items.find({ order: NEWEST_FIRST, skip: (page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
     keysetCursor: async (position) => position,
     keysetPage(cursor) {
+      const query = items.createQueryBuilder("i").orderBy("i.createdAt", "DESC").addOrderBy("i.id", "DESC").take(PAGE_SIZE);
+      if (!cursor) return query.getMany();
       const { createdAt, id } = cursor as KeysetPosition;
-      return items.createQueryBuilder("i").where("(i.createdAt, i.id) < (:createdAt, :id)", { createdAt, id }).orderBy("i.createdAt", "DESC").addOrderBy("i.id", "DESC").take(PAGE_SIZE).getMany();
+      return query.where("(i.createdAt, i.id) < (:createdAt, :id)", { createdAt, id }).getMany();
     },
     async stream(rows, onItem) {
       const stream = await items.createQueryBuilder("i").where("i.id <= :rows", { rows }).orderBy("i.id", "ASC").stream();
