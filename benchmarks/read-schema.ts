@@ -67,6 +67,7 @@ export function readSchema(items: number): string[] {
        SELECT 1 + (i * 31) % ${AUTHORS}, (ARRAY['${STATUSES.join("','")}'])[1 + i % 4], (i * 37) % 1000,
               'Item ' || i || ': ' || md5(i::text), timestamptz '2026-01-01 00:00:00+00' + ((i::bigint * 7919) % ${items}) * interval '1 second'
        FROM generate_series(1, ${items}) i`,
+    `CREATE INDEX bench_items_created ON bench_items (created_at DESC, id DESC)`,
     `CREATE INDEX bench_items_status_created ON bench_items (status, created_at DESC, id DESC)`,
     `CREATE INDEX bench_items_author_created ON bench_items (author_id, created_at DESC, id DESC)`,
     `VACUUM ANALYZE bench_authors, bench_items`,

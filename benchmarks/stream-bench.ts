@@ -24,7 +24,7 @@ interface ProbeResult {
 /** Runs one client's stream of `rows` rows in a child process (its peak RSS is the stream's alone). */
 async function probe(url: string, key: string, rows: number): Promise<ProbeResult> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ["-r", "@swc/register", join(__dirname, "stream-probe.ts"), url, key, String(rows)], {
+    const { stdout } = await promisify(execFile)(process.execPath, ["-r", "@swc/register", join(__dirname, "peer-stream-probe.ts"), url, key, String(rows)], {
       cwd: join(__dirname, ".."),
       maxBuffer: 1 << 20,
       timeout: 600_000,

@@ -1,7 +1,7 @@
 /**
  * Child process of the streaming benchmark: opens one client, streams the first N rows of
  * bench_items through its streaming API and prints rows/s and this process's peak RSS, so that the
- * figure is that client's alone. Usage: stream-probe.ts <database url> <peer key> <rows>
+ * figure is that client's alone. Usage: peer-stream-probe.ts <database url> <peer key> <rows>
  */
 import "reflect-metadata";
 import { openPeer, type PeerKey } from "./peers";
