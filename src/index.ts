@@ -65,6 +65,7 @@ export {
   type CompositeId,
   type GetByIdOptions,
   type FindManyOptions,
+  type StreamOptions,
   type PaginateOptions,
   type CursorPaginateOptions,
   type RelationStrategy,

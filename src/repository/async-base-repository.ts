@@ -13,6 +13,9 @@ import { runList } from "./list-runner";
 import { paginate, paginateByCursor } from "./pagination";
 import { loadRelationTree } from "./relation-loader";
 import { RepositoryCore } from "./repository-core";
+import { EntityStream } from "./entity-stream";
+import type { StreamOptions } from "./stream-options";
+import { planStream } from "./stream-plan";
 import { deleteRow, insertRow, markDeleted, updateRow } from "./row-writes";
 import type { WriteOptions } from "./write-options";
 
@@ -159,6 +162,28 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
     checkOptions(options, "findFirst");
     const found = await this.findMany({ ...options, limit: 1 });
     return found[0] ?? null;
+  }
+
+  /**
+   * The rows of `findMany(options)`, in the same order and hydrated the same way, read through a
+   * server-side cursor `batchSize` rows at a time (default 1,000): the next batch is fetched only when
+   * the loop has taken every row of the previous one, so memory stays bounded whatever the row count.
+   * `relations` are loaded per batch, one statement per relation and level. Inside a unit of work the
+   * stream uses its transaction (it sees its uncommitted writes) and must be consumed before the unit
+   * ends (the commit closes the cursor; using it later throws `IllegalTransactionStateError`);
+   * outside one it runs in a `REPEATABLE READ, READ ONLY` transaction on a connection of its own. The
+   * cursor is closed, and that connection released, however the loop ends: done, `break`, `return`
+   * or an error. Options are checked when `stream` is called (`InvalidQueryError`); no statement runs
+   * before the first row is asked for.
+   *
+   * @example
+   * for await (const log of logs.stream({ where: { level: "error" }, orderBy: "createdAt", batchSize: 500 })) {
+   *   await archive.write(log); // one batch in memory at a time; `break` closes the cursor
+   * }
+   */
+  stream(options: StreamOptions<T> = {}): AsyncGenerator<T, void, undefined> {
+    const plan = planStream(this.#core, options);
+    return new EntityStream(this.#core, plan, this.#core.frame());
   }
 
   /**

@@ -5,6 +5,7 @@ export type { FindManyOptions, GetByIdOptions, PaginateOptions, CursorPaginateOp
 export type * from "./bulk-options";
 export type { EntityRepositorySettings, RepositorySettings } from "./repository-settings";
 export type { WriteOptions } from "./write-options";
+export type { StreamOptions } from "./stream-options";
 export type { RepositoryClass, RepositoryOf } from "./repository-of";
 /** @internal */
 export type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";

@@ -7,6 +7,7 @@ export const OPTION_KEYS = {
   paginate: ["page", "pageSize", "where", "orderBy", "relations", "relationStrategy", "count", "withDeleted"],
   paginateByCursor: ["first", "after", "where", "orderBy", "relations", "relationStrategy", "withDeleted"],
   getById: ["relations", "lock", "withDeleted"],
+  stream: ["where", "orderBy", "relations", "relationStrategy", "limit", "offset", "withDeleted", "batchSize"],
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import { withOperationTag, type OperationTag } from "../analyzer";
+import { withOperationTag, type CapturedStack, type OperationTag } from "../analyzer";
 import { IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
@@ -90,6 +90,20 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
     } catch (error) {
       throw toUnitworkError(error);
     }
+  }
+
+  /**
+   * Runs `call` as `execute` does, at one call site for every call given the same `site`: the first
+   * captures it, the later ones carry it. A stream's batches (separate calls, one per FETCH) are then
+   * one operation of one caller for the analyzer, not a loop.
+   */
+  executeAt<R>(site: { callSite?: CapturedStack }, call: () => Promise<R>): Promise<R> {
+    const context = this.#runtime.context;
+    if (site.callSite) return context.with({ callSite: site.callSite }, () => this.execute(call));
+    return this.execute(() => {
+      site.callSite = context.current.callSite;
+      return call();
+    });
   }
 
   /** Runs `fn` with every statement it issues tagged as unitwork's own work, for the analyzer. */

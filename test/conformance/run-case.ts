@@ -117,6 +117,19 @@ export async function runCase(c: MappingCase): Promise<CheckResult[]> {
       }
       same(plain(seen, new Set()), plain(await s.orm.find({ order } as never), new Set()), "cursor walk");
     });
+    // a stream's rows are findMany's, in its order (batches of 2: every case spans several)
+    const streamed = async (options: ObjectLiteral) => {
+      const rows: unknown[] = [];
+      for await (const entity of s.repo.stream({ ...options, batchSize: 2 } as never)) rows.push(plain(entity, new Set()));
+      return rows;
+    };
+    const listed = async (options: ObjectLiteral) => (await s.repo.findMany(options as never)).map((entity) => plain(entity, new Set()));
+    await check("stream = findMany (filters, orders)", "findMany", async () => {
+      for (const filter of filters) {
+        const where = isPair(filter) ? filter.uw : filter;
+        for (const o of [order, ...(c.orders ?? []).map((x) => ({ ...x, ...order }))]) same(await streamed({ where, orderBy: o }), await listed({ where, orderBy: o }), `stream ${JSON.stringify(where)} ${JSON.stringify(o)}`);
+      }
+    });
     for (const relation of c.relations ?? []) {
       await check(`relations ${relation} = relations option`, "relations", async () => {
         for (const strategy of ["join", "query"] as const) {
@@ -126,6 +139,16 @@ export async function runCase(c: MappingCase): Promise<CheckResult[]> {
         }
         const first = created[0]!;
         same(plain(await s.repo.getById(idOf(metadata, first) as never, { relations: { [relation]: true } as never }), new Set()), plain(await s.orm.findOne({ where: whereId(metadata, first), relations: { [relation]: true } } as never), new Set()), "getById relations");
+      });
+      await check(`stream with ${relation} = findMany`, "relations", async () => {
+        const options = { relations: { [relation]: true }, relationStrategy: "query", orderBy: order };
+        same(await streamed(options), await listed(options), "stream relations (query)");
+        // "join" takes to-one relations only, the entities' eager relations included
+        const joined = metadata.findRelationWithPropertyPath(relation);
+        const toMany = (r: { isOneToMany: boolean; isManyToMany: boolean }) => r.isOneToMany || r.isManyToMany;
+        if (joined && !toMany(joined) && ![...metadata.eagerRelations, ...joined.inverseEntityMetadata.eagerRelations].some(toMany)) {
+          same(await streamed({ ...options, relationStrategy: "join" }), await listed({ ...options, relationStrategy: "join" }), "stream relations (join)");
+        }
       });
       await check(`loadRelations ${relation} = relations option`, "loadRelations", async () => {
         const loaded = await s.repo.findMany({ orderBy: order as never });
