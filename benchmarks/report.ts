@@ -135,7 +135,7 @@ export function markdownTables(measurements: Measurement[], groups: readonly Mea
         const value = m.error ? `failed: ${m.error.slice(0, 100)}` : m.runs.length ? fmt(m.median) : "not run";
         const ratio = m.ratio === undefined ? "–" : `${fmt(m.ratio, 2)}×`;
         const more =
-          group === "insert" ? ` ${m.ratioToUnnest === undefined ? "–" : `${fmt(m.ratioToUnnest, 2)}×`} |` : group === "stream" ? ` ${m.peakRssMb === undefined ? "–" : `${fmt(m.peakRssMb)} MB`} |` : "";
+          group === "insert" ? ` ${m.ratioToUnnest === undefined ? "–" : `${fmt(m.ratioToUnnest, 2)}×`} |` : group === "stream" ? ` ${m.peakRssMb === undefined ? "–" : `${fmt(m.peakRssMb)} MB (${fmt(m.baselineRssMb)} MB before)`} |` : "";
         out.push(`| ${m.path}${m.note ? ` (${m.note})` : ""} | ${value} | ${m.runs.length} | ${ratio} |${more} ${statementsCell(m)} |`);
       }
     }
