@@ -70,7 +70,7 @@ export async function runPeerBench(options: PeerBenchOptions): Promise<PeerBench
   const { peers, unavailable } = await openPeers(keys, { url, poolMax: options.poolMax });
   const readGroups = new Set([...(only.has("reads") ? ["getById", "page", "paginate"] : []), ...(only.has("depth") ? ["offset", "keyset"] : [])]);
   const depths = DEPTHS.filter((d) => d * 20 <= items);
-  const rounds = quick ? 3 : 5;
+  const rounds = 3;
   const streamSizes = only.has("stream") ? (quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]) : [];
   const streamRounds = 3;
   const streaming = peers.filter((p) => p.stream).length;
