@@ -5,6 +5,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { DataSource } from "typeorm";
 import type { Unitwork } from "../src";
 import { BenchLog, BenchUpsert } from "./bench-schema";
+import type { PeerKey } from "./peers/peer";
 
 /** Everything a path may use: the raw pg pool, the TypeORM DataSource and the unitwork on top of it. */
 export interface BenchContext {
@@ -30,6 +31,8 @@ export interface BulkPath {
   reference?: boolean;
   /** Very slow paths (one statement per row, TypeORM save of many rows): not run at 100k rows. */
   slow?: boolean;
+  /** The client this path is the headline of in the peer table (one path per client and group). */
+  peer?: PeerKey;
   run(ctx: BenchContext, input: PathInput): Promise<void>;
 }
 
@@ -110,6 +113,7 @@ export const insertPaths: BulkPath[] = [
     group: "insert",
     name: "raw pg COPY (text, no ids)",
     baseline: true,
+    peer: "raw",
     run: ({ pool }, { rows }) => inTransaction(pool, (c) => rawCopy(c, "bench_logs", "function_id, level, message", logLines(rows))),
   },
   {
@@ -150,6 +154,7 @@ export const insertPaths: BulkPath[] = [
   {
     group: "insert",
     name: "unitwork bulkInsert (COPY, ids)",
+    peer: "unitwork",
     run: async ({ uw }, { rows }) => {
       const result = await uw.repositories.create(BenchLog).bulkInsert(rows, { strategy: "copy" });
       if (result.ids!.length !== rows.length) throw new Error("ids missing");
@@ -173,6 +178,7 @@ export const insertPaths: BulkPath[] = [
   {
     group: "insert",
     name: "TypeORM insert() (500/stmt)",
+    peer: "typeorm",
     run: ({ dataSource }, { rows }) =>
       dataSource.transaction(async (m) => {
         for (const chunk of chunks(rows, 500)) await m.insert(BenchLog, chunk);
@@ -198,6 +204,7 @@ export const updatePaths: BulkPath[] = [
     group: "update",
     name: "raw pg UPDATE FROM unnest (10k/stmt)",
     baseline: true,
+    peer: "raw",
     run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
         for (const { rows, keys } of keyedChunks(input, 10_000)) {
@@ -231,6 +238,7 @@ export const updatePaths: BulkPath[] = [
   {
     group: "update",
     name: "unitwork bulkUpdate",
+    peer: "unitwork",
     run: async ({ uw }, { rows, keys }) => {
       const result = await uw.repositories.create(BenchLog).bulkUpdate(rows.map((r, i) => ({ id: keys[i], level: r.level, message: r.message })));
       if (result.count !== rows.length) throw new Error(`updated ${result.count} of ${rows.length}`);
@@ -239,6 +247,7 @@ export const updatePaths: BulkPath[] = [
   {
     group: "update",
     name: "TypeORM save() of modified entities (chunk 1000)",
+    peer: "typeorm",
     slow: true,
     run: ({ dataSource }, { rows, keys }) =>
       dataSource.transaction(async (m) => {
@@ -255,6 +264,7 @@ export const upsertPaths: BulkPath[] = [
     group: "upsert",
     name: "raw pg unnest ON CONFLICT DO UPDATE (10k/stmt)",
     baseline: true,
+    peer: "raw",
     run: ({ pool }, input) =>
       inTransaction(pool, async (c) => {
         for (const { rows, keys } of keyedChunks(input, 10_000)) {
@@ -284,6 +294,7 @@ export const upsertPaths: BulkPath[] = [
   {
     group: "upsert",
     name: "unitwork bulkUpsert",
+    peer: "unitwork",
     run: async ({ uw }, { rows, keys }) => {
       const result = await uw.repositories.create(BenchUpsert).bulkUpsert(rows.map((r, i) => ({ key: keys[i], ...r })), { conflictPaths: ["key"] });
       if (result.inserted + result.updated !== rows.length) throw new Error(`upserted ${result.inserted}+${result.updated} of ${rows.length}`);
@@ -292,6 +303,7 @@ export const upsertPaths: BulkPath[] = [
   {
     group: "upsert",
     name: "TypeORM upsert() (1k/stmt)",
+    peer: "typeorm",
     run: ({ dataSource }, input) =>
       dataSource.transaction(async (m) => {
         for (const { rows, keys } of keyedChunks(input, 1_000)) {

@@ -1,6 +1,11 @@
+import type { PeerKey } from "./peers/peer";
+import type { StatementCount } from "./peers/statement-counter";
+export type WriteGroup = "insert" | "update" | "upsert" | "tpcb";
+export type ReadGroup = "getById" | "page" | "paginate" | "offset" | "keyset" | "stream";
+
 /** Figures of one path at one size. */
 export interface Measurement {
-  group: "insert" | "update" | "upsert" | "tpcb";
+  group: WriteGroup | ReadGroup;
   path: string;
   /** Rows per call (bulk) or concurrent workers (tpcb). */
   size: number;
@@ -15,6 +20,13 @@ export interface Measurement {
   ratioToUnnest?: number;
   error?: string;
   note?: string;
+  /** The client this path is the headline of, in the peer table (one path per client and group). */
+  peer?: PeerKey;
+  /** Statements the path sent: per run (bulk), per transaction (tpcb) or per call (reads). */
+  statements?: StatementCount;
+  /** stream only: peak RSS of the streaming process, MB (median of the runs), and before it started. */
+  peakRssMb?: number;
+  baselineRssMb?: number;
 }
 
 export function median(values: number[]): number | null {
@@ -42,43 +54,122 @@ export function computeRatios(measurements: Measurement[]): void {
  * disk), which a ratio of the two medians would keep. Falls back to the ratio of medians when the
  * runs do not pair up.
  */
-function pairedRatio(m: Measurement, base: Measurement): number | undefined {
+export function pairedRatio(m: Measurement, base: Measurement): number | undefined {
   if (m.runs.length && m.runs.length === base.runs.length) return median(m.runs.map((value, r) => value / base.runs[r]!)) ?? undefined;
   return m.median !== null && base.median ? m.median / base.median : undefined;
 }
 
-const UNIT: Record<Measurement["group"], string> = { insert: "rows/s", update: "rows/s", upsert: "rows/s", tpcb: "tx/s" };
+const UNIT: Record<Measurement["group"], string> = {
+  insert: "rows/s",
+  update: "rows/s",
+  upsert: "rows/s",
+  tpcb: "tx/s",
+  getById: "calls/s",
+  page: "calls/s",
+  paginate: "calls/s",
+  offset: "pages/s",
+  keyset: "pages/s",
+  stream: "rows/s",
+};
 const BASE: Record<Measurement["group"], string> = {
   insert: "× raw COPY",
   update: "× raw unnest",
   upsert: "× raw unnest",
   tpcb: "× raw pg Pool",
+  getById: "× raw pg",
+  page: "× raw pg",
+  paginate: "× raw pg",
+  offset: "× raw pg",
+  keyset: "× raw pg",
+  stream: "× raw pg-query-stream",
 };
 
-function fmt(n: number | null | undefined, digits = 0): string {
+export const WRITE_GROUPS = ["insert", "update", "upsert", "tpcb"] as const;
+export const READ_GROUPS = ["getById", "page", "paginate", "offset", "keyset", "stream"] as const;
+
+export function fmt(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined) return "–";
   return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function statementsCell(m: Measurement): string {
+  if (!m.statements) return "–";
+  const { data, control } = m.statements;
+  return `${fmt(data, Number.isInteger(data) ? 0 : 1)}${control ? ` + ${fmt(control, Number.isInteger(control) ? 0 : 1)} tx` : ""}`;
+}
+
+function title(group: Measurement["group"], size: number): string {
+  switch (group) {
+    case "tpcb":
+      return `TPC-B-like unit of work, ${size} workers`;
+    case "getById":
+      return `getById, ${size.toLocaleString("en-US")} calls in a row`;
+    case "page":
+      return `a filtered, sorted page of 20 with its to-one author, ${size.toLocaleString("en-US")} calls`;
+    case "paginate":
+      return `paginate with an exact count (page 1–5 of an author's items, with the author), ${size.toLocaleString("en-US")} calls`;
+    case "offset":
+      return `OFFSET page ${size.toLocaleString("en-US")} of 20, newest first`;
+    case "keyset":
+      return `keyset page ${size.toLocaleString("en-US")} of 20, newest first`;
+    case "stream":
+      return `streaming ${size.toLocaleString("en-US")} rows`;
+    default:
+      return `${group}, ${size.toLocaleString("en-US")} rows`;
+  }
+}
+
 /** A Markdown table per group and size (also readable in a terminal). */
-export function markdownTables(measurements: Measurement[]): string {
+export function markdownTables(measurements: Measurement[], groups: readonly Measurement["group"][] = [...WRITE_GROUPS, ...READ_GROUPS]): string {
   const out: string[] = [];
-  for (const group of ["insert", "update", "upsert", "tpcb"] as const) {
+  for (const group of groups) {
     const sizes = [...new Set(measurements.filter((m) => m.group === group).map((m) => m.size))];
     for (const size of sizes) {
       const rows = measurements.filter((m) => m.group === group && m.size === size);
-      const title = group === "tpcb" ? `TPC-B-like unit of work, ${size} workers` : `${group}, ${size.toLocaleString("en-US")} rows`;
-      out.push(`\n**${title}**\n`);
-      const extra = group === "insert" ? " × raw unnest |" : "";
-      out.push(`| path | ${UNIT[group]} (median) | runs | ${BASE[group]} |${extra}`);
-      out.push(`|---|---:|---:|---:|${group === "insert" ? "---:|" : ""}`);
+      out.push(`\n**${title(group, size)}**\n`);
+      const extra = group === "insert" ? " × raw unnest |" : group === "stream" ? " peak RSS |" : "";
+      const per = group === "tpcb" ? "stmts/tx" : READ_GROUPS.includes(group as never) && group !== "stream" ? "stmts/call" : "stmts/run";
+      out.push(`| path | ${UNIT[group]} (median) | runs | ${BASE[group]} |${extra} ${per} |`);
+      out.push(`|---|---:|---:|---:|${extra ? "---:|" : ""}---:|`);
       for (const m of rows) {
-        const value = m.error ? `failed: ${m.error.slice(0, 80)}` : m.runs.length ? fmt(m.median) : "not run";
+        const value = m.error ? `failed: ${m.error.slice(0, 100)}` : m.runs.length ? fmt(m.median) : "not run";
         const ratio = m.ratio === undefined ? "–" : `${fmt(m.ratio, 2)}×`;
-        const unnest = group === "insert" ? ` ${m.ratioToUnnest === undefined ? "–" : `${fmt(m.ratioToUnnest, 2)}×`} |` : "";
-        out.push(`| ${m.path}${m.note ? ` (${m.note})` : ""} | ${value} | ${m.runs.length} | ${ratio} |${unnest}`);
+        const more =
+          group === "insert" ? ` ${m.ratioToUnnest === undefined ? "–" : `${fmt(m.ratioToUnnest, 2)}×`} |` : group === "stream" ? ` ${m.peakRssMb === undefined ? "–" : `${fmt(m.peakRssMb)} MB (${fmt(m.baselineRssMb)} MB before)`} |` : "";
+        out.push(`| ${m.path}${m.note ? ` (${m.note})` : ""} | ${value} | ${m.runs.length} | ${ratio} |${more} ${statementsCell(m)} |`);
       }
     }
+  }
+  return out.join("\n");
+}
+
+/** One row of the peer table: a path at one size, each client's headline figure on it. */
+interface PeerRow {
+  label: string;
+  group: Measurement["group"];
+  size: number;
+}
+
+/**
+ * The peer table: one row per path, one column per client, each cell the client's headline figure and
+ * its ratio to hand-written pg in the same run; the fastest ORM of each row in bold.
+ */
+export function peerTable(measurements: Measurement[], clients: { key: PeerKey; name: string }[], rows: PeerRow[]): string {
+  const out = [`| path | ${clients.map((c) => c.name).join(" | ")} |`, `|---|${clients.map(() => "---:").join("|")}|`];
+  for (const row of rows) {
+    const cells = clients.map((c) => measurements.find((m) => m.group === row.group && m.size === row.size && m.peer === c.key));
+    const orms = cells.filter((m, i) => m && clients[i]!.key !== "raw" && m.median !== null && !m.error);
+    const best = orms.length ? Math.max(...orms.map((m) => m!.median!)) : undefined;
+    const text = cells.map((m, i) => {
+      if (!m) return "no API";
+      if (m.error) return "failed";
+      if (m.median === null) return m.note?.startsWith("skipped") ? "one stmt per row: not run" : m.note ?? "not run";
+      const ratio = clients[i]!.key === "raw" || m.ratio === undefined ? "" : ` (${fmt(m.ratio, 2)}×)`;
+      const rss = m.peakRssMb !== undefined ? `, ${fmt(m.peakRssMb)} MB` : "";
+      const cell = `${fmt(m.median)}${ratio}${rss}`;
+      return m.median === best && clients[i]!.key !== "raw" ? `**${cell}**` : cell;
+    });
+    out.push(`| ${row.label} | ${text.join(" | ")} |`);
   }
   return out.join("\n");
 }
@@ -87,22 +178,37 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/** One colour per client, in every chart. */
+export const PEER_COLOURS: Record<PeerKey, string> = {
+  raw: "#6b7280",
+  unitwork: "#2563eb",
+  typeorm: "#ea580c",
+  mikroorm: "#16a34a",
+  drizzle: "#b45309",
+  prisma: "#7c3aed",
+};
+
 function colour(path: string): string {
-  if (path.startsWith("unitwork")) return "#2563eb";
-  if (path.startsWith("TypeORM")) return "#ea580c";
-  return "#6b7280";
+  if (path.startsWith("unitwork")) return PEER_COLOURS.unitwork;
+  if (path.startsWith("TypeORM")) return PEER_COLOURS.typeorm;
+  if (path.startsWith("MikroORM")) return PEER_COLOURS.mikroorm;
+  if (path.startsWith("Drizzle")) return PEER_COLOURS.drizzle;
+  if (path.startsWith("Prisma")) return PEER_COLOURS.prisma;
+  return PEER_COLOURS.raw;
 }
 
 /** A self-contained SVG bar chart: one panel per group at its largest size. */
 export function svgChart(measurements: Measurement[], subtitle: string): string {
   const panels: { title: string; unit: string; bars: Measurement[] }[] = [];
-  for (const group of ["insert", "update", "upsert", "tpcb"] as const) {
+  for (const group of WRITE_GROUPS) {
     const ofGroup = measurements.filter((m) => m.group === group);
     if (!ofGroup.length) continue;
-    const size = Math.max(...ofGroup.map((m) => m.size));
+    // the largest size up to 100,000 rows (1,000,000 is the insert scale curve's, charted apart)
+    const sizes = ofGroup.map((m) => m.size);
+    const size = Math.max(...(sizes.some((n) => n <= 100_000) ? sizes.filter((n) => n <= 100_000) : sizes));
     const bars = ofGroup.filter((m) => m.size === size && (m.median !== null || m.error)).sort((a, b) => (b.median ?? 0) - (a.median ?? 0));
-    const title = group === "tpcb" ? `TPC-B-like unit of work, ${size} workers (${UNIT[group]})` : `${group}, ${size.toLocaleString("en-US")} rows (${UNIT[group]}, ${BASE[group]})`;
-    panels.push({ title, unit: UNIT[group], bars });
+    const heading = group === "tpcb" ? `TPC-B-like unit of work, ${size} workers (${UNIT[group]})` : `${group}, ${size.toLocaleString("en-US")} rows (${UNIT[group]}, ${BASE[group]})`;
+    panels.push({ title: heading, unit: UNIT[group], bars });
   }
   const width = 980;
   const labelWidth = 330;
@@ -130,7 +236,7 @@ export function svgChart(measurements: Measurement[], subtitle: string): string 
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="16" y="24" font-size="18" font-weight="bold">unitwork bulk and unit-of-work benchmark</text>`,
-    `<text x="16" y="42" font-size="12" fill="#374151">${escapeXml(subtitle)} · blue: unitwork, grey: hand-written pg, orange: TypeORM</text>`,
+    `<text x="16" y="42" font-size="12" fill="#374151">${escapeXml(subtitle)} · blue: unitwork, grey: hand-written pg, orange: TypeORM, green: MikroORM, brown: Drizzle, purple: Prisma</text>`,
     ...parts,
     `</svg>`,
   ].join("\n");

@@ -1,9 +1,12 @@
 /**
- * `npm run bench` (add `-- --quick` for 1k/10k rows only): unitwork's bulk paths and unit of work
- * against hand-written pg and TypeORM, side by side in one run, interleaved, after a warm-up, median
- * of 3 runs. Starts embedded PostgreSQL 18 (fsync on) when DATABASE_URL is unset. Writes
- * benchmarks/results/latest.json and benchmarks/results/latest.svg. `--only=read-routing` (part of a
- * full run) measures read-replica routing on an embedded primary and replica of its own.
+ * `npm run bench` (add `-- --quick` for a few minutes' run): unitwork against hand-written pg,
+ * TypeORM, MikroORM, Drizzle and Prisma, side by side in one run, interleaved, after a warm-up: bulk
+ * writes, TPC-B, the read paths, streaming, and the scale curves. Starts embedded PostgreSQL 18
+ * (fsync on) when DATABASE_URL is unset. A full run writes benchmarks/results/latest.json, the bar
+ * chart latest.svg and the curves latest.scale-insert.svg, latest.scale-stream.svg and
+ * latest.depth.svg. `--only=read-routing` (part of a full run) measures read-replica routing on an
+ * embedded primary and replica of its own. Flags: `--only=insert,update,upsert,tpcb,reads,depth,stream,rss,analyzer,telemetry,read-routing`,
+ * `--sizes=10000,100000`, `--peers=raw,unitwork,typeorm,mikroorm,drizzle,prisma`.
  */
 import "reflect-metadata";
 import { execFile } from "node:child_process";
@@ -19,27 +22,31 @@ import { createUnitwork, dataSourceOptionsFromEnv, type Unitwork } from "../src"
 import { BENCH_SCHEMA, benchEntities } from "./bench-schema";
 import { checkpoint, checkpointState, insertPaths, prepareInput, updatePaths, upsertPaths, verify, type BenchContext, type BulkPath } from "./bulk-paths";
 import { computeRatios, markdownTables, svgChart, type Measurement } from "./report";
+import { resetStatements, statements } from "./peers/statement-counter";
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
 import { runTelemetryOverhead } from "./telemetry-overhead";
 import { readRoutingSummary, runReadRouting } from "./read-routing";
+import { runPeerBench, peerBenchSteps, type PeerBench } from "./peer-bench";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const QUICK = argv.includes("--quick");
 /** `--sizes=100000` and `--only=insert,tpcb,rss` narrow a run down while tuning. */
 const SIZES = flag("sizes")?.split(",").map(Number) ?? (QUICK ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
-const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "rss", "analyzer", "telemetry", "read-routing"]);
-/** Median of 3 runs, of 7 at 100,000 rows and more (where one run is long enough to be disturbed by the machine). */
-const runsFor = (size: number) => (size >= 100_000 ? 7 : 3);
-const WARM_UP_CALLS = 5;
-const TPCB_SECONDS = QUICK ? 2 : 8;
-/** TPC-B: median of 5 runs of TPCB_SECONDS each, every path once per round. */
-const TPCB_RUNS = 5;
+const ONLY = new Set(flag("only")?.split(",") ?? ["insert", "update", "upsert", "tpcb", "reads", "depth", "stream", "rss", "analyzer", "telemetry", "read-routing"]);
+/** The bulk insert scale curve's last point: insert paths only, at 1,000,000 rows (full runs). */
+const INSERT_SCALE = QUICK || flag("sizes") ? [] : [1_000_000];
+/** Median of 3 runs at every size, one at the 1,000,000-row insert curve point (a full run must stay within about 30 minutes on 2 cores). */
+const runsFor = (size: number) => (size >= 1_000_000 ? 1 : 3);
+const WARM_UP_CALLS = QUICK ? 2 : 5;
+const TPCB_SECONDS = QUICK ? 2 : 6;
+/** TPC-B: median of 3 runs of TPCB_SECONDS each, every path once per round. */
+const TPCB_RUNS = 3;
 const TPCB_WORKERS = 8;
 const RSS_ROWS = QUICK ? 100_000 : 1_000_000;
-/** Paths marked slow (one statement per row, TypeORM save) are skipped from here on: they would take minutes. */
-const SLOW_SKIPPED_FROM = 100_000;
+/** Paths marked slow (one statement per row, TypeORM save) are skipped from here on: at 10,000 rows they take minutes on a busy 2-core machine. */
+const SLOW_SKIPPED_FROM = 10_000;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function main(): Promise<void> {
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
     announce: "DATABASE_URL is unset: starting embedded PostgreSQL 18 (fsync and synchronous_commit on) …",
   });
   const { url } = database;
-  const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource; closing?: boolean } = {};
+  const handles: { pool?: Pool; uw?: Unitwork; uwNoAnalyzer?: Unitwork; dataSource?: DataSource; peers?: Promise<PeerBench>; closing?: boolean } = {};
   try {
     await runAdmin(url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
@@ -70,16 +77,30 @@ async function main(): Promise<void> {
     registerTpcbRepositories(uw);
     registerTpcbRepositories(uwNoAnalyzer);
     const ctx: BenchContext = { pool, dataSource, uw };
+    // the other clients (MikroORM, Drizzle, Prisma) and the read tables: see peer-bench.ts
+    const peers: PeerBench = await (handles.peers = runPeerBench({ url, pool, quick: QUICK, only: ONLY, peerKeys: flag("peers")?.split(","), poolMax: TPCB_WORKERS }));
 
-    const bulkPaths = [...insertPaths, ...updatePaths, ...upsertPaths].filter((p) => ONLY.has(p.group));
-    const tpcb = ONLY.has("tpcb") ? tpcbPaths(pool, dataSource, uw, uwNoAnalyzer) : [];
-    const steps = bulkPaths.length + SIZES.reduce((n, size) => n + runsFor(size) * bulkPaths.length, 0) + TPCB_RUNS * tpcb.length + 1;
+    const bulkPaths = [...insertPaths, ...updatePaths, ...upsertPaths, ...peers.bulkPaths].filter((p) => ONLY.has(p.group));
+    const tpcb = ONLY.has("tpcb") ? [...tpcbPaths(pool, dataSource, uw, uwNoAnalyzer), ...peers.tpcbPaths] : [];
+    const sizes = [...SIZES, ...(ONLY.has("insert") ? INSERT_SCALE : [])];
+    /** At the insert scale curve's sizes, only each client's headline insert path (and hand-written unnest with ids). */
+    const pathsAt = (size: number) => (INSERT_SCALE.includes(size) ? bulkPaths.filter((p) => p.group === "insert" && !p.slow && (p.peer || p.reference)) : bulkPaths);
+    const steps = bulkPaths.length + sizes.reduce((n, size) => n + runsFor(size) * pathsAt(size).length, 0) + TPCB_RUNS * tpcb.length + 1 + peerBenchSteps(peers);
     const bar = new SingleBar({ format: " {bar} {percentage}% | {value}/{total} | {step}", hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+    if (!process.stderr.isTTY) {
+      // no terminal (a log file, CI): one line per step instead of the bar, with the elapsed time
+      const t0 = performance.now();
+      bar.increment = ((a?: unknown, b?: unknown) => {
+        const payload = (typeof a === "object" ? a : b) as { step?: string } | undefined;
+        process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${payload?.step ?? ""}\n`);
+      }) as never;
+    }
     bar.start(steps, 0, { step: "warm-up" });
 
     // Warm-up: every path WARM_UP_CALLS times at 1,000 rows (connections, plan and metadata caches,
     // and V8's optimising compiler, which needs a few calls of a path before it runs at full speed).
-    for (const path of bulkPaths) {
+    // one-statement-per-row paths are not warmed up: they run at 1,000 rows only, where a statement per row is what they cost
+    for (const path of bulkPaths.filter((p) => !p.slow)) {
       bar.increment({ step: `warm-up: ${path.name}` });
       for (let call = 0; call < WARM_UP_CALLS; call++) {
         const input = await prepareInput(pool, path.group, 1_000, 99);
@@ -88,25 +109,27 @@ async function main(): Promise<void> {
     }
 
     const measurements: Measurement[] = [];
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const bySize = new Map<BulkPath, Measurement>();
-      for (const path of bulkPaths) {
-        const m: Measurement = { group: path.group, path: path.name, size, runs: [], median: null, baseline: path.baseline, reference: path.reference };
+      const atSize = pathsAt(size);
+      for (const path of atSize) {
+        const m: Measurement = { group: path.group, path: path.name, size, runs: [], median: null, baseline: path.baseline, reference: path.reference, peer: path.peer };
         bySize.set(path, m);
         measurements.push(m);
       }
       for (let run = 0; run < runsFor(size); run++) {
         // Interleaved: each run visits every path, starting at a different one.
-        const order = bulkPaths.map((_, i) => bulkPaths[(i + run * 3) % bulkPaths.length]!);
+        const order = atSize.map((_, i) => atSize[(i + run * 3) % atSize.length]!);
         for (const path of order) {
           const m = bySize.get(path)!;
           bar.increment({ step: `${size.toLocaleString("en-US")} rows, run ${run + 1}: ${path.group} · ${path.name}` });
           if (m.error) continue;
           if (path.slow && size >= SLOW_SKIPPED_FROM) {
-            m.note = "skipped at this size: one statement per row, see the 10,000-row figure";
+            m.note = `skipped at this size: one statement per row, see the ${(SLOW_SKIPPED_FROM / 10).toLocaleString("en-US")}-row figure`;
             continue;
           }
           const input = await prepareInput(pool, path.group, size, run);
+          resetStatements();
           const start = performance.now();
           try {
             await path.run(ctx, input);
@@ -115,13 +138,19 @@ async function main(): Promise<void> {
             continue;
           }
           const seconds = (performance.now() - start) / 1000;
-          await verify(pool, path.group, size, input);
+          m.statements = statements();
+          try {
+            await verify(pool, path.group, size, input);
+          } catch (error) {
+            m.error = `did less work than asked: ${error instanceof Error ? error.message : String(error)}`;
+            continue;
+          }
           m.runs.push(size / seconds);
         }
       }
     }
 
-    const tpcbMeasurements = tpcb.map((p): Measurement => ({ group: "tpcb", path: p.name, size: TPCB_WORKERS, runs: [], median: null, baseline: p.baseline }));
+    const tpcbMeasurements = tpcb.map((p): Measurement => ({ group: "tpcb", path: p.name, size: TPCB_WORKERS, runs: [], median: null, baseline: p.baseline, peer: p.peer }));
     for (const path of tpcb) await runTpcb(path, TPCB_WORKERS, 1); // warm-up
     for (let run = 0; run < TPCB_RUNS; run++) {
       for (let i = 0; i < tpcb.length; i++) {
@@ -130,10 +159,24 @@ async function main(): Promise<void> {
         // untimed: the previous run's dead row versions and dirty pages are not this run's to pay for
         await pool.query("VACUUM bench_branches, bench_tellers, bench_accounts, bench_history");
         await checkpoint(pool);
-        tpcbMeasurements[index]!.runs.push(await runTpcb(tpcb[index]!, TPCB_WORKERS, TPCB_SECONDS));
+        const m = tpcbMeasurements[index]!;
+        if (m.error) continue;
+        const stats = { transactions: 0 };
+        resetStatements();
+        try {
+          m.runs.push(await runTpcb(tpcb[index]!, TPCB_WORKERS, TPCB_SECONDS, stats));
+        } catch (error) {
+          m.error = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+          continue;
+        }
+        const sent = statements();
+        m.statements = { data: sent.data / stats.transactions, control: sent.control / stats.transactions };
+        // every TPC-B transaction is 5 statements (3 updates, a select, an insert)
+        if (m.statements.data < 5) m.error = `sent ${m.statements.data.toFixed(1)} statements per transaction: less work than TPC-B's 5`;
       }
     }
     measurements.push(...tpcbMeasurements);
+    measurements.push(...(await peers.runReads((step) => bar.increment({ step }))));
 
     bar.increment({ step: `peak RSS: ${RSS_ROWS.toLocaleString("en-US")} rows from an async generator` });
     const rss = ONLY.has("rss") ? await rssProbe(url, RSS_ROWS) : [];
@@ -146,7 +189,8 @@ async function main(): Promise<void> {
     const readRouting = ONLY.has("read-routing") ? await runReadRouting({ quick: QUICK }) : undefined;
     computeRatios(measurements);
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.versions.node}, PostgreSQL ${version}${database.embedded ? " (embedded, fsync on)" : ""}`;
-    const tables = markdownTables(measurements);
+    const summary = peers.summary(measurements);
+    const tables = `${summary.markdown}\n${markdownTables(measurements)}`;
     const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert${r.compiled ? ", compiled JS" : ", under @swc/register"}), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
     if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
@@ -158,11 +202,17 @@ async function main(): Promise<void> {
     await mkdir(dir, { recursive: true });
     // only a full run replaces the published figures (README chart, docs/bulk.md)
     const name = QUICK || flag("only") || flag("sizes") ? "partial" : "latest";
-    await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, runs: SIZES.map((size) => ({ size, runs: runsFor(size) })), measurements, rss, analyzer, telemetry, readRouting, markdown: tables }, null, 2)}\n`);
-    await writeFile(join(dir, `${name}.svg`), svgChart(measurements, `${started.toISOString().slice(0, 10)} · ${machine}`));
-    process.stdout.write(`\nwrote ${join(dir, name)}.json and ${name}.svg\n`);
+    const subtitle = `${started.toISOString().slice(0, 10)} · ${machine}`;
+    await writeFile(
+      join(dir, `${name}.json`),
+      `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, clients: summary.clients, unavailable: summary.unavailable, runs: sizes.map((size) => ({ size, runs: runsFor(size) })), targets: summary.targets, measurements, rss, analyzer, telemetry, readRouting, peerTable: summary.peerTable, markdown: tables }, null, 2)}\n`,
+    );
+    await writeFile(join(dir, `${name}.svg`), svgChart(measurements, subtitle));
+    for (const [chart, svg] of Object.entries(peers.charts(measurements, subtitle))) await writeFile(join(dir, `${name}.${chart}.svg`), svg);
+    process.stdout.write(`\nwrote ${join(dir, name)}.json, ${name}.svg and ${name}.{${Object.keys(peers.charts(measurements, subtitle)).join(",")}}.svg\n`);
   } finally {
     handles.closing = true;
+    await (await handles.peers?.catch(() => undefined))?.close().catch(() => undefined);
     await handles.uw?.close().catch(() => undefined);
     await handles.uwNoAnalyzer?.close().catch(() => undefined);
     await handles.pool?.end().catch(() => undefined);

@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { AsyncBaseRepository, type Unitwork } from "../src";
 import { Account, ACCOUNTS, Branch, History, TELLERS, Teller } from "./bench-schema";
 import { inTransaction } from "./bulk-paths";
+import type { PeerKey } from "./peers/peer";
 
 /** A repository with the one domain statement TPC-B needs that a generic repository lacks: add to a balance. */
 export class AccountRepository extends AsyncBaseRepository<Account> {
@@ -45,14 +46,14 @@ export function registerTpcbRepositories(uw: Unitwork): void {
   uw.repositories.register(Account, AccountRepository).register(Teller, TellerRepository).register(Branch, BranchRepository).register(History, HistoryRepository);
 }
 
-interface Transfer {
+export interface Transfer {
   aid: number;
   tid: number;
   bid: number;
   delta: number;
 }
 
-function transfer(): Transfer {
+export function transfer(): Transfer {
   return {
     aid: 1 + Math.floor(Math.random() * ACCOUNTS),
     tid: 1 + Math.floor(Math.random() * TELLERS),
@@ -64,6 +65,8 @@ function transfer(): Transfer {
 export interface TpcbPath {
   name: string;
   baseline?: boolean;
+  /** The client this path is the headline of in the peer table. */
+  peer?: PeerKey;
   /** One TPC-B transaction. */
   transaction(t: Transfer): Promise<void>;
 }
@@ -82,6 +85,7 @@ export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNo
     {
       name: "raw pg Pool",
       baseline: true,
+      peer: "raw",
       transaction: (t) =>
         inTransaction(pool, async (c) => {
           await c.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [t.aid, t.delta]);
@@ -93,6 +97,7 @@ export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNo
     },
     {
       name: "TypeORM dataSource.transaction",
+      peer: "typeorm",
       transaction: (t) =>
         dataSource.transaction(async (m) => {
           await m.query("UPDATE bench_accounts SET abalance = abalance + $2 WHERE aid = $1", [t.aid, t.delta]);
@@ -103,12 +108,12 @@ export function tpcbPaths(pool: Pool, dataSource: DataSource, uw: Unitwork, uwNo
         }),
     },
     { name: "unitwork UnitOfWork + repositories (analyzer log mode, the default outside production)", transaction: viaUnitwork(uw) },
-    { name: "unitwork UnitOfWork + repositories (analyzer off, the production default)", transaction: viaUnitwork(uwNoAnalyzer) },
+    { name: "unitwork UnitOfWork + repositories (analyzer off, the production default)", peer: "unitwork", transaction: viaUnitwork(uwNoAnalyzer) },
   ];
 }
 
-/** Runs `path` with `workers` concurrent clients for `seconds`; returns transactions per second. */
-export async function runTpcb(path: TpcbPath, workers: number, seconds: number): Promise<number> {
+/** Runs `path` with `workers` concurrent clients for `seconds`; returns transactions per second (and counts them into `stats`). */
+export async function runTpcb(path: TpcbPath, workers: number, seconds: number, stats?: { transactions: number }): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   const start = performance.now();
@@ -117,6 +122,7 @@ export async function runTpcb(path: TpcbPath, workers: number, seconds: number):
       while (performance.now() < deadline) {
         await path.transaction(transfer());
         done++;
+        if (stats) stats.transactions++;
       }
     }),
   );
