@@ -38,6 +38,8 @@ export class RowHydrator {
     const driver = qb.connection.driver;
     const main = map.mainAlias;
     if (!main?.hasMetadata || map.options.includes("create-pojo") || !map.callListeners) return undefined;
+    // relations TypeORM would load with more statements after the rows (find options with relationLoadStrategy "query")
+    if ((qb as unknown as { relationMetadatas?: unknown[] }).relationMetadatas?.length) return undefined;
     const selected = new Set(map.selects.map((s) => s.selection));
     const plans = new Map<string, AliasPlan>();
     const root = aliasPlan(main.name, main.metadata, selected, driver);

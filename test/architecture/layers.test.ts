@@ -58,6 +58,11 @@ const PURE_CACHES: PureCache[] = [
     why: "EntityMetadata → its queryable columns and relations, computed from the metadata alone; WeakMap-keyed",
   },
   {
+    file: "src/query/column-value.ts",
+    name: "kinds",
+    why: "ColumnMetadata → its column kind (integer, string, date …), computed from the column's type alone; WeakMap-keyed",
+  },
+  {
     file: "src/analyzer/statement-shape.ts",
     name: "cache",
     why: "parsed-SQL cache: SQL text → statement shape (fingerprint, tables, slots), bounded at 5000 entries",
