@@ -269,6 +269,22 @@ describeWithPgBouncer("through PgBouncer in transaction mode", () => {
     expect(await logs.count({ functionId: functionId! })).toBe(3_700);
   });
 
+  test("streams read through a server-side cursor, on their own and in a unit of work, also when the loop breaks", async () => {
+    const logs = uw.repositories.create(FunctionLog);
+    const total = await logs.count();
+    expect(total).toBeGreaterThan(1_000);
+    let read = 0;
+    for await (const _log of logs.stream({ orderBy: "id", batchSize: 500 })) read++;
+    let taken = 0;
+    for await (const _log of logs.stream({ orderBy: "id", batchSize: 100 })) if (++taken === 250) break; // closes the cursor
+    const inUnit = await uw.unitOfWork.run(async (ctx) => {
+      let n = 0;
+      for await (const _log of ctx.repository(FunctionLog).stream({ batchSize: 1_000 })) n++;
+      return n;
+    });
+    expect([read, taken, inUnit]).toEqual([total, 250, total]);
+  });
+
   describe("nothing is left on a server connection", () => {
     test("settings end with their transaction: the next one on the same server connection does not see them", async () => {
       const settings = { "app.tenant_id": "secret-tenant", statement_timeout: "7s", search_path: "pg_catalog, public" };
