@@ -53,6 +53,12 @@ export interface ReadRoutingResult {
   cpuRatios: Record<Variant, number>;
   /** session / eventual: the consistency check alone, both on the replica. */
   checkRatio: number;
+  /**
+   * The routing decision alone, without a statement: µs to obtain and release a pooled connection for a
+   * read (TypeORM's `obtainSlaveConnection`) without replicas and through the router in a session;
+   * `perReadRatio` is what the difference adds to the baseline's time per read.
+   */
+  obtain: { noReplicasUs: number; sessionUs: number; perReadRatio: number };
   /** A session's write + read cycle, ms, with the replica and without. */
   cycleMs: { replica: number; none: number };
   /** reads/s of CLIENTS clients. */
@@ -118,8 +124,9 @@ export async function runReadRouting(opts: { quick: boolean }): Promise<ReadRout
         return loop();
       });
     };
-    const rounds = opts.quick ? 6 : 15;
-    const reads = opts.quick ? 500 : 2000;
+    // many short rounds: a burst of load on a shared machine then spoils few of them
+    const rounds = opts.quick ? 8 : 30;
+    const reads = opts.quick ? 300 : 800;
     for (const variant of variants) await perRead(variant, 300); // warm-up
     const times: Record<Variant, number[]> = { "no replicas": [], session: [], eventual: [], 'consistency "primary"': [] };
     const cpuTimes: Record<Variant, number[]> = { "no replicas": [], session: [], eventual: [], 'consistency "primary"': [] };
@@ -132,6 +139,29 @@ export async function runReadRouting(opts: { quick: boolean }): Promise<ReadRout
       }
     }
     const ratioTo = (variant: Variant, base: Variant, of = times) => median(of[variant].map((t, r) => t / of[base][r]!));
+
+    // the routing decision alone: obtain + release a read connection, many times, in this process only
+    const obtainUs = async (uw: Unitwork, count: number) => {
+      const driver = uw.dataSource.driver as unknown as { obtainSlaveConnection(): Promise<[unknown, () => void]> };
+      const loop = async () => {
+        const started = performance.now();
+        for (let i = 0; i < count; i++) (await driver.obtainSlaveConnection())[1]();
+        return ((performance.now() - started) * 1000) / count;
+      };
+      return uw === instances.session ? uw.session(async () => {
+        await uw.unitOfWork.run(() => uw.repositories.create(ReadBenchItem).update(1, { value: next }));
+        await uw.repositories.create(ReadBenchItem).getById(1);
+        return loop();
+      }) : loop();
+    };
+    const obtained = { none: [] as number[], session: [] as number[] };
+    for (let round = 0; round < (opts.quick ? 5 : 15); round++) {
+      obtained.none.push(await obtainUs(instances["no replicas"], 5000));
+      obtained.session.push(await obtainUs(instances.session, 5000));
+    }
+    const noReplicasUs = median(obtained.none);
+    const sessionUs = median(obtained.session);
+    const baselineReadUs = median(times["no replicas"]) * 1000;
 
     // a session's write then read: the WAL position after COMMIT, then the replay check (and wait) on the read
     const cycle = async (uw: Unitwork, cycles: number) => {
@@ -187,6 +217,7 @@ export async function runReadRouting(opts: { quick: boolean }): Promise<ReadRout
       ratios,
       cpuRatios,
       checkRatio: ratioTo("session", "eventual"),
+      obtain: { noReplicasUs, sessionUs, perReadRatio: (baselineReadUs + sessionUs - noReplicasUs) / baselineReadUs },
       cycleMs: { replica: median(cycleTimes.replica), none: median(cycleTimes.none) },
       throughput: { none: median(tput.none), replica: median(tput.replica), ratio: median(tput.replica.map((x, i) => x / tput.none[i]!)) },
     };
@@ -198,10 +229,11 @@ export async function runReadRouting(opts: { quick: boolean }): Promise<ReadRout
 
 /** The lines `benchmarks/run.ts` prints. */
 export function readRoutingSummary(result: ReadRoutingResult): string {
-  const { ratios, cpuRatios, checkRatio, cycleMs, throughput } = result;
+  const { ratios, cpuRatios, checkRatio, obtain, cycleMs, throughput } = result;
   return [
     `Read routing, per read (getById, 1 client, median of per-round ratios to no replicas): session ${ratios.session.toFixed(3)}× (target <= 1.05), eventual ${ratios.eventual.toFixed(3)}×, consistency "primary" ${ratios['consistency "primary"'].toFixed(3)}×; the session check alone (session / eventual, both on the replica) ${checkRatio.toFixed(3)}×`,
     `  Node CPU per read: session ${cpuRatios.session.toFixed(3)}×, eventual ${cpuRatios.eventual.toFixed(3)}×, consistency "primary" ${cpuRatios['consistency "primary"'].toFixed(3)}×`,
+    `  The routing decision alone (obtain + release a read connection, no statement): ${obtain.sessionUs.toFixed(2)} µs in a session with the replica vs ${obtain.noReplicasUs.toFixed(2)} µs without replicas, i.e. ${obtain.perReadRatio.toFixed(4)}× the time of a read without replicas`,
     `Session write + read cycle: ${cycleMs.replica.toFixed(2)} ms with the replica (the commit's WAL position, the replay check) vs ${cycleMs.none.toFixed(2)} ms without`,
     `Reads/s, ${CLIENTS} clients: ${Math.round(throughput.replica)} on one replica vs ${Math.round(throughput.none)} on the primary alone (${throughput.ratio.toFixed(2)}×); both servers share this machine's cores, so a replica adds little capacity here`,
   ].join("\n");
