@@ -153,7 +153,10 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
       const run = async () => use(await runStatement(queryRunner, statement.text, values, this.#runtime.reads.nameFor(statement)), queryRunner);
       return await (tracer ? tracer.trace(this.read, run) : run());
     } catch (error) {
-      throw toUnitworkError(error);
+      const failure = toUnitworkError(error);
+      if (!this.#readCutOff(failure)) throw failure;
+      // a replica died under the read: it runs again, on the primary (as in `execute`)
+      return this.#runtime.context.with({ primary: true }, () => this.read(statement, values, use));
     } finally {
       if (queryRunner !== manager.queryRunner) await queryRunner.release();
     }
