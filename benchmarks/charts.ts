@@ -111,7 +111,7 @@ function panelSvg(panel: Panel, x0: number, y0: number, width: number, height: n
 export function lineChart(heading: string, subtitle: string, panels: Panel[]): string {
   const panelW = 470;
   const panelH = 300;
-  const width = Math.max(640, panelW * panels.length + 20);
+  const width = Math.max(940, panelW * panels.length + 20);
   const legend = new Map<string, Series>();
   for (const p of panels) for (const s of p.series) if (!legend.has(s.name)) legend.set(s.name, s);
   const legendRows = Math.ceil(legend.size / 3);

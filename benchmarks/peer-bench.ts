@@ -89,7 +89,7 @@ export async function runPeerBench(options: PeerBenchOptions): Promise<PeerBench
       return out;
     },
     summary: (measurements) => summarise(measurements, peers, unavailable),
-    charts: (measurements, subtitle) => charts(measurements, peers, subtitle),
+    charts: (measurements, subtitle) => peerCharts(measurements, peers.map((p) => p.key), subtitle),
     async close() {
       for (const peer of peers) await peer.close().catch(() => undefined);
     },
@@ -191,18 +191,19 @@ function summarise(measurements: Measurement[], peers: Peer[], unavailable: Unav
   return { markdown, clients: peers.map((p) => p.label), unavailable, targets, peerTable: table };
 }
 
-function seriesOf(measurements: Measurement[], peers: Peer[], group: Measurement["group"], value: (m: Measurement) => number | null, dashed = false, suffix = ""): Series[] {
+function seriesOf(measurements: Measurement[], peers: readonly PeerKey[], group: Measurement["group"], value: (m: Measurement) => number | null, dashed = false, suffix = ""): Series[] {
   return peers
-    .map((peer) => ({
-      name: `${PEER_NAMES[peer.key]}${suffix}`,
-      colour: PEER_COLOURS[peer.key],
+    .map((key) => ({
+      name: `${PEER_NAMES[key]}${suffix}`,
+      colour: PEER_COLOURS[key],
       dashed,
-      points: measurements.filter((m) => m.group === group && m.peer === peer.key).map((m) => ({ x: m.size, y: m.error || m.median === null ? null : value(m) })),
+      points: measurements.filter((m) => m.group === group && m.peer === key).map((m) => ({ x: m.size, y: m.error || m.median === null ? null : value(m) })),
     }))
     .filter((s) => s.points.some((p) => p.y !== null));
 }
 
-function charts(measurements: Measurement[], peers: Peer[], subtitle: string): Record<string, string> {
+/** The scale curves of a run's measurements (also rebuilt from a latest.json), by file suffix. */
+export function peerCharts(measurements: Measurement[], peers: readonly PeerKey[], subtitle: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (measurements.some((m) => m.group === "insert" && m.peer)) {
     out["scale-insert"] = lineChart("Bulk insert with ids against row count", `${subtitle} · hand-written: COPY without ids`, [
