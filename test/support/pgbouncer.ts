@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { accessSync, constants } from "node:fs";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -93,7 +93,8 @@ const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
 /**
  * Starts PgBouncer in transaction mode in front of the server of `DATABASE_URL` (every database of
  * it, `*`), clients authenticating with SCRAM against the userlist. As root (CI, containers)
- * pgbouncer refuses to run, so it runs as `nobody` through util-linux's `setpriv`.
+ * pgbouncer refuses to run, so it runs as `nobody` through util-linux's `setpriv`, which also has the
+ * kernel end it if this process dies without `stop()`.
  */
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   const binary = findPgBouncer();
@@ -101,7 +102,9 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const server = new URL(serverUrl());
   const owner: PgBouncerUser = { name: decodeURIComponent(server.username), password: decodeURIComponent(server.password) };
   const users = [owner, ...(options.users ?? [])];
+  await removeOrphanDirectories();
   const dir = await mkdtemp(join(tmpdir(), "unitwork-pgbouncer-"));
+  await writeFile(join(dir, "owner.pid"), String(process.pid));
   const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const tls: Record<string, string> = {};
   if (options.tls) {
@@ -126,14 +129,14 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       ...tls,
       ...options.settings,
     };
-    const ini = [
+    const config = [
       "[databases]",
       `* = host=${server.hostname} port=${server.port || 5432}`,
       "[pgbouncer]",
       ...Object.entries(settings).map(([key, value]) => `${key} = ${value}`),
       "",
     ].join("\n");
-    await writeFile(join(dir, "pgbouncer.ini"), ini);
+    await writeFile(join(dir, "pgbouncer.ini"), config);
     await writeFile(join(dir, "userlist.txt"), users.map((u) => `${quote(u.name)} ${quote(u.password)}`).join("\n") + "\n");
     if (asRoot) {
       // nobody must read the configuration (a private temp directory of root's)
@@ -141,9 +144,12 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
       await chmod(join(dir, "pgbouncer.ini"), 0o644);
       await chmod(join(dir, "userlist.txt"), 0o644);
     }
+    // setpriv (util-linux) also makes the kernel end pgbouncer when this process dies without stop()
+    // (a jest worker killed at a timeout); without setpriv (not Linux), pgbouncer runs directly.
+    const ini = join(dir, "pgbouncer.ini");
     const [command, args] = asRoot
-      ? ["setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", binary, join(dir, "pgbouncer.ini")]]
-      : [binary, [join(dir, "pgbouncer.ini")]];
+      ? ["setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--pdeathsig", "TERM", "--", binary, ini]]
+      : hasSetpriv() ? ["setpriv", ["--pdeathsig", "TERM", "--", binary, ini]] : [binary, [ini]];
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     const lines: string[] = [];
     const keep = (chunk: Buffer) => {
@@ -176,6 +182,36 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     await rm(dir, { recursive: true, force: true });
     throw new Error(`pgbouncer did not start (${started}):\n${lines.join("\n")}`);
   }
+}
+
+/** Directories of earlier runs whose process died without `stop()` (its pgbouncer died with it). */
+async function removeOrphanDirectories(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (!name.startsWith("unitwork-pgbouncer-")) continue;
+    const dir = join(tmpdir(), name);
+    const owner = Number(await readFile(join(dir, "owner.pid"), "utf8").catch(() => ""));
+    if (owner > 0 && !alive(owner)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function hasSetpriv(): boolean {
+  return [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/bin"].some((dir) => {
+    try {
+      accessSync(join(dir, "setpriv"), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Resolves "listening" once pgbouncer logs that it listens, or why it did not. */
