@@ -72,28 +72,6 @@ export function compileFilter(metadata: EntityMetadata, alias: string, where: un
   return { sql: sql ?? undefined, parameters: bindings.parameters };
 }
 
-/** Throws `InvalidQueryError` when `where` is not a valid filter of the entity; builds no SQL for a query. */
-export function validateFilter(metadata: EntityMetadata, where: unknown): void {
-  compileFilter(metadata, "e", where);
-}
-
-/** Rewrites `:name` placeholders of a compiled filter to `$n` (from `firstIndex`) for raw SQL. */
-export function toPositional(compiled: CompiledFilter, firstIndex = 1): { sql: string | undefined; values: unknown[] } {
-  const values: unknown[] = [];
-  const indexOf = new Map<string, number>();
-  const sql = compiled.sql?.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (full, name: string) => {
-    if (!Object.prototype.hasOwnProperty.call(compiled.parameters, name)) return full;
-    let index = indexOf.get(name);
-    if (index === undefined) {
-      values.push(compiled.parameters[name]);
-      index = firstIndex + values.length - 1;
-      indexOf.set(name, index);
-    }
-    return `$${index}`;
-  });
-  return { sql, values };
-}
-
 class FilterCompiler {
   private conditions = 0;
   private nodes = 0;

@@ -7,7 +7,7 @@ export { parseListQuery, type ParseListQueryOptions, type ListQuery, type ListFi
 /** @internal */
 export { applyFilter, type FilterTarget } from "./filter";
 /** @internal */
-export { compileFilter, validateFilter, toPositional, operatorsFor, FILTER_LIMITS, type CompileFilterOptions, type CompiledFilter } from "./filter-compiler";
+export { compileFilter, operatorsFor, FILTER_LIMITS, type CompileFilterOptions, type CompiledFilter } from "./filter-compiler";
 /** @internal */
 export { SqlBindings } from "./sql-bindings";
 /** @internal */

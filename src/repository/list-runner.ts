@@ -1,9 +1,9 @@
 import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { hasToMany, keysetCondition, quoteIdentifier, sortExpression, type CursorValues } from "../query";
+import { quoteIdentifier, type CursorValues } from "../query";
 import type { ListPlan } from "./list-plan";
 import type { ReadStatement } from "./read-statements";
-import { aggregateStatement, countOf, entityStatement, joinTree, rootQuery, rootShape, valuesOf, type RootParts } from "./list-statement";
+import { aggregateStatement, countOf, entityStatement, joinTree, rootParts, rootQuery, rootShape, valuesOf } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 
@@ -24,16 +24,8 @@ export interface ListResult<T> {
  */
 export async function runList<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): Promise<ListResult<T>> {
   const metadata = core.metadata;
-  const bindings = plan.bindings.fork();
-  const expressions = plan.keys.map((key) => sortExpression(key, "e", bindings, plan.withDeleted));
-  const parts: RootParts = {
-    bindings,
-    expressions,
-    after: extra.after ? keysetCondition(plan.keys, expressions, extra.after, bindings) : undefined,
-    joinRoot: plan.strategy === "join" && !hasToMany(plan.relations),
-    limit: plan.limit === undefined ? undefined : plan.limit + (extra.extraRow ? 1 : 0),
-    sortValues: extra.sortValues === true,
-  };
+  const parts = rootParts(plan, extra);
+  const bindings = parts.bindings;
   const shape = rootShape(plan, parts);
   let qb: SelectQueryBuilder<T> | undefined;
   let statement = core.reads.get(metadata, shape);

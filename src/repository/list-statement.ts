@@ -1,5 +1,5 @@
-import type { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import { relatedMetadata, type RelationNode, type SqlBindings } from "../query";
+import type { EntityManager, EntityMetadata, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import { hasToMany, keysetCondition, relatedMetadata, sortExpression, type CursorValues, type RelationNode, type SqlBindings } from "../query";
 import type { ListPlan } from "./list-plan";
 import { compileRead, type ReadStatement } from "./read-statements";
 import type { RepositoryCore } from "./repository-core";
@@ -22,6 +22,23 @@ export interface RootParts {
 }
 
 /**
+ * The root statement's parts for `plan`: `after` adds the keyset condition, `extraRow` asks for one
+ * row beyond the limit, `sortValues` selects each row's sort values. @internal
+ */
+export function rootParts(plan: ListPlan, extra: { after?: CursorValues; extraRow?: boolean; sortValues?: boolean } = {}): RootParts {
+  const bindings = plan.bindings.fork();
+  const expressions = plan.keys.map((key) => sortExpression(key, "e", bindings, plan.withDeleted));
+  return {
+    bindings,
+    expressions,
+    after: extra.after ? keysetCondition(plan.keys, expressions, extra.after, bindings) : undefined,
+    joinRoot: plan.strategy === "join" && !hasToMany(plan.relations),
+    limit: plan.limit === undefined ? undefined : plan.limit + (extra.extraRow ? 1 : 0),
+    sortValues: extra.sortValues === true,
+  };
+}
+
+/**
  * The cache key of a root statement: everything its SQL text depends on (the filter's SQL names its
  * parameters, the sort expressions name their subquery aliases), nothing it does not. @internal
  */
@@ -38,9 +55,12 @@ function relationShape(nodes: RelationNode[]): string {
   return nodes.map((n) => `${n.relation.propertyName}(${relationShape(n.children)})`).join(",");
 }
 
-/** The TypeORM query builder of a root statement (built on a cache miss, or when TypeORM runs it). @internal */
-export function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, parts: RootParts): SelectQueryBuilder<T> {
-  const qb = core.query("e");
+/**
+ * The TypeORM query builder of a root statement (built on a cache miss, when TypeORM runs it, or for
+ * a stream's cursor), on `manager` (by default the active unit of work's). @internal
+ */
+export function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, plan: ListPlan, parts: RootParts, manager: EntityManager = core.manager(false)): SelectQueryBuilder<T> {
+  const qb = manager.createQueryBuilder(core.target, "e");
   if (plan.withDeleted) qb.withDeleted();
   if (plan.filter.sql) qb.andWhere(plan.filter.sql);
   if (parts.after) qb.andWhere(parts.after);

@@ -100,22 +100,24 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
     try {
       return await (tracer ? tracer.trace(this.execute, call) : call());
     } catch (error) {
-      const failure = toUnitworkError(error);
-      if (!this.#readCutOff(failure)) throw failure;
-      // a replica died under a read outside any unit of work: the read runs again, on the primary
-      return this.#runtime.context.with({ primary: true }, () => this.execute(call));
+      return this.#failed(error, () => this.execute(call));
     }
   }
 
-  /** A SELECT outside a transaction whose connection was lost, with replicas: safe to run again on the primary. */
-  #readCutOff(failure: unknown): boolean {
-    return (
+  /**
+   * A failed statement's typed error, thrown; except a SELECT outside a transaction that a dying
+   * replica cut off (with replicas): that one runs again (`again`), on the primary.
+   */
+  #failed<R>(error: unknown, again: () => Promise<R>): Promise<R> {
+    const failure = toUnitworkError(error);
+    const cutOff =
       failure instanceof ConnectionLostError &&
       this.#runtime.unitOfWork.replicas !== undefined &&
       !this.#runtime.context.current.primary &&
       !this.frame()?.transaction &&
-      /^\s*SELECT\b/i.test(failure.sql ?? "")
-    );
+      /^\s*SELECT\b/i.test(failure.sql ?? "");
+    if (!cutOff) throw failure;
+    return this.#runtime.context.with({ primary: true }, again);
   }
 
   /**
@@ -153,10 +155,7 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
       const run = async () => use(await runStatement(queryRunner, statement.text, values, this.#runtime.reads.nameFor(statement)), queryRunner);
       return await (tracer ? tracer.trace(this.read, run) : run());
     } catch (error) {
-      const failure = toUnitworkError(error);
-      if (!this.#readCutOff(failure)) throw failure;
-      // a replica died under the read: it runs again, on the primary (as in `execute`)
-      return this.#runtime.context.with({ primary: true }, () => this.read(statement, values, use));
+      return await this.#failed(error, () => this.read(statement, values, use));
     } finally {
       if (queryRunner !== manager.queryRunner) await queryRunner.release();
     }

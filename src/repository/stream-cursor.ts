@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { ObjectLiteral } from "typeorm";
 import type { CapturedStack } from "../analyzer";
-import { sortExpression } from "../query";
 import type { Frame } from "../unit-of-work";
 import { BatchHydrator } from "./batch-hydrator";
-import type { ListPlan } from "./list-plan";
-import { joinTree } from "./list-statement";
+import { rootParts, rootQuery } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
 import { StreamConnection } from "./stream-connection";
@@ -29,7 +27,7 @@ export class StreamCursor<T extends ObjectLiteral> {
     this.#core = core;
     this.#plan = plan;
     this.#site = site;
-    this.#hydrator = new BatchHydrator(rootQuery(core, connection.manager, plan.list));
+    this.#hydrator = new BatchHydrator(rootQuery(core, plan.list, rootParts(plan.list), connection.manager));
     this.#name = `uw_stream_${randomBytes(8).toString("hex")}`;
   }
 
@@ -86,20 +84,4 @@ export class StreamCursor<T extends ObjectLiteral> {
   static #statements<R>(core: RepositoryCore, site: { callSite?: CapturedStack }, fn: () => Promise<R>): Promise<R> {
     return core.executeAt(site, () => core.tagged("internal", `stream ${core.metadata.name}`, fn));
   }
-}
-
-/** `findMany`'s root statement for the plan (its filter, order, limit and offset), on the stream's connection. */
-function rootQuery<T extends ObjectLiteral>(core: RepositoryCore<T>, manager: EntityManager, plan: ListPlan): SelectQueryBuilder<T> {
-  const qb = manager.createQueryBuilder(core.target, "e");
-  const bindings = plan.bindings.fork();
-  if (plan.withDeleted) qb.withDeleted();
-  if (plan.filter.sql) qb.andWhere(plan.filter.sql);
-  plan.keys.forEach((key) => {
-    qb.addOrderBy(sortExpression(key, "e", bindings, plan.withDeleted), key.direction, key.nulls === "FIRST" ? "NULLS FIRST" : "NULLS LAST");
-  });
-  if (plan.strategy === "join") joinTree(qb, "e", plan.relations);
-  if (plan.limit !== undefined) qb.limit(plan.limit);
-  if (plan.offset) qb.offset(plan.offset);
-  qb.setParameters(bindings.parameters);
-  return qb;
 }

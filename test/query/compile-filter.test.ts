@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionEntity } from "../../examples/domain";
 import { InvalidQueryError } from "../../src";
-import { compileFilter, CursorCodec, operatorsFor, parseListQuery, parseSort, toPositional, validateFilter } from "../../src/query";
+import { compileFilter, CursorCodec, operatorsFor, parseListQuery, parseSort } from "../../src/query";
 
 let dataSource: DataSource;
 beforeAll(async () => {
@@ -22,18 +22,6 @@ describe("compileFilter (for bulk and custom SQL)", () => {
         ` AND EXISTS (SELECT 1 FROM "function_deployments" "uwq_t1" WHERE "uwq_t1"."function_id" = "e"."id" AND "uwq_t1"."version" = ANY(:uwq2))`,
     );
     expect(compiled.parameters).toEqual({ uwq0: evil, uwq1: "%@acme.co", uwq2: [1, 2] });
-  });
-
-  test("toPositional numbers the placeholders from any index", () => {
-    const positional = toPositional(compileFilter(meta(), "t", { id: { between: [1, 5] }, or: [{ status: "active" }, { runtime: { contains: "50%" } }] }), 3);
-    expect(positional.sql).toBe(`"t"."id" BETWEEN $3 AND $4 AND ("t"."status" = $5 OR "t"."runtime" LIKE $6)`);
-    expect(positional.values).toEqual([1, 5, "active", "%50\\%%"]);
-    expect(toPositional(compileFilter(meta(), "t", {}))).toEqual({ sql: undefined, values: [] });
-  });
-
-  test("validateFilter throws before any SQL exists", () => {
-    expect(() => validateFilter(meta(), { name: { regex: "." } })).toThrow(InvalidQueryError);
-    expect(() => validateFilter(meta(), { status: "active" })).not.toThrow();
   });
 });
 

@@ -114,10 +114,7 @@ describe("statement shapes", () => {
   test("preparedStatements: false never names one", async () => {
     const other = await openTestUnitwork({ entities: readEntities, analyzer: { mode: "off" }, repositories: { preparedStatements: false } });
     try {
-      const { sent } = clientQueries(other.uw);
-      const repo = other.uw.repositories.create(ReadPost);
-      for (let i = 0; i < 3; i++) await repo.getById(1);
-      expect(sent.filter((s) => s.text.includes("read_post")).map((s) => s.name)).toEqual([undefined, undefined, undefined]);
+      await expectUnnamedLookups(other);
     } finally {
       await other.close();
     }
@@ -168,16 +165,21 @@ describe("statement shapes", () => {
   });
 });
 
+/** Three lookups by key on `other`: none of them is sent as a named (prepared) statement. */
+async function expectUnnamedLookups(other: TestUnitwork): Promise<void> {
+  const { sent } = clientQueries(other.uw);
+  const repo = other.uw.repositories.create(ReadPost);
+  for (let i = 0; i < 3; i++) await repo.getById(1);
+  expect(sent.filter((s) => s.text.includes("read_post")).map((s) => s.name)).toEqual([undefined, undefined, undefined]);
+}
+
 describeWithPgBouncer("behind PgBouncer (transaction mode)", () => {
   test("the pooler is detected (its process id is not the backend's) and reads go unnamed", async () => {
     const bouncer = await startPgBouncer({ poolSize: 1 });
     try {
       const other = await openTestUnitwork({ entities: readEntities, analyzer: { mode: "off" }, connectTo: (db) => bouncer.url(db.name) });
       try {
-        const { sent } = clientQueries(other.uw);
-        const repo = other.uw.repositories.create(ReadPost);
-        for (let i = 0; i < 3; i++) await repo.getById(1);
-        expect(sent.filter((s) => s.text.includes("read_post")).map((s) => s.name)).toEqual([undefined, undefined, undefined]);
+        await expectUnnamedLookups(other);
       } finally {
         await other.close();
       }

@@ -3,14 +3,13 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import express, { type Request } from "express";
-import { Client } from "pg";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionEntity, Organization, User } from "../../examples/domain";
 import { createUnitwork, DatabaseError, dataSourceOptionsFromEnv, UnitOfWorkTimeoutError, type Unitwork } from "../../src";
 import { expressErrorHandler, expressHandler } from "../../src/http/express";
 import { startTestServer } from "../http/http-test-server";
 import { describeWithPgBouncer, startPgBouncer } from "../support/pgbouncer";
-import { serverUrl } from "../support/test-database";
+import { asServerAdmin } from "../support/test-database";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
 /**
@@ -58,15 +57,7 @@ describe("Row-level security with settings", () => {
   let globex: Organization;
   let ada: User;
 
-  async function asServerSuperuser(sql: string): Promise<void> {
-    const client = new Client({ connectionString: serverUrl() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const asServerSuperuser = (sql: string) => asServerAdmin((client) => client.query(sql));
 
   beforeAll(async () => {
     owner = await openTestUnitwork({ label: "docs-rls" });

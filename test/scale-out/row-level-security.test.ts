@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { Client } from "pg";
 import { domainEntities, FunctionEntity, Organization, OrganizationMember, User } from "../../examples/domain";
 import { DataSource } from "typeorm";
 import { createUnitwork, DatabaseError, dataSourceOptionsFromEnv, type Unitwork } from "../../src";
-import { serverUrl } from "../support/test-database";
+import { asServerAdmin } from "../support/test-database";
 import { describeWithPgBouncer, startPgBouncer, type PgBouncer, type PgBouncerUser } from "../support/pgbouncer";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 
@@ -27,16 +26,6 @@ const RLS_SQL = (role: string) => [
   `CREATE POLICY tenant_isolation ON organization_members USING (organization_id = NULLIF(current_setting('app.tenant_id', true), '')::int)`,
   `CREATE POLICY tenant_isolation ON functions USING (organization_id = NULLIF(current_setting('app.tenant_id', true), '')::int)`,
 ];
-
-async function asServerOwner<R>(fn: (client: Client) => Promise<R>): Promise<R> {
-  const client = new Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface Tenant {
   name: string;
@@ -68,7 +57,7 @@ function scenario(through: "direct" | "pgbouncer") {
   const role: PgBouncerUser = { name: `uw_rls_${randomBytes(4).toString("hex")}`, password: randomBytes(12).toString("hex") };
 
   beforeAll(async () => {
-    await asServerOwner((c) => c.query(`CREATE ROLE ${role.name} LOGIN PASSWORD '${role.password}' NOSUPERUSER NOBYPASSRLS`));
+    await asServerAdmin((c) => c.query(`CREATE ROLE ${role.name} LOGIN PASSWORD '${role.password}' NOSUPERUSER NOBYPASSRLS`));
     owner = await openTestUnitwork({ label: `rls-${through}`, poolSize: 2 });
     for (const statement of RLS_SQL(role.name)) await owner.db.query(statement);
     tenants = await seed(owner.uw);
@@ -88,7 +77,7 @@ function scenario(through: "direct" | "pgbouncer") {
     await app?.close();
     await owner?.close();
     await bouncer?.stop();
-    await asServerOwner((c) => c.query(`DROP ROLE IF EXISTS ${role.name}`));
+    await asServerAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role.name}`));
   });
 
   test("the application role is no superuser and the tables force row level security", async () => {

@@ -16,7 +16,8 @@ export function serverUrl(): string {
   return url;
 }
 
-async function admin<R>(fn: (client: Client) => Promise<R>): Promise<R> {
+/** Runs `fn` on a connection of its own to the server's maintenance database, as the server's owner. */
+export async function asServerAdmin<R>(fn: (client: Client) => Promise<R>): Promise<R> {
   const client = new Client({ connectionString: serverUrl() });
   await client.connect();
   try {
@@ -29,7 +30,7 @@ async function admin<R>(fn: (client: Client) => Promise<R>): Promise<R> {
 /** Creates a uniquely named database; `drop()` removes it, terminating leftover connections. */
 export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
   const name = `uw_${label.replace(/[^a-z0-9]/gi, "_").toLowerCase().slice(0, 30)}_${randomBytes(5).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await asServerAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
   const url = new URL(serverUrl());
   url.pathname = `/${name}`;
   return {
@@ -44,6 +45,6 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
         await client.end();
       }
     },
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => asServerAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
