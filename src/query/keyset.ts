@@ -18,7 +18,23 @@ export function keysetCondition(keys: SortKey[], expressions: string[], values: 
     parts.push(after);
     branches.push(parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`);
   }
-  return branches.length ? `(${branches.join(" OR ")})` : "FALSE";
+  if (!branches.length) return "FALSE";
+  const condition = `(${branches.join(" OR ")})`;
+  // The OR of branches bounds no index range: the first key's own bound, when it holds for every row
+  // after the cursor, lets PostgreSQL start the index scan at the cursor instead of filtering up to it.
+  const bound = keys.length > 1 ? leadingBound(keys[0]!, expressions[0]!, values[0]!, bindings) : undefined;
+  return bound ? `(${bound} AND ${condition})` : condition;
+}
+
+/**
+ * `k1 >= v` (ASC) or `k1 <= v` (DESC), when every row after the cursor satisfies it: `v` is not NULL
+ * and no row after it can be NULL (NULLs sort first, or the column cannot be NULL and is the root's own).
+ */
+function leadingBound(key: SortKey, expression: string, value: string | null, bindings: SqlBindings): string | undefined {
+  if (value === null) return undefined;
+  const nullsBefore = key.nulls === "FIRST" || (!key.column.isNullable && key.relations.length === 0);
+  if (!nullsBefore) return undefined;
+  return `${expression} ${key.direction === "ASC" ? ">=" : "<="} ${bindings.bind(value)}`;
 }
 
 function equal(expression: string, value: string | null, bindings: SqlBindings): string {

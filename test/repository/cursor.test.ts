@@ -1,3 +1,4 @@
+import type { BeforeQueryEvent } from "typeorm";
 import { FunctionDeployment, FunctionEntity, FunctionLog, User } from "../../examples/domain";
 import { InvalidQueryError, type AsyncBaseRepository, type Sort } from "../../src";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
@@ -50,6 +51,42 @@ describe("paginateByCursor", () => {
     expect(next.pageInfo.hasNextPage).toBe(false);
     const none = await deps.paginateByCursor({ first: 2, where: { version: 99 } });
     expect(none).toEqual({ items: [], pageInfo: { startCursor: null, endCursor: null, hasNextPage: false } });
+  });
+
+  test("a page after a cursor starts its index scan at the cursor: the first key bounds the scan, not only the filter", async () => {
+    const logs = t.uw.repositories.create(FunctionLog);
+    const [fn] = await t.uw.repositories.create(FunctionEntity).findMany({ limit: 1, orderBy: "id" });
+    // created_at is maintained by unitwork on writes: the rows get theirs in SQL, a second apart
+    await t.uw.dataSource.query(
+      `INSERT INTO function_logs (function_id, level, message, created_at) SELECT $1, 'info', 'm' || g, timestamptz '2026-01-01' + g * interval '1 second' FROM generate_series(0, 299) g`,
+      [fn!.id],
+    );
+    const first = await logs.paginateByCursor({ first: 20, where: { functionId: fn!.id }, orderBy: "-createdAt" });
+    const seen: { sql: string; parameters: unknown[] }[] = [];
+    const spy = { beforeQuery: (e: BeforeQueryEvent) => void seen.push({ sql: e.query, parameters: (e.parameters ?? []) as unknown[] }) };
+    t.uw.dataSource.subscribers.push(spy);
+    let next;
+    try {
+      next = await logs.paginateByCursor({ first: 20, where: { functionId: fn!.id }, orderBy: "-createdAt", after: first.pageInfo.endCursor });
+    } finally {
+      t.uw.dataSource.subscribers.splice(t.uw.dataSource.subscribers.indexOf(spy), 1);
+    }
+    // the right rows, in order
+    expect(next.items.map((l) => l.message)).toEqual(Array.from({ length: 20 }, (_, i) => `m${279 - i}`));
+    const page = seen.find((q) => /FROM "function_logs"/.test(q.sql))!;
+    const plan = await t.uw.unitOfWork.run(async (ctx) => {
+      await ctx.manager.query("SET LOCAL enable_seqscan = off");
+      return (await ctx.manager.query(`EXPLAIN (FORMAT JSON) ${page.sql}`, page.parameters))[0]["QUERY PLAN"];
+    });
+    const conditions: string[] = [];
+    const visit = (node: Record<string, unknown>) => {
+      if (typeof node["Index Cond"] === "string") conditions.push(node["Index Cond"]);
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    visit(plan[0].Plan);
+    // the index (function_id, created_at) is entered at the cursor's created_at, not at the function's first row
+    expect(conditions.join(" ")).toMatch(/created_at <=/);
+    await t.uw.dataSource.query(`DELETE FROM function_logs WHERE function_id = $1 AND message ~ '^m[0-9]+$'`, [fn!.id]);
   });
 
   test("relations are loaded for the page's roots", async () => {
