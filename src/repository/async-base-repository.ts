@@ -85,8 +85,8 @@ export class AsyncBaseRepository<T extends ObjectLiteral> {
    * @example
    * const fn = await fns.getById(42, { relations: { user: true } });
    */
-  async getById(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T | null> {
-    return findById(this.#core, id, options);
+  getById(id: EntityKey, options: GetByIdOptions<T> = {}): Promise<T | null> {
+    return findById(this.#core, id, options); // an async function: whatever it throws is a rejection
   }
 
   /**

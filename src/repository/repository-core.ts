@@ -152,8 +152,10 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
     const queryRunner = manager.queryRunner ?? dataSource.createQueryRunner(dataSource.defaultReplicationModeForReads());
     try {
       const tracer = this.#runtime.callSites;
-      const run = async () => use(await runStatement(queryRunner, statement.text, values, this.#runtime.reads.nameFor(statement)), queryRunner);
-      return await (tracer ? tracer.trace(this.read, run) : run());
+      const name = this.#runtime.reads.nameFor(statement);
+      if (!tracer) return await use(await runStatement(queryRunner, statement.text, values, name), queryRunner);
+      // the call site covers the statement and what `use` runs (afterLoad listeners may query)
+      return await tracer.trace(this.read, async () => use(await runStatement(queryRunner, statement.text, values, name), queryRunner));
     } catch (error) {
       return await this.#failed(error, () => this.read(statement, values, use));
     } finally {

@@ -61,16 +61,17 @@ export class RowHydrator {
     return new RowHydrator(root, driver);
   }
 
-  /** The root entities of `rows`, in row order, after their `afterLoad` listeners and subscribers ran. */
-  async hydrate(rows: Record<string, unknown>[], queryRunner: QueryRunner): Promise<ObjectLiteral[]> {
+  /**
+   * The root entities of `rows`, in row order, after their `afterLoad` listeners and subscribers ran
+   * (a promise only when one of them returned one).
+   */
+  hydrate(rows: Record<string, unknown>[], queryRunner: QueryRunner): ObjectLiteral[] | Promise<ObjectLiteral[]> {
     const entities = this.#transform(rows, this.#root, queryRunner);
-    if (rows.length) {
-      // as `broadcaster.broadcast("Load", …)`, without its extra turns when no listener returns a promise
-      const collected: Collected = { count: 0, promises: [] };
-      queryRunner.broadcaster.broadcastLoadEvent(collected as unknown as BroadcasterResult, this.#root.metadata, entities);
-      if (collected.promises.length) await Promise.all(collected.promises);
-    }
-    return entities;
+    if (!rows.length) return entities;
+    // as `broadcaster.broadcast("Load", …)`, without its extra turns when no listener returns a promise
+    const collected: Collected = { count: 0, promises: [] };
+    queryRunner.broadcaster.broadcastLoadEvent(collected as unknown as BroadcasterResult, this.#root.metadata, entities);
+    return collected.promises.length ? Promise.all(collected.promises).then(() => entities) : entities;
   }
 
   #transform(rows: Record<string, unknown>[], plan: AliasPlan, queryRunner: QueryRunner): ObjectLiteral[] {
