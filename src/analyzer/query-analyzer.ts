@@ -75,6 +75,8 @@ export class QueryAnalyzer {
   readonly #pending = new WeakMap<object, Pending[]>();
   readonly #totals = new Map<string, Totals>();
   readonly #listeners: ((report: AnalysisReport) => void)[] = [];
+  /** Listeners to reports with findings only: a scope that cannot have any never builds a report for them. */
+  readonly #findingListeners: ((report: AnalysisReport) => void)[] = [];
   readonly #subscriber: EntitySubscriberInterface;
   readonly #detachUnitOfWork: () => void;
   readonly #untraceManagers: () => void;
@@ -196,11 +198,12 @@ export class QueryAnalyzer {
    * unsubscribe(); // later
    */
   onReport(listener: (report: AnalysisReport) => void): () => void {
-    this.#listeners.push(listener);
-    return () => {
-      const at = this.#listeners.indexOf(listener);
-      if (at >= 0) this.#listeners.splice(at, 1);
-    };
+    return subscribe(this.#listeners, listener);
+  }
+
+  /** @internal like `onReport`, for reports with findings only (telemetry's span events). */
+  onFindings(listener: (report: AnalysisReport) => void): () => void {
+    return subscribe(this.#findingListeners, listener);
   }
 
   /**
@@ -445,7 +448,7 @@ export class QueryAnalyzer {
       queries: scope.records.slice(0, this.#settings.maxQueriesPerReport).map(toCaptured),
       findings,
     };
-    for (const listener of this.#listeners) {
+    for (const listener of findings.length ? [...this.#listeners, ...this.#findingListeners] : this.#listeners) {
       try {
         listener(report);
       } catch (error) {
@@ -465,6 +468,14 @@ export class QueryAnalyzer {
     }
     return report;
   }
+}
+
+function subscribe<L>(listeners: L[], listener: L): () => void {
+  listeners.push(listener);
+  return () => {
+    const at = listeners.indexOf(listener);
+    if (at >= 0) listeners.splice(at, 1);
+  };
 }
 
 /**

@@ -92,7 +92,7 @@ export class UnitworkTelemetry {
         if (at >= 0) settings.dataSource.subscribers.splice(at, 1);
       },
       settings.unitOfWork.addListener({ aroundUnit: (unit, run) => this.#aroundUnit(unit, run) }),
-      settings.analyzer.onReport((report) => this.#findings(report)),
+      settings.analyzer.onFindings((report) => this.#findings(report)),
     );
     if (settings.options.sqlCommenter) this.#detach.push(installSqlCommenter(settings.dataSource, settings.context));
     // The pool's observable metrics exist from the start for a meter provider registered before.
