@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { defaultLogger, refuseUnknownOptions, type UnitworkLogger } from "../config";
 import { InvalidConfigError } from "../errors";
-import { randomCursorSecret } from "../query";
+import { CursorKey, randomCursorSecret } from "../query";
 import { QueryAnalyzer, resolveAnalyzerOptions, type QueryAnalyzerOptions } from "../analyzer";
 import { ReadStatements, RepositoryFactory } from "../repository";
 import { SetBasedBulkEngine } from "../bulk";
@@ -72,8 +72,7 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
   resolveAnalyzerOptions(options.analyzer);
   checkUnitOfWorkOptions(options.defaults ?? {}, "defaults");
   refuseUnknownOptions(options.repositories, REPOSITORY_SETTING_KEYS, "repositories");
-  const prepared = options.repositories?.preparedStatements;
-  if (prepared !== undefined && typeof prepared !== "boolean") throw new InvalidConfigError(`repositories.preparedStatements must be true or false, got ${JSON.stringify(prepared)}`);
+  checkRepositorySettings(options.repositories ?? {});
   checkTelemetryOptions(options.telemetry);
   checkConnectRetry(options.connectRetry);
   resolveReplicaOptions(options.replicas);
@@ -109,7 +108,26 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
     callSites: analyzer.callSites,
     overFetch: analyzer.overFetch,
     reads: new ReadStatements({ preparedStatements: settings.preparedStatements }),
+    cursorKey: new CursorKey(settings.cursorSecret!),
   }, new SetBasedBulkEngine());
   const telemetry = new UnitworkTelemetry({ dataSource, context, unitOfWork, analyzer, options: options.telemetry ?? {} });
   return new Unitwork(dataSource, unitOfWork, repositories, logger, analyzer, telemetry);
+}
+
+/** Refuses repository settings that cannot be used, naming the setting (before any connection is opened). */
+function checkRepositorySettings(settings: Partial<RepositorySettings>): void {
+  for (const key of ["maxPageSize", "maxOffset"] as const) {
+    const value = settings[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= (key === "maxOffset" ? 0 : 1))) {
+      throw new InvalidConfigError(`repositories.${key} must be an integer ${key === "maxOffset" ? ">= 0" : ">= 1"}, got ${String(value)}`);
+    }
+  }
+  for (const key of ["validate", "preparedStatements"] as const) {
+    const value = settings[key];
+    if (value !== undefined && typeof value !== "boolean") throw new InvalidConfigError(`repositories.${key} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  const secret = settings.cursorSecret;
+  if (secret !== undefined && !((typeof secret === "string" || Buffer.isBuffer(secret)) && secret.length > 0)) {
+    throw new InvalidConfigError("repositories.cursorSecret must be a non-empty string or Buffer (from a secret store)");
+  }
 }

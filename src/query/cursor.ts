@@ -29,8 +29,9 @@ export class CursorCodec {
   readonly #key: Buffer;
   readonly #binding: Buffer;
 
-  constructor(secret: string | Buffer, binding: CursorBinding) {
-    this.#key = Buffer.from(hkdfSync("sha256", secret, "unitwork cursor", "aes-256-gcm", 32));
+  /** `secret` is a `CursorKey` derived once (a repository's), or the secret to derive one from. */
+  constructor(secret: string | Buffer | CursorKey, binding: CursorBinding) {
+    this.#key = (secret instanceof CursorKey ? secret : new CursorKey(secret)).bytes;
     this.#binding = bindingDigest(binding);
   }
 
@@ -59,6 +60,15 @@ export class CursorCodec {
       throw invalid("payload does not match the sort keys");
     }
     return values as CursorValues;
+  }
+}
+
+/** The AES-256 key of a cursor secret (HKDF-SHA256), derived once per unitwork instance, not per page. @internal */
+export class CursorKey {
+  readonly bytes: Buffer;
+
+  constructor(secret: string | Buffer) {
+    this.bytes = Buffer.from(hkdfSync("sha256", secret, "unitwork cursor", "aes-256-gcm", 32));
   }
 }
 

@@ -27,7 +27,7 @@ export { parseRelations, hasToMany, MAX_RELATION_DEPTH, type RelationNode } from
 /** @internal */
 export { checkPageSize, checkOffset, pageOffset, type PageLimits } from "./page";
 /** @internal */
-export { CursorCodec, randomCursorSecret, type CursorValues, type CursorBinding } from "./cursor";
+export { CursorCodec, CursorKey, randomCursorSecret, type CursorValues, type CursorBinding } from "./cursor";
 /** @internal */
 export { keysetCondition } from "./keyset";
 /** @internal */

@@ -1,6 +1,6 @@
 import type { ObjectLiteral } from "typeorm";
 import { InvalidQueryError } from "../errors";
-import { checkPageSize, CursorCodec, pageOffset, type CursorPage, type Page } from "../query";
+import { checkPageSize, CursorCodec, pageOffset, type CursorPage, type CursorValues, type Page } from "../query";
 import type { CursorPaginateOptions, PaginateOptions } from "./find-options";
 import { checkOptions } from "./list-options";
 import { planList } from "./list-plan";
@@ -31,18 +31,27 @@ export async function paginateByCursor<T extends ObjectLiteral>(core: Repository
   checkOptions(options, "paginateByCursor");
   const first = checkPageSize(options.first, "first", core.settings);
   const plan = planList(core, { ...options, limit: first });
-  const codec = new CursorCodec(core.settings.cursorSecret!, { entity: core.metadata.name, keys: plan.keys, filter: plan.filter, withDeleted: plan.withDeleted });
+  const codec = new CursorCodec(core.cursorKey, { entity: core.metadata.name, keys: plan.keys, filter: plan.filter, withDeleted: plan.withDeleted });
   const after = options.after === undefined || options.after === null ? undefined : codec.decode(options.after, plan.keys.length);
   return core.tagged("pagination", `paginateByCursor ${core.metadata.name}`, async () => {
     const { entities, sortValues, hasMore } = await runList(core, plan, { after, extraRow: true, sortValues: true });
-    // only the page's ends get a cursor: one encryption each, not one per row
-    const firstValues = sortValues[0];
-    const lastValues = sortValues[sortValues.length - 1];
+    // Only the page's ends get a cursor, each encrypted when first read (an AES-GCM cipher costs about
+    // as much as the page's own hydration, and many callers read only one end, or none).
+    const cursorOf = (values: CursorValues | undefined) => {
+      let cursor: string | null | undefined;
+      return () => (cursor === undefined ? (cursor = values ? codec.encode(values) : null) : cursor);
+    };
+    const start = cursorOf(sortValues[0]);
+    const end = cursorOf(sortValues[sortValues.length - 1]);
     return {
       items: entities,
       pageInfo: {
-        startCursor: firstValues ? codec.encode(firstValues) : null,
-        endCursor: lastValues ? codec.encode(lastValues) : null,
+        get startCursor() {
+          return start();
+        },
+        get endCursor() {
+          return end();
+        },
         hasNextPage: hasMore,
       },
     };

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import { withOperationTag, type CapturedStack, type OperationTag } from "../analyzer";
-import type { RelationNode } from "../query";
+import type { CursorKey, RelationNode } from "../query";
 import { ConnectionLostError, IllegalTransactionStateError, InvalidQueryError, NoActiveUnitOfWorkError, toUnitworkError } from "../errors";
 import type { Frame, UnitOfWork } from "../unit-of-work";
 import type { BulkEngine, BulkPort, StatementText } from "./bulk-engine";
@@ -135,6 +135,11 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
   }
 
   /** The compiled read statements of this unitwork instance. */
+  /** The key keyset cursors are encrypted with (derived once per unitwork instance). */
+  get cursorKey(): CursorKey {
+    return this.#runtime.cursorKey;
+  }
+
   get reads(): ReadStatements {
     return this.#runtime.reads;
   }

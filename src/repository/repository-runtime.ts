@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { CallSiteTracer, OverFetchWatch } from "../analyzer";
 import type { UnitworkLogger } from "../config";
+import type { CursorKey } from "../query";
 import type { ContextStore, UnitOfWork } from "../unit-of-work";
 import type { ReadStatements } from "./read-statements";
 import type { RepositorySettings } from "./repository-settings";
@@ -16,6 +17,8 @@ export interface RepositoryRuntime {
   readonly logger: UnitworkLogger;
   /** Repository-wide limits and secrets (pagination, cursors). */
   readonly settings: RepositorySettings;
+  /** The key of `settings.cursorSecret`, derived once. */
+  readonly cursorKey: CursorKey;
   /** Watches which loaded relations are read, when the analyzer's `overFetching` is on. */
   readonly overFetch?: OverFetchWatch;
   /** Captures the application's call site at each repository entry (the analyzer installs one). */

@@ -91,6 +91,26 @@ describe("misspelt options are refused, with the closest known one", () => {
     await expect(createUnitwork({} as never)).rejects.toThrow(/createUnitwork needs \{ dataSource \}/);
   });
 
+  test("repository settings that cannot be used are refused before connecting, naming the setting", async () => {
+    const dataSource = new DataSource({ ...dataSourceOptionsFromEnv({ DATABASE_URL: t.db.url }), entities: [User] });
+    const refused: [object, RegExp][] = [
+      [{ maxPageSize: 0 }, /repositories\.maxPageSize must be an integer >= 1, got 0/],
+      [{ maxPageSize: 2.5 }, /repositories\.maxPageSize must be an integer >= 1, got 2\.5/],
+      [{ maxOffset: -1 }, /repositories\.maxOffset must be an integer >= 0, got -1/],
+      [{ maxOffset: "100" }, /repositories\.maxOffset must be an integer >= 0, got 100/],
+      [{ validate: "no" }, /repositories\.validate must be true or false, got "no"/],
+      [{ preparedStatements: 1 }, /repositories\.preparedStatements must be true or false, got 1/],
+      [{ cursorSecret: "" }, /repositories\.cursorSecret must be a non-empty string or Buffer/],
+      [{ cursorSecret: 42 }, /repositories\.cursorSecret must be a non-empty string or Buffer/],
+    ];
+    for (const [repositories, message] of refused) {
+      const failed = await createUnitwork({ dataSource, repositories } as never).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(InvalidConfigError);
+      expect((failed as Error).message).toMatch(message);
+    }
+    expect(dataSource.isInitialized).toBe(false);
+  });
+
   test("run and its retry options", async () => {
     let ran = false;
     const work = async () => {

@@ -53,6 +53,18 @@ describe("paginateByCursor", () => {
     expect(none).toEqual({ items: [], pageInfo: { startCursor: null, endCursor: null, hasNextPage: false } });
   });
 
+  test("a page's cursors are made when first read, and stay the same on every read, in JSON and in a spread", async () => {
+    const page = await deps.paginateByCursor({ first: 2, orderBy: "-version" });
+    const end = page.pageInfo.endCursor;
+    expect(typeof end).toBe("string");
+    expect(page.pageInfo.endCursor).toBe(end); // each encryption has a fresh IV: a second one would differ
+    const json = JSON.parse(JSON.stringify(page)) as typeof page;
+    expect(json.pageInfo).toEqual({ startCursor: page.pageInfo.startCursor, endCursor: end, hasNextPage: true });
+    expect({ ...page.pageInfo }).toEqual(json.pageInfo);
+    const next = await deps.paginateByCursor({ first: 2, orderBy: "-version", after: json.pageInfo.endCursor });
+    expect(next.items[0]!.id).not.toBe(page.items[1]!.id);
+  });
+
   test("a page after a cursor starts its index scan at the cursor: the first key bounds the scan, not only the filter", async () => {
     const logs = t.uw.repositories.create(FunctionLog);
     const [fn] = await t.uw.repositories.create(FunctionEntity).findMany({ limit: 1, orderBy: "id" });
