@@ -208,6 +208,31 @@ export class LockTimeoutError extends DatabaseError {
 }
 
 /**
+ * 42501 (insufficient_privilege): the database refused the statement for the connection's role — a
+ * row-level security policy refused a row (`new row violates row-level security policy`, then
+ * `rowLevelSecurity` is `true` and `mapError` answers 403), or the role lacks a GRANT (a deployment
+ * mistake: `mapError` answers 500 and the error is logged).
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "unitwork";
+ *
+ * const refused = await uw.unitOfWork
+ *   .run((ctx) => ctx.repository(FunctionEntity).create({ organizationId: otherTenant, userId, name: "x" }), { settings: { "app.tenant_id": "7" } })
+ *   .catch((error: unknown) => error);
+ * if (refused instanceof PermissionDeniedError && refused.rowLevelSecurity) console.warn("not this tenant's row");
+ * ```
+ */
+export class PermissionDeniedError extends DatabaseError {
+  override readonly code = "PERMISSION_DENIED";
+
+  /** Whether a row-level security policy refused the row (rather than a missing privilege). */
+  get rowLevelSecurity(): boolean {
+    return /row-level security/i.test(this.message);
+  }
+}
+
+/**
  * 57014: `statement_timeout` (or a cancel request) stopped the statement.
  *
  * @example

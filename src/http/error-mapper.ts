@@ -8,6 +8,7 @@ import {
   InvalidValueError,
   NotFoundError,
   NotNullViolationError,
+  PermissionDeniedError,
   SerializationFailureError,
   StatementTimeoutError,
   UniqueViolationError,
@@ -59,6 +60,7 @@ export interface HttpErrorResponse {
  * | `NotNullViolationError` (a required field is missing), `CheckViolationError` | 422 |
  * | `InvalidValueError` (SQLSTATE class 22: a value the column cannot hold), `UnsupportedMappingError` | 400 |
  * | `ForeignKeyViolationError`: the row is still referenced (a delete) | 409 |
+ * | `PermissionDeniedError` refused by a row-level security policy (`details`: table) | 403 |
  * | `UnitOfWorkTimeoutError`, `StatementTimeoutError`, `ConnectionLostError` | 503 (`Retry-After: 1`) |
  * | an error with a 4xx `status`/`statusCode` and `expose !== false` (body parsers, http-errors) | that status |
  * | anything else | 500 `INTERNAL_ERROR` |
@@ -123,6 +125,10 @@ function classify(error: unknown): Classified {
   if (error instanceof InvalidValueError) {
     return { status: 400, code: error.code, message: "a value does not fit its column", details: { sqlState: error.sqlState } };
   }
+  if (error instanceof PermissionDeniedError && error.rowLevelSecurity) {
+    // a missing GRANT is the deployment's mistake, not the client's: it stays a 500
+    return { status: 403, code: error.code, message: "the request may not write this row", details: { table: rlsTable(error.message) } };
+  }
   if (error instanceof SerializationFailureError || error instanceof DeadlockError) {
     return { status: 409, code: error.code, message: "the request conflicted with a concurrent one; retry it" };
   }
@@ -152,4 +158,9 @@ function withoutValue(issue: ValidationIssue): Omit<ValidationIssue, "value"> {
   // The offending value is left out: it may be a password or a large payload.
   const { value: _value, children, ...rest } = issue;
   return children?.length ? { ...rest, children: children.map(withoutValue) } : rest;
+}
+
+/** The table a row-level security refusal names (`… policy for table "functions"`). */
+function rlsTable(message: string): string | undefined {
+  return /for table "([^"]+)"/.exec(message)?.[1];
 }

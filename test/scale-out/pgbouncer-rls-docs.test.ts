@@ -5,7 +5,7 @@ import { join } from "node:path";
 import express, { type Request } from "express";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionEntity, Organization, User } from "../../examples/domain";
-import { createUnitwork, DatabaseError, dataSourceOptionsFromEnv, UnitOfWorkTimeoutError, type Unitwork } from "../../src";
+import { createUnitwork, dataSourceOptionsFromEnv, PermissionDeniedError, UnitOfWorkTimeoutError, type Unitwork } from "../../src";
 import { expressErrorHandler, expressHandler } from "../../src/http/express";
 import { startTestServer } from "../http/http-test-server";
 import { describeWithPgBouncer, startPgBouncer } from "../support/pgbouncer";
@@ -93,13 +93,13 @@ describe("Row-level security with settings", () => {
       (ctx) => ctx.repository(FunctionEntity).create({ userId: ada.id, organizationId: globex.id, name: "smuggled" }),
       { settings: { "app.tenant_id": String(acme.id) } },
     ).catch((error: unknown) => error);
-    // DatabaseError, sqlState "42501": new row violates row-level security policy for table "functions"
+    // PermissionDeniedError (sqlState "42501", rowLevelSecurity true): new row violates row-level security policy for table "functions"
 
     const outside = await uw.repositories.create(Organization).count(); // 0: no unit of work, no tenant
 
     expect(acmeFunctions.map((f) => f.name).sort()).toEqual(["resize", "thumbnail"]);
-    expect(smuggled).toBeInstanceOf(DatabaseError);
-    expect((smuggled as DatabaseError).sqlState).toBe("42501");
+    expect(smuggled).toBeInstanceOf(PermissionDeniedError);
+    expect([(smuggled as PermissionDeniedError).sqlState, (smuggled as PermissionDeniedError).rowLevelSecurity]).toEqual(["42501", true]);
     expect((smuggled as Error).message).toContain('new row violates row-level security policy for table "functions"');
     expect(outside).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { domainEntities, FunctionEntity, Organization, OrganizationMember, User } from "../../examples/domain";
 import { DataSource } from "typeorm";
-import { createUnitwork, DatabaseError, dataSourceOptionsFromEnv, type Unitwork } from "../../src";
+import { createUnitwork, dataSourceOptionsFromEnv, mapError, PermissionDeniedError, type Unitwork } from "../../src";
 import { asServerAdmin } from "../support/test-database";
 import { describeWithPgBouncer, startPgBouncer, type PgBouncer, type PgBouncerUser } from "../support/pgbouncer";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
@@ -123,13 +123,23 @@ function scenario(through: "direct" | "pgbouncer") {
       const [deleted] = await ctx.manager.query("WITH d AS (DELETE FROM functions WHERE organization_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d", [globex.organizationId]);
       return { intoOther, updated: updated.n, deleted: deleted.n };
     }, { settings: { "app.tenant_id": String(acme.organizationId) } });
-    // WITH CHECK (the USING expression) refuses the row: SQLSTATE 42501
-    expect(outcome.intoOther).toBeInstanceOf(DatabaseError);
-    expect((outcome.intoOther as DatabaseError).sqlState).toBe("42501");
-    expect((outcome.intoOther as Error).message).toMatch(/row-level security policy/);
+    // WITH CHECK (the USING expression) refuses the row: SQLSTATE 42501, a 403 for an HTTP client
+    expect(outcome.intoOther).toBeInstanceOf(PermissionDeniedError);
+    const refused = outcome.intoOther as PermissionDeniedError;
+    expect([refused.sqlState, refused.code, refused.rowLevelSecurity]).toEqual(["42501", "PERMISSION_DENIED", true]);
+    expect(refused.message).toMatch(/row-level security policy/);
+    expect(mapError(refused)).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED", details: { table: "functions" } } }, unexpected: false });
     expect([outcome.updated, outcome.deleted]).toEqual([0, 0]);
     const globexNames = await app.unitOfWork.run(async (ctx) => (await ctx.repository(FunctionEntity).findMany()).map((f) => f.name), { settings: { "app.tenant_id": String(globex.organizationId) } });
     expect(globexNames.some((name) => name.includes("hijacked") || name === "smuggled")).toBe(false);
+  });
+
+  test("a table the role has no GRANT on: PermissionDeniedError, not row-level security, a 500 for an HTTP client", async () => {
+    const failed = await app.repositories.create(User).count().catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(PermissionDeniedError);
+    expect((failed as PermissionDeniedError).rowLevelSecurity).toBe(false);
+    expect((failed as Error).message).toMatch(/permission denied for table users/);
+    expect(mapError(failed)).toMatchObject({ status: 500, unexpected: true, body: { error: { code: "INTERNAL_ERROR" } } });
   });
 
   test("without the setting (outside a unit of work, or a unit without settings) nothing is visible, on every reused connection", async () => {
