@@ -43,10 +43,19 @@ export function incomingConsistencyToken(carrier: ConsistencyTokenCarrier | unde
     const cookies = headers.cookie;
     for (const part of (Array.isArray(cookies) ? cookies.join(";") : (cookies ?? "")).split(";")) {
       const at = part.indexOf("=");
-      if (at > 0 && part.slice(0, at).trim() === carrier.cookie) return decodeURIComponent(part.slice(at + 1).trim());
+      if (at > 0 && part.slice(0, at).trim() === carrier.cookie) return decodedCookie(part.slice(at + 1).trim());
     }
   }
   return undefined;
+}
+
+/** A cookie value percent-decoded; a malformed encoding is kept as it came (the token check then refuses it: a 400). */
+function decodedCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** The response headers that send `token` back: the header itself, and a `Set-Cookie` value. @internal */
