@@ -1,4 +1,5 @@
 import { UnitOfWorkAbortedError, UnitOfWorkTimeoutError } from "../errors";
+import type { ShutdownSignal } from "./shutdown-signal";
 
 /**
  * The wall-clock deadline of a unit of work, shared by the scopes inside it, and the abort signals
@@ -9,6 +10,8 @@ export class Deadline {
   readonly timeoutMs: number;
   /** Signals that end the unit like its deadline: its own and its enclosing unit's. */
   readonly signals: readonly AbortSignal[];
+  /** The unitwork instance's `abortAll` signal, for an outermost unit and what runs inside it. */
+  readonly shutdown: ShutdownSignal | undefined;
   #expired = false;
 
   /** The deadline of a scope: its own `timeoutMs` (never later than the enclosing one) and `signal`, else the enclosing one. */
@@ -16,11 +19,12 @@ export class Deadline {
     return timeoutMs || signal ? new Deadline(timeoutMs ?? Infinity, parent, signal) : parent;
   }
 
-  constructor(timeoutMs: number, parent?: Deadline, signal?: AbortSignal) {
+  constructor(timeoutMs: number, parent?: Deadline, signal?: AbortSignal, shutdown?: ShutdownSignal) {
     const own = Date.now() + timeoutMs;
     this.at = parent ? Math.min(parent.at, own) : own;
     this.timeoutMs = parent && parent.at <= own ? parent.timeoutMs : timeoutMs;
     this.signals = signal ? (parent ? [...parent.signals, signal] : [signal]) : (parent?.signals ?? []);
+    this.shutdown = shutdown ?? parent?.shutdown;
   }
 
   get expired(): boolean {
@@ -35,7 +39,11 @@ export class Deadline {
     return new UnitOfWorkTimeoutError(this.timeoutMs, undefined, details);
   }
 
-  /** Settles like `promise`, or rejects with `UnitOfWorkTimeoutError` at the deadline (`UnitOfWorkAbortedError` when a signal fires). */
+  /**
+   * Settles like `promise`, or rejects with `UnitOfWorkTimeoutError` at the deadline (`UnitOfWorkAbortedError`
+   * when a signal fires). One promise, a timer only for a finite deadline, and the shutdown signal
+   * listened to through a `Set`: every outermost unit races its connect, BEGIN and work this way.
+   */
   race<T>(promise: Promise<T>): Promise<T> {
     const remaining = this.at - Date.now();
     if (remaining <= 0 || this.#aborted()) {
@@ -43,11 +51,18 @@ export class Deadline {
       promise.catch(() => undefined); // settles after the deadline; its outcome is superseded by the timeout
       return Promise.reject(this.error());
     }
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      let unlisten: (() => void) | undefined;
+      const settled = () => {
+        if (timer) clearTimeout(timer);
+        if (onAbort) for (const signal of this.signals) signal.removeEventListener("abort", onAbort);
+        unlisten?.();
+      };
       const expire = () => {
         this.#expired = true;
+        settled();
         reject(this.error());
       };
       if (remaining !== Infinity) timer = setTimeout(expire, remaining);
@@ -55,15 +70,22 @@ export class Deadline {
         onAbort = expire;
         for (const signal of this.signals) signal.addEventListener("abort", onAbort, { once: true });
       }
-    });
-    return Promise.race([promise, timeout]).finally(() => {
-      clearTimeout(timer);
-      if (onAbort) for (const signal of this.signals) signal.removeEventListener("abort", onAbort);
+      if (this.shutdown) unlisten = this.shutdown.listen(expire);
+      promise.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
     });
   }
 
-  #aborted(): AbortSignal | undefined {
+  #aborted(): { readonly reason: unknown } | undefined {
     for (const signal of this.signals) if (signal.aborted) return signal;
-    return undefined;
+    return this.shutdown?.aborted ? this.shutdown : undefined;
   }
 }

@@ -1,8 +1,8 @@
-import { setMaxListeners } from "node:events";
 import type { DataSource } from "typeorm";
 import { AfterCommitHookError, CommitOutcomeUnknownError, ConnectionLostError, IllegalTransactionStateError, TransactionAbortedError, UnitOfWorkAbortedError, UnitOfWorkTimeoutError, toUnitworkError, translateDatabaseError } from "../errors";
 import type { UnitworkLogger } from "../config";
 import { Deadline } from "./deadline";
+import { ShutdownSignal } from "./shutdown-signal";
 import type { ContextStore, ExecutionContext } from "./execution-context";
 import { Frame, type RepositoryResolver } from "./frame";
 import { HookSegment } from "./hook-segment";
@@ -41,7 +41,7 @@ export class UnitRunner {
   #running = 0;
   #idleWaiters: (() => void)[] = [];
   /** Aborted by `abortAll` (`uw.close({ timeoutMs })` giving up): ends every running unit like its deadline. */
-  #shutdown = shutdownController();
+  #shutdown = new ShutdownSignal();
 
   constructor(deps: UnitRunnerDeps) {
     this.#deps = deps;
@@ -55,7 +55,7 @@ export class UnitRunner {
   /** Cancels every running unit of work like a deadline (`UnitOfWorkAbortedError`); later units are not affected. */
   abortAll(reason: unknown): void {
     const shutdown = this.#shutdown;
-    this.#shutdown = shutdownController();
+    this.#shutdown = new ShutdownSignal();
     shutdown.abort(reason);
   }
 
@@ -153,7 +153,7 @@ export class UnitRunner {
     const merged = { ...this.#deps.defaults, ...options, settings: mergeTransactionSettings(this.#deps.defaults?.settings, options.settings) };
     const attempts = merged.retry?.attempts ?? 1;
     // Also ended by `abortAll` (a close that timed out), so every outermost unit has a deadline.
-    const deadline = new Deadline(Infinity, Deadline.derive(merged.timeoutMs, parent?.deadline, merged.signal), this.#shutdown.signal);
+    const deadline = new Deadline(Infinity, Deadline.derive(merged.timeoutMs, parent?.deadline, merged.signal), undefined, this.#shutdown);
     const unit: UnitRun = { name: merged.name, propagation: merged.propagation ?? "required", isolation: merged.isolation, readOnly: merged.readOnly ?? false, attempts: 0 };
     this.#running++;
     try {
@@ -273,13 +273,6 @@ function failure(error: unknown, deadline: Deadline | undefined): unknown {
 async function runCommitHooks(hooks: HookSegment): Promise<void> {
   const failures = await hooks.runCommitHooks();
   if (failures.length) throw new AfterCommitHookError(failures);
-}
-
-/** The controller `abortAll` aborts: every running unit listens to its signal, so it takes any number of listeners. */
-function shutdownController(): AbortController {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  return controller;
 }
 
 function isWithin(frame: Frame, ancestor: Frame): boolean {
