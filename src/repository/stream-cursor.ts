@@ -6,6 +6,7 @@ import { BatchHydrator } from "./batch-hydrator";
 import { rootParts, rootQuery } from "./list-statement";
 import { loadRelationTree } from "./relation-loader";
 import type { RepositoryCore } from "./repository-core";
+import { RowHydrator } from "./row-hydrator";
 import { StreamConnection } from "./stream-connection";
 import type { StreamPlan } from "./stream-plan";
 
@@ -19,6 +20,8 @@ export class StreamCursor<T extends ObjectLiteral> {
   readonly #core: RepositoryCore<T>;
   readonly #plan: StreamPlan;
   readonly #hydrator: BatchHydrator<T>;
+  /** findMany's own hydrator of the statement, when unitwork can reproduce TypeORM's (else `#hydrator` runs TypeORM's). */
+  readonly #rowHydrator: RowHydrator | undefined;
   readonly #name: string;
   readonly #site: { callSite?: CapturedStack };
   #declared = false;
@@ -27,7 +30,9 @@ export class StreamCursor<T extends ObjectLiteral> {
     this.#core = core;
     this.#plan = plan;
     this.#site = site;
-    this.#hydrator = new BatchHydrator(rootQuery(core, plan.list, rootParts(plan.list), connection.manager));
+    const qb = rootQuery(core, plan.list, rootParts(plan.list), connection.manager);
+    this.#hydrator = new BatchHydrator(qb);
+    this.#rowHydrator = RowHydrator.of(qb);
     this.#name = `uw_stream_${randomBytes(8).toString("hex")}`;
   }
 
@@ -52,7 +57,7 @@ export class StreamCursor<T extends ObjectLiteral> {
   fetch(): Promise<{ entities: T[]; rows: number }> {
     return this.#run(async () => {
       const rows = await this.connection.query(`FETCH FORWARD ${this.#plan.batchSize} FROM ${this.#name}`);
-      const entities = await this.#hydrator.hydrate(rows);
+      const entities = this.#rowHydrator ? ((await this.#rowHydrator.hydrate(rows, this.connection.runner)) as T[]) : await this.#hydrator.hydrate(rows);
       const { list } = this.#plan;
       if (list.strategy === "query" && list.relations.length && entities.length) {
         const statements = { manager: () => this.connection.manager, execute: <R>(call: () => Promise<R>) => this.#core.execute(call) };
