@@ -9,6 +9,8 @@ import type { SqlBindings } from "./sql-bindings";
  * column's own type (timestamps keep their microseconds). @internal
  */
 export function keysetCondition(keys: SortKey[], expressions: string[], values: CursorValues, bindings: SqlBindings): string {
+  const row = rowComparison(keys, expressions, values, bindings);
+  if (row) return row;
   const branches: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const parts: string[] = [];
@@ -24,6 +26,23 @@ export function keysetCondition(keys: SortKey[], expressions: string[], values: 
   // after the cursor, lets PostgreSQL start the index scan at the cursor instead of filtering up to it.
   const bound = keys.length > 1 ? leadingBound(keys[0]!, expressions[0]!, values[0]!, bindings) : undefined;
   return bound ? `(${bound} AND ${condition})` : condition;
+}
+
+/**
+ * `(k1, k2, …) < ($1, $2, …)` (all DESC) or `>` (all ASC): the same rows as the OR of branches when
+ * every key runs one way and can hold no NULL (the root's own NOT NULL columns, non-NULL values), and
+ * PostgreSQL bounds the index scan by the whole row (`Index Cond: ROW(…) < ROW(…)`). A prepared
+ * statement of this form ran in half the time of the OR form on the benchmark's listing.
+ */
+function rowComparison(keys: SortKey[], expressions: string[], values: CursorValues, bindings: SqlBindings): string | undefined {
+  if (keys.length < 2) return undefined;
+  const direction = keys[0]!.direction;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key.direction !== direction || key.column.isNullable || key.relations.length > 0 || values[i] === null) return undefined;
+  }
+  const bound = values.map((value) => bindings.bind(value!));
+  return `(${expressions.join(", ")}) ${direction === "ASC" ? ">" : "<"} (${bound.join(", ")})`;
 }
 
 /**
