@@ -226,9 +226,15 @@ export class LockTimeoutError extends DatabaseError {
 export class PermissionDeniedError extends DatabaseError {
   override readonly code = "PERMISSION_DENIED";
 
-  /** Whether a row-level security policy refused the row (rather than a missing privilege). */
+  /**
+   * Whether a row-level security policy refused the row (rather than a missing privilege): the server
+   * function that raised it (`ExecWithCheckOptions`, whatever the server's message language), else
+   * the English message.
+   */
   get rowLevelSecurity(): boolean {
-    return /row-level security/i.test(this.message);
+    const cause = this.cause as { routine?: unknown; driverError?: { routine?: unknown } } | undefined;
+    const routine = cause?.driverError?.routine ?? cause?.routine;
+    return routine === "ExecWithCheckOptions" || /row-level security/i.test(this.message);
   }
 }
 

@@ -128,6 +128,9 @@ function scenario(through: "direct" | "pgbouncer") {
     const refused = outcome.intoOther as PermissionDeniedError;
     expect([refused.sqlState, refused.code, refused.rowLevelSecurity]).toEqual(["42501", "PERMISSION_DENIED", true]);
     expect(refused.message).toMatch(/row-level security policy/);
+    // told apart by the server function that raised it, which does not depend on the message language
+    const routine = (error: unknown) => ((error as { cause?: { driverError?: { routine?: string } } }).cause?.driverError?.routine);
+    expect(routine(refused)).toBe("ExecWithCheckOptions");
     expect(mapError(refused)).toMatchObject({ status: 403, body: { error: { code: "PERMISSION_DENIED", details: { table: "functions" } } }, unexpected: false });
     expect([outcome.updated, outcome.deleted]).toEqual([0, 0]);
     const globexNames = await app.unitOfWork.run(async (ctx) => (await ctx.repository(FunctionEntity).findMany()).map((f) => f.name), { settings: { "app.tenant_id": String(globex.organizationId) } });
@@ -139,6 +142,7 @@ function scenario(through: "direct" | "pgbouncer") {
     expect(failed).toBeInstanceOf(PermissionDeniedError);
     expect((failed as PermissionDeniedError).rowLevelSecurity).toBe(false);
     expect((failed as Error).message).toMatch(/permission denied for table users/);
+    expect((failed as { cause?: { driverError?: { routine?: string } } }).cause?.driverError?.routine).toBe("aclcheck_error");
     expect(mapError(failed)).toMatchObject({ status: 500, unexpected: true, body: { error: { code: "INTERNAL_ERROR" } } });
   });
 
