@@ -116,6 +116,24 @@ describe("paginateByCursor", () => {
     }
   });
 
+  test("a column the entity declares NOT NULL but the table lets be NULL (a table not synchronized with it): no row is skipped", async () => {
+    const logs = t.uw.repositories.create(FunctionLog);
+    const [fn] = await t.uw.repositories.create(FunctionEntity).findMany({ limit: 1, orderBy: "id" });
+    await t.uw.dataSource.query(`ALTER TABLE function_logs ALTER COLUMN message DROP NOT NULL`);
+    await t.uw.dataSource.query(`INSERT INTO function_logs (function_id, level, message) SELECT $1, 'info', CASE WHEN g % 3 = 0 THEN NULL ELSE 'drift ' || g END FROM generate_series(1, 9) g`, [fn!.id]);
+    try {
+      const where = { functionId: fn!.id, level: "info" } as const;
+      for (const orderBy of ["message", "-message", "message,-id"]) {
+        const all = (await logs.findMany({ where, orderBy })).map((l) => l.id);
+        expect(all.length).toBeGreaterThanOrEqual(9);
+        expect((await walk(logs, orderBy as never, 2, where)).map((l) => l.id)).toEqual(all);
+      }
+    } finally {
+      await t.uw.dataSource.query(`DELETE FROM function_logs WHERE function_id = $1 AND (message IS NULL OR message LIKE 'drift %')`, [fn!.id]);
+      await t.uw.dataSource.query(`ALTER TABLE function_logs ALTER COLUMN message SET NOT NULL`);
+    }
+  });
+
   test("relations are loaded for the page's roots", async () => {
     const fns = t.uw.repositories.create(FunctionEntity);
     const page = await fns.paginateByCursor({ first: 2, orderBy: "name", relations: { deployments: true, user: true } });
