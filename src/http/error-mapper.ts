@@ -127,7 +127,7 @@ function classify(error: unknown): Classified {
   }
   if (error instanceof PermissionDeniedError && error.rowLevelSecurity) {
     // a missing GRANT is the deployment's mistake, not the client's: it stays a 500
-    return { status: 403, code: error.code, message: "the request may not write this row", details: { table: rlsTable(error.message) } };
+    return { status: 403, code: error.code, message: "the request may not write this row", details: { table: error.table ?? rlsTable(error.message) } };
   }
   if (error instanceof SerializationFailureError || error instanceof DeadlockError) {
     return { status: 409, code: error.code, message: "the request conflicted with a concurrent one; retry it" };

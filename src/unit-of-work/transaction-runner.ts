@@ -55,12 +55,8 @@ export class TransactionRunner {
       if (!tx.readOnly && router.options.consistency === "session") tx.session = this.#context.current.session;
     }
     const starting = this.#control(async () => {
-      if (options.readOnly) {
-        await queryRunner.startTransaction(options.isolation);
-        await queryRunner.query("SET TRANSACTION READ ONLY");
-      } else {
-        await queryRunner.startTransaction(options.isolation);
-      }
+      await queryRunner.startTransaction(options.isolation);
+      if (options.readOnly) await queryRunner.query("SET TRANSACTION READ ONLY");
       // A positive integer (checkUnitOfWorkOptions), so it is safe in the statement text.
       if (options.lockTimeoutMs !== undefined) {
         await queryRunner.query(`SET LOCAL lock_timeout = ${options.lockTimeoutMs}`);
