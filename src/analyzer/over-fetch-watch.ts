@@ -84,7 +84,7 @@ export class OverFetchWatch {
     watch.loads.push({
       operation: operation ?? this.#context.current.operation?.label?.split(" ")[0] ?? "a read",
       entity: metadata.name,
-      stack: stack ?? captureStack(this.track),
+      stack: stack ?? captureStack(),
       relations,
       statementsBefore: owner.records.length,
     });

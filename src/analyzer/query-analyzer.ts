@@ -268,7 +268,7 @@ export class QueryAnalyzer {
       scope,
       // A repository call carries its site; a direct TypeORM call is traced here, where the chain
       // of awaits still leads back to the application (V8 async stack traces).
-      stack: context.callSite ?? (scope ? captureStack(this.#before) : undefined),
+      stack: context.callSite ?? (scope ? captureStack() : undefined),
       tag,
       started: performance.now(),
       transaction: context.frame?.transaction ?? undefined,

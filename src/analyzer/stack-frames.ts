@@ -25,49 +25,82 @@ function rawSites(_error: Error, sites: V8CallSite[]): V8CallSite[] {
  * formatted) and read only when a rule needs it: most statements never are. @internal
  */
 export class CapturedStack {
-  private resolved?: { frames: RawFrame[]; key: string };
+  #holder: { stack?: unknown } | undefined;
+  #sites?: V8CallSite[];
+  #first?: RawFrame | null;
+  #resolved?: { frames: RawFrame[]; key: string };
 
   /** @internal */
-  constructor(private holder: { stack?: unknown } | undefined) {}
+  constructor(holder: { stack?: unknown } | undefined) {
+    this.#holder = holder;
+  }
 
   /** The application frames, innermost first (skipping Node, node_modules and unitwork). */
   get frames(): RawFrame[] {
-    return this.resolve().frames;
+    return this.#resolve().frames;
   }
 
   /** Equal for calls through the same path (files and lines; recursion collapsed); `""` when no application frame was found. */
   get key(): string {
-    return this.resolve().key;
+    return this.#resolve().key;
   }
 
-  private resolve(): { frames: RawFrame[]; key: string } {
-    if (!this.resolved) {
+  /** The innermost application frame (what a span shows), read without the rest of the path. */
+  get first(): RawFrame | undefined {
+    if (this.#resolved) return this.#resolved.frames[0];
+    if (this.#first === undefined) {
+      this.#first = null;
+      for (const site of this.#materialize()) {
+        const file = site.getFileName();
+        if (file && isApplicationFile(file)) {
+          this.#first = frameOf(site, file);
+          break;
+        }
+      }
+    }
+    return this.#first ?? undefined;
+  }
+
+  /** V8's call sites of the captured stack (made once, on first read). */
+  #materialize(): V8CallSite[] {
+    if (!this.#sites) {
       const prepare = Error.prepareStackTrace;
       let sites: unknown;
       try {
         Error.prepareStackTrace = rawSites as never;
-        sites = this.holder?.stack;
+        sites = this.#holder?.stack;
       } finally {
         Error.prepareStackTrace = prepare;
       }
-      this.resolved = Array.isArray(sites) ? appFrames(sites as V8CallSite[]) : { frames: [], key: "" };
-      this.holder = undefined;
+      this.#sites = Array.isArray(sites) ? (sites as V8CallSite[]) : [];
+      this.#holder = undefined;
     }
-    return this.resolved;
+    return this.#sites;
+  }
+
+  #resolve(): { frames: RawFrame[]; key: string } {
+    if (!this.#resolved) {
+      this.#resolved = appFrames(this.#materialize());
+      this.#sites = undefined;
+    }
+    return this.#resolved;
   }
 }
 
 /**
  * Captures the current call's stack (async frames included) without formatting it: V8 keeps the
- * frames and `CapturedStack` reads them only when asked. `boundary` and the frames above it are
- * left out. @internal
+ * frames and `CapturedStack` reads them only when asked. No boundary function is given to V8: finding
+ * one makes it walk (and expand the inlined functions of) every frame above it, which measured about
+ * twice the capture's own cost in a unit of work; unitwork's frames are skipped when read instead.
+ * The cost grows with the frames taken (`frames`, 48 by default: the analyzer's call paths).
+ * @internal
  */
-export function captureStack(boundary?: Function): CapturedStack {
+export function captureStack(frames = MAX_FRAMES): CapturedStack {
   const limit = Error.stackTraceLimit;
   const holder: { stack?: unknown } = {};
   try {
-    Error.stackTraceLimit = MAX_FRAMES;
-    Error.captureStackTrace(holder, boundary ?? captureStack);
+    Error.stackTraceLimit = frames;
+    Error.captureStackTrace(holder);
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -94,6 +127,10 @@ function appFrames(sites: V8CallSite[]): { frames: RawFrame[]; key: string } {
     if (frames.length === MAX_APP_FRAMES) break;
   }
   return { frames, key };
+}
+
+function frameOf(site: V8CallSite, file: string): RawFrame {
+  return { file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0, fn: site.getFunctionName() ?? undefined };
 }
 
 /** Whether a file holds application code: not Node's, not a dependency, not unitwork itself. @internal */

@@ -32,7 +32,7 @@ export function watchTypeormFinds(dataSource: DataSource, watch: FindWatcher): (
     const wrapper: Method = function (this: EntityManager) {
       const args = arguments as unknown as unknown[];
       if (!watch.watching) return original.apply(this, args);
-      const stack = captureStack(wrapper);
+      const stack = captureStack();
       return original.apply(this, args).then((result) => {
         const metadata = dataSource.hasMetadata(args[0] as never) ? dataSource.getMetadata(args[0] as never) : undefined;
         if (metadata) watch.track(metadata, loadedEntities(name, result), findTree(metadata, name.includes("By") ? undefined : args[1]), name, stack);

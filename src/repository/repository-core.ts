@@ -98,7 +98,7 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
   async execute<R>(call: () => Promise<R>): Promise<R> {
     const tracer = this.#runtime.callSites;
     try {
-      return await (tracer ? tracer.trace(this.execute, call) : call());
+      return await (tracer ? tracer.trace(call) : call());
     } catch (error) {
       return this.#failed(error, () => this.execute(call));
     }
@@ -160,7 +160,7 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
       const name = this.#runtime.reads.nameFor(statement);
       if (!tracer) return await use(await runStatement(queryRunner, statement.text, values, name), queryRunner);
       // the call site covers the statement and what `use` runs (afterLoad listeners may query)
-      return await tracer.trace(this.read, async () => use(await runStatement(queryRunner, statement.text, values, name), queryRunner));
+      return await tracer.trace(async () => use(await runStatement(queryRunner, statement.text, values, name), queryRunner));
     } catch (error) {
       return await this.#failed(error, () => this.read(statement, values, use));
     } finally {
