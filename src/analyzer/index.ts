@@ -15,6 +15,6 @@ export { resolveAnalyzerOptions } from "./analyzer-options";
 /** @internal the call site and statement helpers telemetry reads (`src/telemetry/`). */
 export { captureStack, type CapturedStack } from "./stack-frames";
 /** @internal */
-export { formatFrame } from "./source-position";
+export { formatFrame, sourcePosition } from "./source-position";
 /** @internal */
 export { isTransactionControl } from "./statement-shape";

@@ -3,16 +3,22 @@ import * as nodeModule from "node:module";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { RawFrame } from "./stack-frames";
 
-interface Position {
-  file: string;
-  line: number;
-  column: number;
+/** A position in the source the developer wrote. @internal */
+export interface SourcePosition {
+  /** Relative to the working directory when under it. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** `file:line:column`. */
+  readonly text: string;
 }
+
+type Position = Omit<SourcePosition, "text">;
 
 type SourceMapLike = { findEntry(line: number, column: number): Record<string, unknown> };
 
 const sidecarMaps = new Map<string, SourceMapLike | null>();
-const formatted = new Map<string, string>();
+const positions = new Map<string, SourcePosition>();
 
 /**
  * `file:line:column` of a frame in the source the developer wrote (TypeScript), relative to the
@@ -23,15 +29,21 @@ const formatted = new Map<string, string>();
  * when that package is installed. Without any, the generated position is shown. @internal
  */
 export function formatFrame(frame: RawFrame): string {
+  return sourcePosition(frame).text;
+}
+
+/** Where `frame` is in the source the developer wrote, as `formatFrame` finds it (cached per frame). @internal */
+export function sourcePosition(frame: RawFrame): SourcePosition {
   const id = `${frame.file}:${frame.line}:${frame.column}`;
-  let text = formatted.get(id);
-  if (text === undefined) {
-    const position = mapPosition(frame) ?? { file: frame.file, line: frame.line, column: frame.column };
-    text = `${display(position.file)}:${position.line}:${position.column}`;
-    if (formatted.size > 10_000) formatted.clear();
-    formatted.set(id, text);
+  let position = positions.get(id);
+  if (position === undefined) {
+    const mapped = mapPosition(frame) ?? frame;
+    const file = display(mapped.file);
+    position = { file, line: mapped.line, column: mapped.column, text: `${file}:${mapped.line}:${mapped.column}` };
+    if (positions.size > 10_000) positions.clear();
+    positions.set(id, position);
   }
-  return text;
+  return position;
 }
 
 function display(file: string): string {

@@ -1,5 +1,6 @@
 import {
   context as otelContext,
+  ROOT_CONTEXT,
   createNoopMeter,
   metrics,
   ProxyTracerProvider,
@@ -15,7 +16,7 @@ import {
 } from "@opentelemetry/api";
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface } from "typeorm";
 import { AfterCommitHookError, translateDatabaseError, UnitworkError } from "../errors";
-import { captureStack, formatFrame, isTransactionControl, type AnalysisReport, type QueryAnalyzer } from "../analyzer";
+import { captureStack, isTransactionControl, sourcePosition, type AnalysisReport, type CapturedStack, type QueryAnalyzer } from "../analyzer";
 import type { ContextStore, UnitOfWork, UnitRun } from "../unit-of-work";
 import { installSqlCommenter } from "./sql-commenter";
 import { summarizeStatement, type StatementSummary } from "./statement-summary";
@@ -33,12 +34,16 @@ interface Instruments {
   operationDuration: Histogram;
 }
 
+/** A SQL text's summary, with the attributes of its duration metric (one object per text: the metric is recorded per statement). */
+interface SummaryWithMetric extends StatementSummary {
+  readonly metricAttributes: Attributes;
+}
+
 interface PendingStatement {
   sql: string;
   span: Span | undefined;
   started: number;
-  operation: string;
-  collection: string | undefined;
+  summary: SummaryWithMetric;
 }
 
 interface PoolLike {
@@ -70,7 +75,7 @@ export class UnitworkTelemetry {
   readonly #namespace: string | undefined;
   readonly #pending = new WeakMap<object, PendingStatement[]>();
   /** SQL text → its operation and table: the texts of an application repeat (bounded). */
-  readonly #summaries = new Map<string, StatementSummary>();
+  readonly #summaries = new Map<string, SummaryWithMetric>();
   readonly #subscriber: EntitySubscriberInterface;
   readonly #detach: (() => void)[] = [];
   #meters?: { provider: MeterProvider; instruments: Instruments | undefined };
@@ -93,6 +98,9 @@ export class UnitworkTelemetry {
       },
       settings.unitOfWork.addListener({ aroundUnit: (unit, run) => this.#aroundUnit(unit, run) }),
       settings.analyzer.onFindings((report) => this.#findings(report)),
+      // Statement spans carry the call site: taken at the repository call (a short stack), not per
+      // statement, and not for a unit of work the sampler dropped (its statements have no span).
+      settings.analyzer.callSites.alsoFor(() => this.#statements && (this.#context.current.unitSpan?.isRecording() ?? true) && this.#tracer() !== undefined),
     );
     if (settings.options.sqlCommenter) this.#detach.push(installSqlCommenter(settings.dataSource, settings.context));
     // The pool's observable metrics exist from the start for a meter provider registered before.
@@ -154,7 +162,9 @@ export class UnitworkTelemetry {
       span = tracer.startSpan(unit.name ? `unitwork ${unit.name}` : "unitwork unit of work", { kind: SpanKind.INTERNAL }, parent);
       const traced = span;
       // Also a span the sampler dropped is the parent of the statements: they are dropped with it.
-      running = otelContext.with(trace.setSpan(parent, traced), () => this.#context.with({ unitSpan: traced }, run));
+      const unitTrace = trace.setSpan(parent, traced);
+      // Kept for the statements when it is the root context's: without a context manager, every statement's active context is the root one.
+      running = otelContext.with(unitTrace, () => this.#context.with({ unitSpan: traced, unitTrace: parent === ROOT_CONTEXT ? unitTrace : undefined }, run));
     } else {
       running = run();
     }
@@ -205,14 +215,17 @@ export class UnitworkTelemetry {
     let summary = this.#summaries.get(sql);
     if (!summary) {
       if (this.#summaries.size >= 2000) this.#summaries.clear();
-      this.#summaries.set(sql, (summary = summarizeStatement(sql)));
+      const summarized = summarizeStatement(sql);
+      const attributes: Attributes = { "db.system.name": "postgresql", "db.operation.name": summarized.operation, "db.namespace": this.#namespace };
+      if (summarized.collection) attributes["db.collection.name"] = summarized.collection;
+      this.#summaries.set(sql, (summary = { ...summarized, metricAttributes: Object.freeze(attributes) }));
     }
     const { operation, collection } = summary;
     let span: Span | undefined;
     const unitSpan = current.unitSpan;
     if (tracer && (!unitSpan || unitSpan.isRecording())) {
       let parent = otelContext.active();
-      if (unitSpan && !trace.getSpan(parent)) parent = trace.setSpan(parent, unitSpan);
+      if (unitSpan && !trace.getSpan(parent)) parent = parent === ROOT_CONTEXT && current.unitTrace ? current.unitTrace : trace.setSpan(parent, unitSpan);
       span = tracer.startSpan(collection ? `${operation} ${collection}` : operation, { kind: SpanKind.CLIENT }, parent);
       if (span.isRecording()) {
         const attributes: Attributes = {
@@ -223,13 +236,13 @@ export class UnitworkTelemetry {
           // The SQL as sent, with its $n placeholders; the bound values are never read.
           "db.query.text": sql,
         };
-        addCallSite(attributes, current.callSite ?? captureStack(this.#beforeQuery));
+        addCallSite(attributes, current.callSite ?? captureStack());
         span.setAttributes(attributes);
       } else {
         span = undefined;
       }
     }
-    const pending: PendingStatement = { sql, span, started: performance.now(), operation, collection };
+    const pending: PendingStatement = { sql, span, started: performance.now(), summary };
     const queue = this.#pending.get(event.queryRunner);
     if (queue) queue.push(pending);
     else this.#pending.set(event.queryRunner, [pending]);
@@ -244,9 +257,7 @@ export class UnitworkTelemetry {
     const instruments = this.#instruments();
     const failed = event.success ? undefined : (translateDatabaseError(event.error) ?? event.error ?? new Error("statement failed"));
     if (instruments) {
-      const attributes: Attributes = { "db.system.name": "postgresql", "db.operation.name": pending.operation, "db.namespace": this.#namespace };
-      if (pending.collection) attributes["db.collection.name"] = pending.collection;
-      if (failed) attributes["error.type"] = errorType(failed);
+      const attributes = failed ? { ...pending.summary.metricAttributes, "error.type": errorType(failed) } : pending.summary.metricAttributes;
       instruments.operationDuration.record((performance.now() - pending.started) / 1000, attributes);
     }
     const span = pending.span;
@@ -285,15 +296,18 @@ export class UnitworkTelemetry {
   }
 }
 
-/** `code.file.path`, `code.line.number`, `code.column.number` of the application's call site. */
-function addCallSite(attributes: Attributes, site: { frames: readonly { file: string; line: number; column: number }[] } | string | undefined): void {
-  let text: string | undefined;
-  if (typeof site === "string") text = site;
-  else {
-    const frame = site?.frames[0];
-    text = frame ? formatFrame(frame) : undefined;
+/** `code.file.path`, `code.line.number`, `code.column.number` of the application's call site (a captured stack, or a finding's `file:line:column`). */
+function addCallSite(attributes: Attributes, site: CapturedStack | string | undefined): void {
+  if (typeof site !== "string") {
+    const frame = site?.first;
+    if (!frame) return;
+    const position = sourcePosition(frame);
+    attributes["code.file.path"] = position.file;
+    attributes["code.line.number"] = position.line;
+    attributes["code.column.number"] = position.column;
+    return;
   }
-  const match = text ? /^(.*):(\d+):(\d+)$/.exec(text) : null;
+  const match = /^(.*):(\d+):(\d+)$/.exec(site);
   if (!match) return;
   attributes["code.file.path"] = match[1];
   attributes["code.line.number"] = Number(match[2]);

@@ -69,8 +69,8 @@ const PURE_CACHES: PureCache[] = [
   },
   {
     file: "src/analyzer/source-position.ts",
-    name: "formatted",
-    why: "stack frame position → the `file:line:column` it maps to in the source; bounded at 10 000 entries",
+    name: "positions",
+    why: "stack frame position → the source position (and its `file:line:column`) it maps to; bounded at 10 000 entries",
   },
   {
     file: "src/analyzer/source-position.ts",

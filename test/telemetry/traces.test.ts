@@ -164,6 +164,60 @@ test("telemetry: { statements: false } keeps only the unit-of-work spans", async
   expect(sdk.spans()[0]!.attributes["unitwork.outcome"]).toBe("commit");
 });
 
+test("with the analyzer off, statement spans still carry the exact line of each repository and EntityManager call", async () => {
+  const plain = await openTestUnitwork({ label: "traces_analyzer_off", analyzer: { mode: "off" } });
+  try {
+    const line = () => Number(new Error().stack!.split("\n")[2]!.match(/traces\.test\.ts:(\d+):/)![1]);
+    const expected: number[] = [];
+    await plain.uw.unitOfWork.run(async (ctx) => {
+      const users = ctx.repository(User);
+      expected.push(line() + 1);
+      const user = await users.create({ email: "off@example.com" });
+      expected.push(line() + 1);
+      await ctx.manager.findOneBy(User, { id: user.id });
+      expected.push(line() + 1);
+      await users.count();
+    }, { name: "analyzer-off" });
+    const statements = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(statements.map((s) => s.attributes["db.operation.name"])).toEqual(["INSERT", "SELECT", "SELECT"]);
+    expect(statements.map((s) => s.attributes["code.file.path"])).toEqual([THIS_FILE, THIS_FILE, THIS_FILE]);
+    expect(statements.map((s) => s.attributes["code.line.number"])).toEqual(expected);
+  } finally {
+    await plain.close();
+  }
+});
+
+test("with the analyzer off, every statement of every kind of repository call carries its call site", async () => {
+  const plain = await openTestUnitwork({ label: "traces_every_call", analyzer: { mode: "off" } });
+  try {
+    const first = Number(new Error().stack!.split("\n")[1]!.match(/traces\.test\.ts:(\d+):/)![1]);
+    await plain.uw.unitOfWork.run(async (ctx) => {
+      const users = ctx.repository(User);
+      const u = await users.create({ email: "every@example.com" });
+      await users.getByIdOrFail(u.id);
+      await users.paginate({ page: 1, pageSize: 2 });
+      await users.paginateByCursor({ first: 2 });
+      await users.update(u.id, { isActive: false });
+      await users.bulkInsert([{ email: "every-2@example.com" }, { email: "every-3@example.com" }]);
+      await users.bulkUpdate([{ id: u.id, isActive: true }]);
+      await users.bulkUpsert([{ email: "every-4@example.com" }], { conflictPaths: ["email"] });
+      await users.bulkDelete({ email: "every-2@example.com" });
+      for await (const row of users.stream({ batchSize: 2 })) void row;
+      await users.delete(u.id);
+    });
+    const last = first + 16;
+    const statements = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(statements.length).toBeGreaterThanOrEqual(13);
+    for (const statement of statements) {
+      expect([statement.name, statement.attributes["code.file.path"]]).toEqual([statement.name, THIS_FILE]);
+      expect(statement.attributes["code.line.number"]).toBeGreaterThan(first + 2);
+      expect(statement.attributes["code.line.number"]).toBeLessThan(last);
+    }
+  } finally {
+    await plain.close();
+  }
+});
+
 test("a statement outside any unit of work is a root span of its own", async () => {
   await t.uw.repositories.create(User).count();
   const [statement, ...rest] = sdk.spans();
