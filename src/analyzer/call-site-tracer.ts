@@ -47,9 +47,10 @@ export class CallSiteTracer {
   /**
    * Runs `operation` with the current call site (its application frames: unitwork's are skipped when
    * read). The analyzer's call paths take the whole stack; the other readers only its nearest frames.
+   * `checked`: the caller has just asked `wouldCapture` (and got `true`).
    */
-  trace<R>(operation: () => Promise<R>): Promise<R> {
-    if (!this.wouldCapture) return operation();
+  trace<R>(operation: () => Promise<R>, checked = false): Promise<R> {
+    if (!checked && !this.wouldCapture) return operation();
     return this.#context.with({ callSite: captureStack(this.#enabled() ? undefined : NEAR_FRAMES) }, operation);
   }
 }

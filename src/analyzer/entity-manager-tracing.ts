@@ -30,7 +30,7 @@ export function traceEntityManagers(dataSource: DataSource, tracer: CallSiteTrac
       // `arguments`, not a rest array, and no closure on the common path (nothing to capture)
       const args = arguments;
       if (!tracer.wouldCapture) return original.apply(this, args);
-      return tracer.trace(() => original.apply(this, args) as Promise<unknown>);
+      return tracer.trace(() => original.apply(this, args) as Promise<unknown>, true);
     };
     Object.defineProperty(traced.prototype, name, { value: wrapper, writable: true, configurable: true });
   }

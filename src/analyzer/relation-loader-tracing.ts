@@ -17,7 +17,7 @@ export function traceRelationLoader(dataSource: DataSource, tracer: CallSiteTrac
   const wrapper = function (this: unknown) {
     const args = arguments;
     if (!tracer.wouldCapture) return original.apply(this, args as never);
-    return tracer.trace(() => original.apply(this, args as never));
+    return tracer.trace(() => original.apply(this, args as never), true);
   };
   Object.defineProperty(loader, "load", { value: wrapper, writable: true, configurable: true });
   return () => {

@@ -13,6 +13,7 @@ import {
   type MeterProvider,
   type Span,
   type Tracer,
+  type TracerProvider,
 } from "@opentelemetry/api";
 import type { AfterQueryEvent, BeforeQueryEvent, DataSource, EntitySubscriberInterface } from "typeorm";
 import { AfterCommitHookError, translateDatabaseError, UnitworkError } from "../errors";
@@ -25,6 +26,8 @@ import "./telemetry-context";
 
 /** The instrumentation scope name of unitwork's tracer and meter. */
 export const INSTRUMENTATION_SCOPE = "unitwork";
+/** What the API's proxy provider hands out while no SDK is registered. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 /** Histogram buckets in seconds (the OpenTelemetry database conventions' advice). */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
 
@@ -79,6 +82,8 @@ export class UnitworkTelemetry {
   readonly #subscriber: EntitySubscriberInterface;
   readonly #detach: (() => void)[] = [];
   #meters?: { provider: MeterProvider; instruments: Instruments | undefined };
+  /** The tracer of the last provider (or SDK behind the API's proxy) asked: asked per statement, it rarely changes. */
+  #tracers?: { provider: TracerProvider; tracer: Tracer };
 
   constructor(settings: TelemetrySettings) {
     this.#dataSource = settings.dataSource;
@@ -116,8 +121,14 @@ export class UnitworkTelemetry {
 
   /** unitwork's tracer, or `undefined` while no SDK is registered (the hot path then stops here). */
   #tracer(): Tracer | undefined {
-    const provider = this.#options.tracerProvider ?? trace.getTracerProvider();
-    return provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(INSTRUMENTATION_SCOPE) : provider.getTracer(INSTRUMENTATION_SCOPE);
+    let provider: TracerProvider = this.#options.tracerProvider ?? trace.getTracerProvider();
+    if (provider instanceof ProxyTracerProvider) {
+      // the API's proxy: the SDK registered behind it, if any
+      provider = provider.getDelegate();
+      if (provider === NOOP_PROVIDER) return undefined;
+    }
+    if (this.#tracers?.provider !== provider) this.#tracers = { provider, tracer: provider.getTracer(INSTRUMENTATION_SCOPE) };
+    return this.#tracers.tracer;
   }
 
   /** The instruments of the current meter provider, or `undefined` while none is registered. */
