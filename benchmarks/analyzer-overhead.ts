@@ -1,8 +1,13 @@
 /**
- * The query analyzer's overhead on a unit-of-work workload: the same units of work (read an account,
- * list its last entries, insert an entry, update the account) on two unitwork instances over one
- * database, one with the analyzer `off` and one in `log` mode, in interleaved rounds so that both see
- * the same machine load. `ratio` = log time / off time (target <= 1.10).
+ * The query analyzer's overhead, `log` mode against `off`, on two unitwork instances over one
+ * database, in interleaved rounds so that both see the same machine load:
+ * - TPC-B (the target: `log` at most 10% slower): the bench's TPC-B transactions (five statements
+ *   through repositories in one unit of work), 8 concurrent clients. `ratio` = the median, over the
+ *   rounds, of off tx/s / log tx/s of one round; also this process's CPU per transaction.
+ * - an entity-API workload (read an account, list its last entries, insert an entry, update the
+ *   account), one client: `entityRatio` = log time / off time.
+ * Neither instance has a report listener (one would make `log` build a full report per unit).
+ * After the rounds, one N+1 loop on the `log` instance shows that it was analyzing.
  *
  * Alone: `node -r @swc/register benchmarks/analyzer-overhead.ts [--quick] [--no-fsync]` (starts
  * embedded PostgreSQL when DATABASE_URL is unset; `--no-fsync` takes commit latency out, which
@@ -13,7 +18,9 @@ import { Column, DataSource, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { IsInt, IsOptional, IsString } from "class-validator";
 import { Client } from "pg";
 import { createUnitwork, dataSourceOptionsFromEnv, type Unitwork } from "../src";
-import { openThrowawayDatabase } from "../examples/support/throwaway-database";
+import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
+import { BENCH_SCHEMA, benchEntities } from "./bench-schema";
+import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 
 @Entity({ name: "analyzer_bench_account" })
 class BenchAccount {
@@ -75,7 +82,22 @@ async function round(uw: Unitwork, units: number, offset: number): Promise<{ wal
   return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
 }
 
-export async function runAnalyzerOverhead(opts: { url: string; quick: boolean }): Promise<{ rows: Array<Record<string, unknown>>; ratio: number }> {
+const WORKERS = 8;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** The figures: TPC-B (the target) and the entity workload, log against off. */
+export interface AnalyzerOverhead {
+  rows: Array<Record<string, unknown>>;
+  /** TPC-B: median over the rounds of off tx/s / log tx/s (target <= 1.10). */
+  ratio: number;
+  /** TPC-B: median over the rounds of log / off Node CPU per transaction. */
+  cpuRatio: number;
+  /** The entity workload: log time / off time. */
+  entityRatio: number;
+}
+
+/** `schemaReady`: the TPC-B tables exist already (benchmarks/run.ts made them). */
+export async function runAnalyzerOverhead(opts: { url: string; quick: boolean; schemaReady?: boolean }): Promise<AnalyzerOverhead> {
   const client = new Client({ connectionString: opts.url });
   await client.connect();
   try {
@@ -85,26 +107,42 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
   } finally {
     await client.end();
   }
-  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: opts.url, DB_POOL_MAX: "4" }), entities: [BenchAccount, BenchEntry] };
+  if (!opts.schemaReady) {
+    await runAdmin(opts.url, async (c) => {
+      for (const sql of BENCH_SCHEMA) await c.query(sql);
+    });
+  }
+  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: opts.url, DB_POOL_MAX: String(WORKERS) }), entities: [BenchAccount, BenchEntry, ...benchEntities] };
   const off = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode: "off" } });
   const log = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode: "log" } });
-  let reports = 0;
-  let findings = 0;
-  log.analyzer.onReport((r) => {
-    reports++;
-    findings += r.findings.length;
-  });
+  registerTpcbRepositories(off);
+  registerTpcbRepositories(log);
+  const tpcb = { off: tpcbPaths(undefined as never, undefined as never, off, off)[3]!, log: tpcbPaths(undefined as never, undefined as never, log, log)[3]! };
+  const tpcbRounds = opts.quick ? 6 : 20;
+  const seconds = opts.quick ? 1 : 2;
+  const tpcbRuns = { off: [] as { tps: number; cpuMsPerTx: number }[], log: [] as { tps: number; cpuMsPerTx: number }[] };
   const rounds = opts.quick ? 6 : 12;
   const units = opts.quick ? 40 : 100;
   const totals = { off: 0, log: 0 };
   const cpu = { off: 0, log: 0 };
+  let findings = 0;
   try {
     // Warm-up: connections, metadata, plan caches, the parser.
+    await runTpcb(tpcb.off, WORKERS, 1);
+    await runTpcb(tpcb.log, WORKERS, 1);
+    // Short TPC-B rounds, off and log back to back (which goes first alternates): each pair saw the
+    // same machine, and the median of the pairs' ratios is what other load disturbs least.
+    for (let r = 0; r < tpcbRounds; r++) {
+      for (const mode of r % 2 === 0 ? (["off", "log"] as const) : (["log", "off"] as const)) {
+        const started = process.cpuUsage();
+        const tps = await runTpcb(tpcb[mode], WORKERS, seconds);
+        const used = process.cpuUsage(started);
+        tpcbRuns[mode].push({ tps, cpuMsPerTx: (used.user + used.system) / 1000 / (tps * seconds) });
+      }
+    }
     await round(off, 20, 0);
     await round(log, 20, 0);
-    reports = 0;
     for (let r = 0; r < rounds; r++) {
-      // Alternate which goes first so that neither always runs on a warmer cache.
       const order: ("off" | "log")[] = r % 2 === 0 ? ["off", "log"] : ["log", "off"];
       for (const mode of order) {
         const measured = await round(mode === "off" ? off : log, units, r * units);
@@ -112,23 +150,41 @@ export async function runAnalyzerOverhead(opts: { url: string; quick: boolean })
         cpu[mode] += measured.cpu;
       }
     }
+    // The log instance was analyzing all along: an N+1 loop now is reported.
+    const stop = log.analyzer.onFindings((report) => (findings += report.findings.length));
+    await log.unitOfWork.run(async (ctx) => {
+      for (let id = 1; id <= 5; id++) await ctx.repository(BenchAccount).getById(id);
+    });
+    stop();
   } finally {
     await off.close();
     await log.close();
   }
   const count = rounds * units;
-  const rows = (["off", "log"] as const).map((mode) => ({
-    benchmark: "analyzer overhead",
+  const rows: Array<Record<string, unknown>> = (["off", "log"] as const).map((mode) => ({
+    benchmark: "analyzer overhead (TPC-B, 8 clients)",
     mode,
-    unitsOfWork: count,
-    statementsPerUnit: 4,
-    totalMs: Math.round(totals[mode]),
-    msPerUnit: Number((totals[mode] / count).toFixed(3)),
-    // Node's own CPU per unit of work: what the analyzer adds, without the database's share or the machine's noise.
-    cpuMsPerUnit: Number((cpu[mode] / count).toFixed(3)),
-    ...(mode === "log" ? { reports, findings } : {}),
+    medianTps: Math.round(median(tpcbRuns[mode].map((x) => x.tps))),
+    cpuMsPerTx: Number(median(tpcbRuns[mode].map((x) => x.cpuMsPerTx)).toFixed(3)),
   }));
-  return { rows, ratio: totals.log / totals.off };
+  rows.push(
+    ...(["off", "log"] as const).map((mode) => ({
+      benchmark: "analyzer overhead (entity API, 1 client)",
+      mode,
+      unitsOfWork: count,
+      msPerUnit: Number((totals[mode] / count).toFixed(3)),
+      // Node's own CPU per unit of work: what the analyzer adds, without the database's share.
+      cpuMsPerUnit: Number((cpu[mode] / count).toFixed(3)),
+      ...(mode === "log" ? { findingsOfTheCheckLoop: findings } : {}),
+    })),
+  );
+  if (findings === 0) throw new Error("the log instance reported no finding for an N+1 loop: it was not analyzing");
+  return {
+    rows,
+    ratio: median(tpcbRuns.off.map((x, i) => x.tps / tpcbRuns.log[i]!.tps)),
+    cpuRatio: median(tpcbRuns.log.map((x, i) => x.cpuMsPerTx / tpcbRuns.off[i]!.cpuMsPerTx)),
+    entityRatio: totals.log / totals.off,
+  };
 }
 
 if (require.main === module) {
@@ -141,10 +197,9 @@ if (require.main === module) {
     });
     const { url } = database;
     try {
-      const { rows, ratio } = await runAnalyzerOverhead({ url, quick });
+      const { rows, ratio, cpuRatio, entityRatio } = await runAnalyzerOverhead({ url, quick });
       console.table(rows);
-      const [offRow, logRow] = rows as { cpuMsPerUnit: number }[];
-      console.log(`analyzer overhead (log / off): wall ${ratio.toFixed(3)}x, Node CPU ${(logRow!.cpuMsPerUnit / offRow!.cpuMsPerUnit).toFixed(3)}x`);
+      console.log(`analyzer overhead (log / off): TPC-B ${ratio.toFixed(3)}x throughput, ${cpuRatio.toFixed(3)}x Node CPU per transaction; entity workload ${entityRatio.toFixed(3)}x wall`);
     } finally {
       await database.drop();
     }

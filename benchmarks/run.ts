@@ -26,6 +26,7 @@ import { resetStatements, statements } from "./peers/statement-counter";
 import { registerTpcbRepositories, runTpcb, tpcbPaths } from "./tpcb";
 import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
 import { runTelemetryOverhead } from "./telemetry-overhead";
+import type { AnalyzerOverhead } from "./analyzer-overhead";
 import { readRoutingSummary, runReadRouting } from "./read-routing";
 import { runPeerBench, peerBenchSteps, type PeerBench } from "./peer-bench";
 
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
     const tables = `${summary.markdown}\n${markdownTables(measurements)}`;
     const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert${r.compiled ? ", compiled JS" : ", under @swc/register"}), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
-    if (analyzer) process.stdout.write(`\nAnalyzer overhead: ${analyzer.ratio.toFixed(2)}×\n`);
+    if (analyzer) process.stdout.write(`\nAnalyzer overhead (log / off): TPC-B ${analyzer.ratio.toFixed(2)}× throughput, ${analyzer.cpuRatio.toFixed(2)}× Node CPU per transaction; entity workload ${analyzer.entityRatio.toFixed(2)}×\n`);
     if (telemetry) process.stdout.write(`\nTelemetry overhead (TPC-B, no SDK / SDK with spans dropped): ${telemetry.ratio.toFixed(2)}× throughput, ${telemetry.cpuRatio.toFixed(2)}× Node CPU per transaction\n`);
     if (readRouting) process.stdout.write(`\n${readRoutingSummary(readRouting)}\n`);
     if (checkpointState.refused) process.stdout.write("\nNote: this server refused CHECKPOINT (no pg_checkpoint role), so a run may include a checkpoint of the previous run's writes.\n");
@@ -265,7 +266,7 @@ async function rssProbe(url: string, rows: number): Promise<RssResult[]> {
 }
 
 /** The analyzer engineer's overhead benchmark, when benchmarks/analyzer-overhead.ts exists. */
-async function analyzerOverhead(url: string): Promise<{ rows: Array<Record<string, unknown>>; ratio: number } | undefined> {
+async function analyzerOverhead(url: string): Promise<AnalyzerOverhead | undefined> {
   const file = join(__dirname, "analyzer-overhead.ts");
   if (!existsSync(file)) {
     process.stdout.write("\n(benchmarks/analyzer-overhead.ts is absent: analyzer overhead not measured)\n");
@@ -273,9 +274,9 @@ async function analyzerOverhead(url: string): Promise<{ rows: Array<Record<strin
   }
   // A .ts file: loaded through require so that @swc/register compiles it (import() would bypass it).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = require(file) as { runAnalyzerOverhead(opts: { url: string; quick: boolean }): Promise<{ rows: Array<Record<string, unknown>>; ratio: number }> };
+  const module = require(file) as { runAnalyzerOverhead(opts: { url: string; quick: boolean; schemaReady: boolean }): Promise<AnalyzerOverhead> };
   try {
-    return await module.runAnalyzerOverhead({ url, quick: QUICK });
+    return await module.runAnalyzerOverhead({ url, quick: QUICK, schemaReady: true });
   } catch (error) {
     process.stdout.write(`\nanalyzer overhead benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return undefined;

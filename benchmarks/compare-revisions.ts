@@ -1,0 +1,94 @@
+/**
+ * This tree against an earlier revision, in ONE process: TPC-B (five statements through repositories
+ * in one unit of work, one client) on both trees' unitwork, analyzer `log` and `off`, in interleaved
+ * rounds over one database. It prints Node CPU per transaction of each, and the median over the
+ * rounds of this tree / that revision. Between two processes this machine's noise (10–20%) hides a
+ * 5% change; side by side in one process it does not.
+ *
+ *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
+ *
+ * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
+ * loaded through @swc/register with this tree's node_modules; it must have `benchmarks/tpcb.ts`
+ * (2026-11-21 on). Starts embedded PostgreSQL when DATABASE_URL is unset.
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DataSource } from "typeorm";
+import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
+import { BENCH_SCHEMA } from "./bench-schema";
+import type { Transfer, TpcbPath } from "./tpcb";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+
+/** The TPC-B paths of the unitwork in `root` (a source tree), analyzer `log` and `off`. */
+async function pathsOf(root: string, url: string, closers: (() => Promise<unknown>)[]): Promise<{ log: TpcbPath; off: TpcbPath }> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a tree chosen at run time, compiled by @swc/register */
+  const { createUnitwork, dataSourceOptionsFromEnv } = require(join(root, "src"));
+  const { registerTpcbRepositories, tpcbPaths } = require(join(root, "benchmarks/tpcb"));
+  const { benchEntities } = require(join(root, "benchmarks/bench-schema"));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: "4" }), entities: benchEntities };
+  const open = async (mode: "log" | "off") => {
+    const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
+    registerTpcbRepositories(uw);
+    closers.push(() => uw.close());
+    return uw;
+  };
+  const log = await open("log");
+  const off = await open("off");
+  const paths = tpcbPaths(undefined as never, undefined as never, log, off) as TpcbPath[];
+  return { log: paths[2]!, off: paths[3]! };
+}
+
+async function main(): Promise<void> {
+  const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
+  if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
+  const rounds = Number(flag("rounds") ?? 20);
+  const transactions = Number(flag("transactions") ?? 200);
+  const here = join(__dirname, "..");
+  const sha = execFileSync("git", ["rev-parse", "--short", `${revision}^{commit}`], { cwd: here, encoding: "utf8" }).trim();
+  const parent = join(here, ".bench-revisions");
+  mkdirSync(parent, { recursive: true });
+  const tree = join(parent, sha);
+  if (!existsSync(tree)) execFileSync("git", ["worktree", "add", "--detach", tree, sha], { cwd: here, stdio: "ignore" });
+  const database = await openThrowawayDatabase({ label: "unitwork_compare", durable: false, announce: "DATABASE_URL is unset: starting embedded PostgreSQL …" });
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    await runAdmin(database.url, async (c) => {
+      for (const sql of BENCH_SCHEMA) await c.query(sql);
+    });
+    const trees = { [sha]: await pathsOf(tree, database.url, closers), this: await pathsOf(here, database.url, closers) };
+    const runs = Object.entries(trees).flatMap(([name, paths]) => [{ name: `${name} log`, path: paths.log }, { name: `${name} off`, path: paths.off }]);
+    let k = 0;
+    const transfer = (): Transfer => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
+    const round = async (path: TpcbPath) => {
+      const started = process.cpuUsage();
+      for (let i = 0; i < transactions; i++) await path.transaction(transfer());
+      const used = process.cpuUsage(started);
+      return (used.user + used.system) / 1000 / transactions;
+    };
+    for (const run of runs) await round(run.path); // warm-up
+    const cpu = new Map<string, number[]>(runs.map((r) => [r.name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const run of r % 2 === 0 ? runs : [...runs].reverse()) cpu.get(run.name)!.push(await round(run.path));
+    }
+    const ratio = (a: string, b: string) => median(cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]!)).toFixed(3);
+    process.stdout.write(`TPC-B, one client, ${rounds} interleaved rounds of ${transactions} transactions, Node CPU per transaction (median):\n`);
+    for (const run of runs) process.stdout.write(`  ${run.name.padEnd(12)} ${median(cpu.get(run.name)!).toFixed(3)} ms\n`);
+    process.stdout.write(`this tree / ${sha}: log ${ratio("this log", `${sha} log`)}×, off ${ratio("this off", `${sha} off`)}×\n`);
+    process.stdout.write(`log / off: this tree ${ratio("this log", "this off")}×, ${sha} ${ratio(`${sha} log`, `${sha} off`)}×\n`);
+  } finally {
+    for (const close of closers) await close();
+    await database.drop();
+    execFileSync("git", ["worktree", "remove", "--force", tree], { cwd: here, stdio: "ignore" });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
