@@ -116,10 +116,10 @@ export async function createUnitwork(options: CreateUnitworkOptions): Promise<Un
 
 /** Refuses repository settings that cannot be used, naming the setting (before any connection is opened). */
 function checkRepositorySettings(settings: Partial<RepositorySettings>): void {
-  for (const key of ["maxPageSize", "maxOffset"] as const) {
+  for (const [key, least] of [["maxPageSize", 1], ["maxOffset", 0]] as const) {
     const value = settings[key];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= (key === "maxOffset" ? 0 : 1))) {
-      throw new InvalidConfigError(`repositories.${key} must be an integer ${key === "maxOffset" ? ">= 0" : ">= 1"}, got ${String(value)}`);
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= least)) {
+      throw new InvalidConfigError(`repositories.${key} must be an integer >= ${least}, got ${String(value)}`);
     }
   }
   for (const key of ["validate", "preparedStatements"] as const) {

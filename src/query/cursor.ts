@@ -29,9 +29,9 @@ export class CursorCodec {
   readonly #key: Buffer;
   readonly #binding: Buffer;
 
-  /** `secret` is a `CursorKey` derived once (a repository's), or the secret to derive one from. */
-  constructor(secret: string | Buffer | CursorKey, binding: CursorBinding) {
-    this.#key = (secret instanceof CursorKey ? secret : new CursorKey(secret)).bytes;
+  /** `key`: the unitwork instance's, derived once from its cursor secret. */
+  constructor(key: CursorKey, binding: CursorBinding) {
+    this.#key = key.bytes;
     this.#binding = bindingDigest(binding);
   }
 

@@ -134,12 +134,12 @@ export class RepositoryCore<T extends ObjectLiteral = ObjectLiteral> implements 
     });
   }
 
-  /** The compiled read statements of this unitwork instance. */
   /** The key keyset cursors are encrypted with (derived once per unitwork instance). */
   get cursorKey(): CursorKey {
     return this.#runtime.cursorKey;
   }
 
+  /** The compiled read statements of this unitwork instance. */
   get reads(): ReadStatements {
     return this.#runtime.reads;
   }

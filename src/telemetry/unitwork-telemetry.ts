@@ -105,7 +105,7 @@ export class UnitworkTelemetry {
       settings.analyzer.onFindings((report) => this.#findings(report)),
       // Statement spans carry the call site: taken at the repository call (a short stack), not per
       // statement, and not for a unit of work the sampler dropped (its statements have no span).
-      settings.analyzer.callSites.alsoFor(() => this.#statements && (this.#context.current.unitSpan?.isRecording() ?? true) && this.#tracer() !== undefined),
+      settings.analyzer.callSites.alsoFor(() => this.#statements && this.#tracer() !== undefined && (this.#context.current.unitSpan?.isRecording() ?? true)),
     );
     if (settings.options.sqlCommenter) this.#detach.push(installSqlCommenter(settings.dataSource, settings.context));
     // The pool's observable metrics exist from the start for a meter provider registered before.

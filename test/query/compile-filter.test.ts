@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { DataSource } from "typeorm";
 import { domainEntities, FunctionEntity } from "../../examples/domain";
 import { InvalidQueryError } from "../../src";
-import { compileFilter, CursorCodec, operatorsFor, parseListQuery, parseSort } from "../../src/query";
+import { compileFilter, CursorCodec, CursorKey, operatorsFor, parseListQuery, parseSort } from "../../src/query";
 
 let dataSource: DataSource;
 beforeAll(async () => {
@@ -42,18 +42,18 @@ describe("CursorCodec", () => {
   test("round-trips values and refuses other secrets, entities, orders, filters, withDeleted and edits", () => {
     const keys = parseSort(meta(), "-createdAt");
     const listing = { entity: "FunctionEntity", keys, filter: { sql: undefined, parameters: {} }, withDeleted: false };
-    const codec = new CursorCodec("s1", listing);
+    const codec = new CursorCodec(new CursorKey("s1"), listing);
     const cursor = codec.encode(["2025-01-01 00:00:00.123456+00", "42"]);
     expect(codec.decode(cursor, 2)).toEqual(["2025-01-01 00:00:00.123456+00", "42"]);
     // encrypted: the sort values are not in the cursor, and two cursors of the same values differ
     expect(Buffer.from(cursor, "base64url").toString("latin1")).not.toMatch(/2025|42/);
     expect(codec.encode(["2025-01-01 00:00:00.123456+00", "42"])).not.toBe(cursor);
     const others = [
-      new CursorCodec("s2", listing),
-      new CursorCodec("s1", { ...listing, entity: "User" }),
-      new CursorCodec("s1", { ...listing, keys: parseSort(meta(), "createdAt") }),
-      new CursorCodec("s1", { ...listing, filter: { sql: '"e"."status" = :p1', parameters: { p1: "active" } } }),
-      new CursorCodec("s1", { ...listing, withDeleted: true }),
+      new CursorCodec(new CursorKey("s2"), listing),
+      new CursorCodec(new CursorKey("s1"), { ...listing, entity: "User" }),
+      new CursorCodec(new CursorKey("s1"), { ...listing, keys: parseSort(meta(), "createdAt") }),
+      new CursorCodec(new CursorKey("s1"), { ...listing, filter: { sql: '"e"."status" = :p1', parameters: { p1: "active" } } }),
+      new CursorCodec(new CursorKey("s1"), { ...listing, withDeleted: true }),
     ];
     for (const other of others) expect(() => other.decode(cursor, 2)).toThrow(/invalid cursor/);
     expect(() => codec.decode(`x${cursor}`, 2)).toThrow(/invalid cursor/);

@@ -2,6 +2,9 @@ import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { User } from "../../examples/domain";
 import { UniqueViolationError } from "../../src";
+import { join } from "node:path";
+import { loadCompiled } from "../entities/compile-fixture";
+import type * as PlainFixture from "../entities/fixtures/plain-entities";
 import { openTestUnitwork, type TestUnitwork } from "../support/test-unitwork";
 import { registerTestSdk, spanText, type TestSdk } from "./otel-sdk";
 
@@ -213,6 +216,30 @@ test("with the analyzer off, every statement of every kind of repository call ca
       expect(statement.attributes["code.line.number"]).toBeGreaterThan(first + 2);
       expect(statement.attributes["code.line.number"]).toBeLessThan(last);
     }
+  } finally {
+    await plain.close();
+  }
+});
+
+test("with the analyzer off, plain TypeORM entities used through TypeORM's own Repository and query builder get the caller's line", async () => {
+  const e = loadCompiled<typeof PlainFixture>(join(__dirname, "../entities/fixtures/plain-entities.ts"), "tsc-es2022");
+  const plain = await openTestUnitwork({ label: "traces_plain_typeorm", analyzer: { mode: "off" }, entities: [e.PlainAuthor, e.PlainNote, e.ValidatedNote] });
+  try {
+    const line = () => Number(new Error().stack!.split("\n")[2]!.match(/traces\.test\.ts:(\d+):/)![1]);
+    const expected: number[] = [];
+    await plain.uw.unitOfWork.run(async (ctx) => {
+      const authors = ctx.manager.getRepository(e.PlainAuthor);
+      expected.push(line() + 1);
+      const ada = await authors.save(authors.create({ name: "Plain Ada" }));
+      expected.push(line() + 1);
+      await authors.findOneBy({ id: ada.id });
+      expected.push(line() + 1);
+      await authors.createQueryBuilder("a").where("a.id = :id", { id: ada.id }).getOne();
+    }, { name: "plain-typeorm" });
+    const statements = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT && s.attributes["db.collection.name"] === "plain_author");
+    expect(statements.map((s) => s.attributes["db.operation.name"])).toEqual(["INSERT", "SELECT", "SELECT"]);
+    expect(statements.map((s) => s.attributes["code.file.path"])).toEqual([THIS_FILE, THIS_FILE, THIS_FILE]);
+    expect(statements.map((s) => s.attributes["code.line.number"])).toEqual(expected);
   } finally {
     await plain.close();
   }
