@@ -195,7 +195,10 @@ async function main(): Promise<void> {
     const rssLines = rss.map((r) => `bulkInsert of ${r.rows.toLocaleString("en-US")} rows from an async generator (returning: "${r.returning}"): peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.baselineRssMb.toFixed(0)} MB before the insert${r.compiled ? ", compiled JS" : ", under @swc/register"}), ${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     process.stdout.write(`\nunitwork benchmark, ${started.toISOString()} — ${machine}${QUICK ? " — quick" : ""}\n${tables}\n\n${rssLines.join("\n")}\n`);
     if (analyzer) process.stdout.write(`\nAnalyzer overhead (log / off): TPC-B ${analyzer.ratio.toFixed(2)}× throughput, ${analyzer.cpuRatio.toFixed(2)}× Node CPU per transaction; entity workload ${analyzer.entityRatio.toFixed(2)}×\n`);
-    if (telemetry) process.stdout.write(`\nTelemetry overhead (TPC-B, no SDK / SDK with spans dropped): ${telemetry.ratio.toFixed(2)}× throughput, ${telemetry.cpuRatio.toFixed(2)}× Node CPU per transaction\n`);
+    if (telemetry) {
+      process.stdout.write(`\nTelemetry overhead (TPC-B, no SDK / SDK with spans dropped): ${telemetry.ratio.toFixed(2)}× throughput, ${telemetry.cpuRatio.toFixed(2)}× Node CPU per transaction\n`);
+      process.stdout.write(`  with callSites: true (code.* with the analyzer off): ${telemetry.callSitesRatio.toFixed(2)}× throughput, ${telemetry.callSitesCpuRatio.toFixed(2)}× Node CPU per transaction\n`);
+    }
     if (readRouting) process.stdout.write(`\n${readRoutingSummary(readRouting)}\n`);
     if (checkpointState.refused) process.stdout.write("\nNote: this server refused CHECKPOINT (no pg_checkpoint role), so a run may include a checkpoint of the previous run's writes.\n");
 

@@ -31,6 +31,11 @@ export class CallSiteTracer {
     };
   }
 
+  /** Whether the analyzer itself takes call sites now (a mode other than `off`, or an explicit scope open). */
+  get analyzing(): boolean {
+    return this.#enabled();
+  }
+
   /** The call site carried by the current call chain, if any. */
   get current(): CapturedStack | undefined {
     return this.#context.current.callSite;

@@ -75,6 +75,9 @@ export class UnitworkTelemetry {
   readonly #context: ContextStore;
   readonly #options: TelemetryOptions;
   readonly #statements: boolean;
+  /** `code.*` on statement spans: always (`true`), never (`false`), or while the analyzer takes call sites (`undefined`). */
+  readonly #callSites: boolean | undefined;
+  readonly #analyzer: QueryAnalyzer;
   readonly #namespace: string | undefined;
   readonly #pending = new WeakMap<object, PendingStatement[]>();
   /** SQL text → its operation and table: the texts of an application repeat (bounded). */
@@ -90,6 +93,8 @@ export class UnitworkTelemetry {
     this.#context = settings.context;
     this.#options = settings.options;
     this.#statements = settings.options.statements ?? true;
+    this.#callSites = settings.options.callSites;
+    this.#analyzer = settings.analyzer;
     this.#namespace = databaseName(settings.dataSource);
     this.#subscriber = {
       beforeQuery: (event: BeforeQueryEvent) => this.#beforeQuery(event),
@@ -103,10 +108,12 @@ export class UnitworkTelemetry {
       },
       settings.unitOfWork.addListener({ aroundUnit: (unit, run) => this.#aroundUnit(unit, run) }),
       settings.analyzer.onFindings((report) => this.#findings(report)),
-      // Statement spans carry the call site: taken at the repository call (a short stack), not per
-      // statement, and not for a unit of work the sampler dropped (its statements have no span).
-      settings.analyzer.callSites.alsoFor(() => this.#statements && this.#tracer() !== undefined && (this.#context.current.unitSpan?.isRecording() ?? true)),
     );
+    if (this.#callSites === true) {
+      // With the analyzer off, the call site is taken at the repository call (a short stack), not
+      // per statement, and not for a unit of work the sampler dropped (its statements have no span).
+      this.#detach.push(settings.analyzer.callSites.alsoFor(() => this.#statements && this.#tracer() !== undefined && (this.#context.current.unitSpan?.isRecording() ?? true)));
+    }
     if (settings.options.sqlCommenter) this.#detach.push(installSqlCommenter(settings.dataSource, settings.context));
     // The pool's observable metrics exist from the start for a meter provider registered before.
     this.#instruments();
@@ -247,7 +254,7 @@ export class UnitworkTelemetry {
           // The SQL as sent, with its $n placeholders; the bound values are never read.
           "db.query.text": sql,
         };
-        addCallSite(attributes, current.callSite ?? captureStack());
+        if (this.#callSites !== false) addCallSite(attributes, current.callSite ?? (this.#callSites || this.#analyzer.callSites.analyzing ? captureStack() : undefined));
         span.setAttributes(attributes);
       } else {
         span = undefined;

@@ -150,3 +150,20 @@ test("telemetry: { statements: false } keeps the unit-of-work spans only", async
     await uw.close();
   }
 });
+
+test("telemetry: { callSites: true } puts the call site on statement spans with the analyzer off", async () => {
+  const dataSource = new DataSource({ ...dataSourceOptionsFromEnv({ DATABASE_URL: t.db.url }), entities: domainEntities });
+  // ---- docs: call sites with the analyzer off
+  const uw = await createUnitwork({ dataSource, analyzer: { mode: "off" }, telemetry: { callSites: true } });
+  // ----
+  try {
+    await telemetry.flush();
+    spanExporter.reset();
+    await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT 1 AS one"), { name: "sited" });
+    await telemetry.flush();
+    const statement = spanExporter.getFinishedSpans().find((s) => s.name === "SELECT");
+    expect(statement?.attributes["code.file.path"]).toBe("test/telemetry/observability-docs.test.ts");
+  } finally {
+    await uw.close();
+  }
+});

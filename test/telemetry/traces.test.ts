@@ -167,8 +167,8 @@ test("telemetry: { statements: false } keeps only the unit-of-work spans", async
   expect(sdk.spans()[0]!.attributes["unitwork.outcome"]).toBe("commit");
 });
 
-test("with the analyzer off, statement spans still carry the exact line of each repository and EntityManager call", async () => {
-  const plain = await openTestUnitwork({ label: "traces_analyzer_off", analyzer: { mode: "off" } });
+test("callSites: true: with the analyzer off, statement spans carry the exact line of each repository and EntityManager call", async () => {
+  const plain = await openTestUnitwork({ label: "traces_analyzer_off", analyzer: { mode: "off" }, telemetry: { callSites: true } });
   try {
     const line = () => Number(new Error().stack!.split("\n")[2]!.match(/traces\.test\.ts:(\d+):/)![1]);
     const expected: number[] = [];
@@ -190,8 +190,8 @@ test("with the analyzer off, statement spans still carry the exact line of each 
   }
 });
 
-test("with the analyzer off, every statement of every kind of repository call carries its call site", async () => {
-  const plain = await openTestUnitwork({ label: "traces_every_call", analyzer: { mode: "off" } });
+test("callSites: true: with the analyzer off, every statement of every kind of repository call carries its call site", async () => {
+  const plain = await openTestUnitwork({ label: "traces_every_call", analyzer: { mode: "off" }, telemetry: { callSites: true } });
   try {
     const first = Number(new Error().stack!.split("\n")[1]!.match(/traces\.test\.ts:(\d+):/)![1]);
     await plain.uw.unitOfWork.run(async (ctx) => {
@@ -221,9 +221,9 @@ test("with the analyzer off, every statement of every kind of repository call ca
   }
 });
 
-test("with the analyzer off, plain TypeORM entities used through TypeORM's own Repository and query builder get the caller's line", async () => {
+test("callSites: true: with the analyzer off, plain TypeORM entities used through TypeORM's own Repository and query builder get the caller's line", async () => {
   const e = loadCompiled<typeof PlainFixture>(join(__dirname, "../entities/fixtures/plain-entities.ts"), "tsc-es2022");
-  const plain = await openTestUnitwork({ label: "traces_plain_typeorm", analyzer: { mode: "off" }, entities: [e.PlainAuthor, e.PlainNote, e.ValidatedNote] });
+  const plain = await openTestUnitwork({ label: "traces_plain_typeorm", analyzer: { mode: "off" }, telemetry: { callSites: true }, entities: [e.PlainAuthor, e.PlainNote, e.ValidatedNote] });
   try {
     const line = () => Number(new Error().stack!.split("\n")[2]!.match(/traces\.test\.ts:(\d+):/)![1]);
     const expected: number[] = [];
@@ -243,6 +243,45 @@ test("with the analyzer off, plain TypeORM entities used through TypeORM's own R
   } finally {
     await plain.close();
   }
+});
+
+test("by default, call sites follow the analyzer: none with it off (no stack is taken), and they appear when it is switched on", async () => {
+  const plain = await openTestUnitwork({ label: "traces_default_sites", analyzer: { mode: "off" } });
+  try {
+    const work = () =>
+      plain.uw.unitOfWork.run(async (ctx) => {
+        await ctx.repository(User).count();
+        await ctx.manager.query("SELECT 1 AS one");
+      });
+    await work();
+    const off = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(off.map((s) => s.attributes["db.operation.name"])).toEqual(["SELECT", "SELECT"]);
+    expect(off.map((s) => s.attributes["code.file.path"])).toEqual([undefined, undefined]);
+    sdk.reset();
+    plain.uw.analyzer.configure({ mode: "log" });
+    await work();
+    const on = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(on.map((s) => s.attributes["code.file.path"])).toEqual([THIS_FILE, THIS_FILE]);
+  } finally {
+    await plain.close();
+  }
+});
+
+test("callSites: false: no code.* attributes even while the analyzer takes call sites", async () => {
+  const bare = await openTestUnitwork({ label: "traces_no_sites", analyzer: { mode: "log" }, telemetry: { callSites: false } });
+  try {
+    await bare.uw.unitOfWork.run((ctx) => ctx.repository(User).count());
+    const statements = sdk.spans().filter((s) => s.kind === SpanKind.CLIENT);
+    expect(statements).toHaveLength(1);
+    expect(Object.keys(statements[0]!.attributes).filter((k) => k.startsWith("code."))).toEqual([]);
+    expect(statements[0]!.attributes["db.query.text"]).toMatch(/^SELECT COUNT/);
+  } finally {
+    await bare.close();
+  }
+});
+
+test("telemetry.callSites must be a boolean", async () => {
+  await expect(openTestUnitwork({ label: "traces_bad_sites", telemetry: { callSites: "always" as never } })).rejects.toThrow("telemetry.callSites must be a boolean, got string");
 });
 
 test("a statement outside any unit of work is a root span of its own", async () => {
