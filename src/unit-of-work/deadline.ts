@@ -1,5 +1,5 @@
 import { UnitOfWorkAbortedError, UnitOfWorkTimeoutError } from "../errors";
-import type { ShutdownSignal } from "./shutdown-signal";
+import type { ShutdownListener, ShutdownSignal } from "./shutdown-signal";
 
 /**
  * The wall-clock deadline of a unit of work, shared by the scopes inside it, and the abort signals
@@ -42,7 +42,7 @@ export class Deadline {
   /**
    * Settles like `promise`, or rejects with `UnitOfWorkTimeoutError` at the deadline (`UnitOfWorkAbortedError`
    * when a signal fires). One promise, a timer only for a finite deadline, and the shutdown signal
-   * listened to through a `Set`: every outermost unit races its connect, BEGIN and work this way.
+   * listened to through a list node: every outermost unit races its connect, BEGIN and work this way.
    */
   race<T>(promise: Promise<T>): Promise<T> {
     const remaining = this.at - Date.now();
@@ -54,11 +54,11 @@ export class Deadline {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
-      let unlisten: (() => void) | undefined;
+      let listening: ShutdownListener | undefined;
       const settled = () => {
         if (timer) clearTimeout(timer);
         if (onAbort) for (const signal of this.signals) signal.removeEventListener("abort", onAbort);
-        unlisten?.();
+        listening?.stop();
       };
       const expire = () => {
         this.#expired = true;
@@ -70,7 +70,7 @@ export class Deadline {
         onAbort = expire;
         for (const signal of this.signals) signal.addEventListener("abort", onAbort, { once: true });
       }
-      if (this.shutdown) unlisten = this.shutdown.listen(expire);
+      if (this.shutdown) listening = this.shutdown.listen(expire);
       promise.then(
         (value) => {
           settled();

@@ -37,7 +37,8 @@ export class ContextStore {
 
   /** Runs `fn` outside any context: the unit of work's own control statements. */
   outside<R>(fn: () => R): R {
-    return this.#storage.run(EMPTY, fn);
+    const current = this.#storage.getStore();
+    return current === undefined || current === EMPTY ? fn() : this.#storage.run(EMPTY, fn);
   }
 
   /** Runs `fn` with the current context changed by `patch`. */

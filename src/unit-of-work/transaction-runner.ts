@@ -20,6 +20,8 @@ export class TransactionRunner {
   readonly #context: ContextStore;
   readonly #logger: UnitworkLogger;
   readonly #router: ReplicaRouter | undefined;
+  /** Connections that have the late-error listener (one for the connection's life, not one per unit). */
+  readonly #watched = new WeakSet<object>();
 
   constructor(dataSource: DataSource, context: ContextStore, logger: UnitworkLogger, router?: ReplicaRouter) {
     this.#dataSource = dataSource;
@@ -133,20 +135,20 @@ export class TransactionRunner {
       await runner.releasePostgresConnection(brokenBy);
       return;
     }
-    if (tx.lateErrorListener) tx.connection?.removeListener("error", tx.lateErrorListener);
     await tx.queryRunner.release();
   }
 
   /**
    * A backend killed under a transaction makes pg emit 'error' more than once, and TypeORM removes its
    * listener after the first: the rest would crash the process. They say nothing the failing statement
-   * does not, so they are logged at debug level.
+   * (or the pool, for an idle connection) does not, so they are logged at debug level. One listener per
+   * connection, added the first time a unit of work gets it.
    */
   #watchLateErrors(tx: Transaction): void {
     const connection = tx.connection;
-    if (!connection) return;
-    tx.lateErrorListener = (error) => this.#logger.debug({ err: error, pid: tx.backendPid }, "connection error after the unit of work's statement failed");
-    connection.on("error", tx.lateErrorListener);
+    if (!connection || this.#watched.has(connection)) return;
+    this.#watched.add(connection);
+    connection.on("error", (error: Error) => this.#logger.debug({ err: error, pid: connection.processID }, "connection error (the statement or the pool also got it)"));
   }
 
   /**
@@ -183,11 +185,11 @@ export class TransactionRunner {
   }
 
   /** Runs one of the runner's own statements outside any frame; its error leaves translated. */
-  async #control<R>(fn: () => Promise<R>): Promise<R> {
-    try {
-      return await this.#context.outside(fn);
-    } catch (error) {
-      throw toUnitworkError(error);
-    }
+  #control<R>(fn: () => Promise<R>): Promise<R> {
+    return this.#context.outside(fn).then(undefined, rethrowTranslated);
   }
+}
+
+function rethrowTranslated(error: unknown): never {
+  throw toUnitworkError(error);
 }

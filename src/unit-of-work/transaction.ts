@@ -9,7 +9,6 @@ import type { IsolationLevel } from "./unit-of-work-options";
 export interface PgConnection extends CancellableConnection {
   getTransactionStatus?: () => string | null;
   on(event: "error", listener: (error: Error) => void): unknown;
-  removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** One physical database transaction on one pooled connection, shared by the scopes that joined it. @internal */
@@ -25,11 +24,6 @@ export class Transaction {
   readonly savepoints: object[] = [];
   /** The cancel request on its way after a deadline, if any. */
   cancelling?: Promise<void>;
-  /**
-   * Listens for errors the connection emits after TypeORM dropped its own listener (a killed backend
-   * emits more than one): without a listener, an 'error' event crashes the process.
-   */
-  lateErrorListener?: (error: Error) => void;
   /** The `lock_timeout` set at BEGIN (`UnitOfWorkOptions.lockTimeoutMs`), if any. */
   lockTimeoutMs?: number;
   /** The server it runs on: `primary`, or a replica's name (`replica-1`) for a routed read-only unit. */

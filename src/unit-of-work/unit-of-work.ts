@@ -15,6 +15,9 @@ import { UnitOfWorkListeners, type UnitOfWorkListener } from "./unit-of-work-lis
 import { checkUnitOfWorkOptions, type UnitOfWorkOptions } from "./unit-of-work-options";
 import { UnitRunner, type UnitRunnerDeps } from "./unit-runner";
 
+/** `run(work)` without options: nothing to check. */
+const NO_OPTIONS: UnitOfWorkOptions = Object.freeze({});
+
 /** How `createUnitwork` sets a unit of work up. @internal */
 export interface UnitOfWorkSettings {
   /** The context store of the unitwork instance (shared with its analyzer and repositories). */
@@ -143,8 +146,8 @@ export class UnitOfWork {
    *   await ctx.repository(FunctionEntity).update(fn.id, { status: "building" });
    * }, { name: "deploy", timeoutMs: 5_000 });
    */
-  async run<R>(work: (context: UnitOfWorkContext) => R | Promise<R>, options: UnitOfWorkOptions = {}): Promise<R> {
-    checkUnitOfWorkOptions(options);
+  async run<R>(work: (context: UnitOfWorkContext) => R | Promise<R>, options: UnitOfWorkOptions = NO_OPTIONS): Promise<R> {
+    if (options !== NO_OPTIONS) checkUnitOfWorkOptions(options);
     const parent: Frame | undefined = this.#deps.context.current.frame;
     const propagation = options.propagation ?? this.#deps.defaults?.propagation ?? "required";
     return executeWithPropagation(propagation, parent, options, this.#units.strategies(work, options, parent));

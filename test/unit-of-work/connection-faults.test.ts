@@ -97,3 +97,18 @@ test("a connection killed while COMMIT is on its way is a CommitOutcomeUnknownEr
 test("retry.on takes only known conditions", async () => {
   await expect(t.uw.unitOfWork.run(async () => 1, { retry: { attempts: 2, on: ["network" as never] } })).rejects.toBeInstanceOf(InvalidConfigError);
 });
+
+test("a pooled connection keeps one late-error listener however many units of work used it", async () => {
+  type Listening = { listenerCount(event: string): number };
+  const connectionOf = (ctx: UnitOfWorkContext) => (ctx.manager.queryRunner as unknown as { databaseConnection: Listening }).databaseConnection;
+  const counts: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    await t.uw.unitOfWork.run(async (ctx) => {
+      await ctx.manager.query("SELECT 1");
+      counts.push(connectionOf(ctx).listenerCount("error"));
+    });
+  }
+  // the pool hands out its few connections in turn: each shows the same count on every use
+  expect(Math.max(...counts)).toBe(Math.min(...counts));
+  expect(counts[0]).toBeGreaterThan(0);
+});
