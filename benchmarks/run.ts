@@ -212,8 +212,10 @@ async function main(): Promise<void> {
       `${JSON.stringify({ date: started.toISOString(), machine, quick: QUICK, clients: summary.clients, unavailable: summary.unavailable, runs: sizes.map((size) => ({ size, runs: runsFor(size) })), targets: summary.targets, measurements, rss, analyzer, telemetry, readRouting, peerTable: summary.peerTable, markdown: tables }, null, 2)}\n`,
     );
     await writeFile(join(dir, `${name}.svg`), svgChart(measurements, subtitle));
-    for (const [chart, svg] of Object.entries(peers.charts(measurements, subtitle))) await writeFile(join(dir, `${name}.${chart}.svg`), svg);
-    process.stdout.write(`\nwrote ${join(dir, name)}.json, ${name}.svg and ${name}.{${Object.keys(peers.charts(measurements, subtitle)).join(",")}}.svg\n`);
+    const charts = Object.entries(peers.charts(measurements, subtitle));
+    for (const [chart, svg] of charts) await writeFile(join(dir, `${name}.${chart}.svg`), svg);
+    const written = [`${name}.svg`, ...charts.map(([chart]) => `${name}.${chart}.svg`)];
+    process.stdout.write(`\nwrote ${join(dir, name)}.json and ${written.join(", ")}\n`);
   } finally {
     handles.closing = true;
     await (await handles.peers?.catch(() => undefined))?.close().catch(() => undefined);
