@@ -157,7 +157,7 @@ describeWithPgBouncer("PgBouncer (transaction mode)", () => {
           expect(slow).toBeInstanceOf(UnitOfWorkTimeoutError);
           const [row] = await uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT current_setting('statement_timeout') AS timeout"));
           expect(row.timeout).toBe("5s");
-          const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' AND state = 'active'");
+          const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(10)' AND state = 'active'");
           expect(sleeping[0].n).toBe(0);
         } finally {
           await uw.close();

@@ -107,7 +107,7 @@ describe("routing", () => {
   test("a deadline cancels the statement on the replica it runs on", async () => {
     // a cancel sent to the primary would leave the sleep running: the ROLLBACK would wait for it past the test's timeout
     await expect(uw.unitOfWork.run((ctx) => ctx.manager.query("SELECT pg_sleep(600)"), { readOnly: true, timeoutMs: 300 })).rejects.toBeInstanceOf(UnitOfWorkTimeoutError);
-    const sleeping = await replicaQuery<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'");
+    const sleeping = await replicaQuery<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(600)' AND state = 'active'");
     expect(sleeping[0]!.count).toBe("0");
   });
 });
@@ -232,7 +232,7 @@ describe("a replica that is down", () => {
       await pair.catchUp();
       inFlight = users().count();
       inUnit = uw.unitOfWork.run(() => users().count(), { readOnly: true, retry: { attempts: 2, on: ["connection"] } });
-      for (let i = 0; (await replicaQuery<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))[0]!.n !== "2"; i++) {
+      for (let i = 0; (await replicaQuery<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0]!.n !== "2"; i++) {
         if (i > 200) throw new Error("the read never waited on the replica");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -303,7 +303,7 @@ test("sqlCommenter: the statements of a traced unit carry traceparent and the ro
     const run = commented.uw.unitOfWork.run((ctx) => ctx.manager.query(statement), { name: "GET /slow" });
     for (let tries = 0; seen.length === 0 && tries < 40; tries++) {
       await new Promise((r) => setTimeout(r, 20));
-      const rows = await commented.uw.dataSource.query(`SELECT query FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%' AND pid <> pg_backend_pid()`);
+      const rows = await commented.uw.dataSource.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(1)%' AND pid <> pg_backend_pid()`);
       seen.push(...rows.map((r: { query: string }) => r.query));
     }
     await run;

@@ -28,7 +28,7 @@ test("cancels the statement of the connection whose key it carries", async () =>
     expect(await statement).toMatchObject({ code: "57014" });
     expect((await client.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]); // the connection goes on
     // the other connection's statement is still running
-    const [row] = (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")).rows;
+    const [row] = (await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(30)' AND state = 'active'")).rows;
     expect(row.n).toBe(1);
   } finally {
     await cancelBackendStatement(bystander.client);

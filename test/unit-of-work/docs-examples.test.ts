@@ -208,7 +208,7 @@ test("timeoutMs cancels the statement in flight and commits nothing", async () =
   expect(timedOut).toBeInstanceOf(UnitOfWorkTimeoutError);
   expect((timedOut as UnitOfWorkTimeoutError).timeoutMs).toBe(200);
   expect(await versionsOf(fn.id)).toEqual([]);
-  const [sleeping] = await uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'");
+  const [sleeping] = await uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(5)' AND state = 'active'");
   expect(sleeping.n).toBe(0);
 });
 

@@ -35,7 +35,7 @@ describe("timeoutMs", () => {
     expect(error).toBeInstanceOf(UnitOfWorkTimeoutError);
     expect(Date.now() - started).toBeLessThan(5_000); // far below pg_sleep(10): the statement was cancelled
     expect(await countUsers()).toBe(0);
-    const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(10)%' AND state = 'active'");
+    const sleeping = await t.uw.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(10)%' AND state = 'active'");
     expect(sleeping[0].n).toBe(0);
   });
 
