@@ -1,11 +1,18 @@
 /**
  * This tree against an earlier revision, in ONE process: TPC-B (five statements through repositories
- * in one unit of work, one client) on both trees' unitwork, analyzer `log` and `off`, in interleaved
- * rounds over one database. It prints Node CPU per transaction of each, and the median over the
- * rounds of this tree / that revision. Between two processes this machine's noise (10–20%) hides a
- * 5% change; side by side in one process it does not.
+ * in one unit of work) on both trees' unitwork, analyzer `log` and `off`, in interleaved rounds over
+ * one database. Between two processes this machine's noise (10–20%) hides a 5% change; side by side
+ * in one process it does not. Two measures:
+ *
+ * - default: one client, `--transactions` per round on a database without fsync; Node CPU per
+ *   transaction of each, and the median over the rounds of this tree / that revision;
+ * - `--workers=8`: `npm run bench`'s own measure, throughput of that many clients for `--seconds`
+ *   per round on a database with fsync and synchronous_commit on (as the bench's); tx/s of each and
+ *   the median over the rounds of that revision / this tree (above 1: this tree is slower), with
+ *   Node CPU per transaction beside it.
  *
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
+ *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
  *
  * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
  * loaded through @swc/register with this tree's node_modules; it must have `benchmarks/tpcb.ts`
@@ -18,20 +25,20 @@ import { join } from "node:path";
 import { DataSource } from "typeorm";
 import { openThrowawayDatabase, runAdmin } from "../examples/support/throwaway-database";
 import { BENCH_SCHEMA } from "./bench-schema";
-import type { Transfer, TpcbPath } from "./tpcb";
+import { runTpcb, type Transfer, type TpcbPath } from "./tpcb";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 
 /** The TPC-B paths of the unitwork in `root` (a source tree), analyzer `log` and `off`. */
-async function pathsOf(root: string, url: string, closers: (() => Promise<unknown>)[]): Promise<{ log: TpcbPath; off: TpcbPath }> {
+async function pathsOf(root: string, url: string, poolMax: number, closers: (() => Promise<unknown>)[]): Promise<{ log: TpcbPath; off: TpcbPath }> {
   /* eslint-disable @typescript-eslint/no-require-imports -- a tree chosen at run time, compiled by @swc/register */
   const { createUnitwork, dataSourceOptionsFromEnv } = require(join(root, "src"));
   const { registerTpcbRepositories, tpcbPaths } = require(join(root, "benchmarks/tpcb"));
   const { benchEntities } = require(join(root, "benchmarks/bench-schema"));
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: "4" }), entities: benchEntities };
+  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(poolMax) }), entities: benchEntities };
   const open = async (mode: "log" | "off") => {
     const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
     registerTpcbRepositories(uw);
@@ -47,24 +54,32 @@ async function pathsOf(root: string, url: string, closers: (() => Promise<unknow
 async function main(): Promise<void> {
   const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
   if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
-  const rounds = Number(flag("rounds") ?? 20);
+  const workers = Number(flag("workers") ?? 1);
+  const throughput = workers > 1;
+  const rounds = Number(flag("rounds") ?? (throughput ? 12 : 20));
   const transactions = Number(flag("transactions") ?? 200);
+  const seconds = Number(flag("seconds") ?? 2);
   const here = join(__dirname, "..");
   const sha = execFileSync("git", ["rev-parse", "--short", `${revision}^{commit}`], { cwd: here, encoding: "utf8" }).trim();
   const parent = join(here, ".bench-revisions");
   mkdirSync(parent, { recursive: true });
   const tree = join(parent, sha);
   if (!existsSync(tree)) execFileSync("git", ["worktree", "add", "--detach", tree, sha], { cwd: here, stdio: "ignore" });
-  const database = await openThrowawayDatabase({ label: "unitwork_compare", durable: false, announce: "DATABASE_URL is unset: starting embedded PostgreSQL …" });
+  const database = await openThrowawayDatabase({ label: "unitwork_compare", durable: throughput, announce: "DATABASE_URL is unset: starting embedded PostgreSQL …" });
   const closers: (() => Promise<unknown>)[] = [];
   try {
     await runAdmin(database.url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
-    const trees = { [sha]: await pathsOf(tree, database.url, closers), this: await pathsOf(here, database.url, closers) };
+    const poolMax = Math.max(4, workers);
+    const trees = { [sha]: await pathsOf(tree, database.url, poolMax, closers), this: await pathsOf(here, database.url, poolMax, closers) };
     const runs = Object.entries(trees).flatMap(([name, paths]) => [{ name: `${name} log`, path: paths.log }, { name: `${name} off`, path: paths.off }]);
     let k = 0;
     const transfer = (): Transfer => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
+    if (throughput) {
+      await compareThroughput(runs, sha, { workers, rounds, seconds });
+      return;
+    }
     const round = async (path: TpcbPath) => {
       const started = process.cpuUsage();
       for (let i = 0; i < transactions; i++) await path.transaction(transfer());
@@ -86,6 +101,32 @@ async function main(): Promise<void> {
     await database.drop();
     execFileSync("git", ["worktree", "remove", "--force", tree], { cwd: here, stdio: "ignore" });
   }
+}
+
+/** `--workers=N`: tx/s of N clients per path in interleaved rounds, and Node CPU per transaction beside it. */
+async function compareThroughput(runs: { name: string; path: TpcbPath }[], sha: string, o: { workers: number; rounds: number; seconds: number }): Promise<void> {
+  const round = async (path: TpcbPath) => {
+    const stats = { transactions: 0 };
+    const started = process.cpuUsage();
+    const txPerSecond = await runTpcb(path, o.workers, o.seconds, stats);
+    const used = process.cpuUsage(started);
+    return { txPerSecond, cpu: (used.user + used.system) / 1000 / stats.transactions };
+  };
+  for (const run of runs) await runTpcb(run.path, o.workers, 1); // warm-up
+  const tps = new Map<string, number[]>(runs.map((r) => [r.name, []]));
+  const cpu = new Map<string, number[]>(runs.map((r) => [r.name, []]));
+  for (let r = 0; r < o.rounds; r++) {
+    for (const run of r % 2 === 0 ? runs : [...runs].reverse()) {
+      const measured = await round(run.path);
+      tps.get(run.name)!.push(measured.txPerSecond);
+      cpu.get(run.name)!.push(measured.cpu);
+    }
+  }
+  const ratio = (of: Map<string, number[]>, a: string, b: string) => median(of.get(a)!.map((x, i) => x / of.get(b)![i]!)).toFixed(3);
+  process.stdout.write(`TPC-B, ${o.workers} clients, fsync on, ${o.rounds} interleaved rounds of ${o.seconds} s (median):\n`);
+  for (const run of runs) process.stdout.write(`  ${run.name.padEnd(12)} ${median(tps.get(run.name)!).toFixed(0)} tx/s, ${median(cpu.get(run.name)!).toFixed(3)} ms Node CPU per transaction\n`);
+  process.stdout.write(`${sha} / this tree, tx/s (above 1: this tree is slower): log ${ratio(tps, `${sha} log`, "this log")}×, off ${ratio(tps, `${sha} off`, "this off")}×\n`);
+  process.stdout.write(`this tree / ${sha}, Node CPU per transaction: log ${ratio(cpu, "this log", `${sha} log`)}×, off ${ratio(cpu, "this off", `${sha} off`)}×\n`);
 }
 
 main().catch((error) => {
