@@ -408,6 +408,7 @@ export class QueryAnalyzer {
 
   #unitEnded(frame: Frame, error: unknown, result: unknown): Promise<void> | void {
     const held = this.#unitPids.get(frame);
+    this.#unitPids.delete(frame);
     if (held && this.#unitsByPid.get(held.pid) === held.scope) this.#unitsByPid.delete(held.pid);
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
@@ -415,6 +416,7 @@ export class QueryAnalyzer {
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
     if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings) && !this.overFetch.watches(scope)) {
       scope.ended = true;
+      scope.release();
       return;
     }
     // A failed unit of work keeps its own error; its report is still delivered and logged.
@@ -434,6 +436,15 @@ export class QueryAnalyzer {
    * delivers the report without logging. `outcome` (the scope's result) is there when it succeeded.
    */
   async #finish(scope: AnalysisScope, mayThrow: boolean, evenNested = false, quiet = false, outcome?: { result: unknown }): Promise<AnalysisReport> {
+    try {
+      return await this.#report(scope, mayThrow, evenNested, quiet, outcome);
+    } finally {
+      scope.release();
+    }
+  }
+
+  /** Runs the rules over the scope's statements and delivers, logs or throws the report. */
+  async #report(scope: AnalysisScope, mayThrow: boolean, evenNested: boolean, quiet: boolean, outcome: { result: unknown } | undefined): Promise<AnalysisReport> {
     scope.ended = true;
     await settleLockSamples(scope.records);
     // The rules (and the `internal` context their EXPLAINs run in) only when one of them can fire.
