@@ -10,16 +10,21 @@
  *   per round on a database with fsync and synchronous_commit on (as the bench's); tx/s of each and
  *   the median over the rounds of that revision / this tree (above 1: this tree is slower), with
  *   Node CPU per transaction beside it.
+ * - `--processes=16`: one tree and one analyzer mode per child process (one client, no fsync), the
+ *   two trees' processes in pairs (ABBA order); Node CPU per transaction after a warm-up, and the
+ *   median over the pairs of this tree / that revision. In one process the trees share one garbage
+ *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
  *
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
  *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
+ *   npm run bench:compare -- bf8a90a --processes=16 [--transactions=3000]
  *
  * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
  * loaded through @swc/register with this tree's node_modules; it must have `benchmarks/tpcb.ts`
  * (2026-11-21 on). Starts embedded PostgreSQL when DATABASE_URL is unset.
  */
 import "reflect-metadata";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DataSource } from "typeorm";
@@ -51,7 +56,58 @@ async function pathsOf(root: string, url: string, poolMax: number, closers: (() 
   return { log: paths[2]!, off: paths[3]! };
 }
 
+/** A `--processes` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
+async function child(root: string, url: string, mode: "log" | "off", transactions: number): Promise<void> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a tree chosen at run time, compiled by @swc/register */
+  const { createUnitwork, dataSourceOptionsFromEnv } = require(join(root, "src"));
+  const { registerTpcbRepositories, tpcbPaths } = require(join(root, "benchmarks/tpcb"));
+  const { benchEntities } = require(join(root, "benchmarks/bench-schema"));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: "4" }), entities: benchEntities };
+  const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
+  try {
+    registerTpcbRepositories(uw);
+    const path = (tpcbPaths(undefined as never, undefined as never, uw, uw) as TpcbPath[])[2]!;
+    let k = 0;
+    const transfer = (): Transfer => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
+    for (let i = 0; i < 1000; i++) await path.transaction(transfer()); // warm-up
+    const started = process.cpuUsage();
+    for (let i = 0; i < transactions; i++) await path.transaction(transfer());
+    const used = process.cpuUsage(started);
+    process.stdout.write(`${JSON.stringify({ cpu: (used.user + used.system) / 1000 / transactions })}\n`);
+  } finally {
+    await uw.close();
+  }
+}
+
+/** `--processes=N`: N pairs of child processes per analyzer mode, the two trees in ABBA order. */
+function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number }): void {
+  const run = (root: string, mode: string): number => {
+    const result = spawnSync(process.execPath, [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--transactions=${o.transactions}`], { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`a child process failed (exit ${result.status}): ${result.stderr}`);
+    return (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { cpu: number }).cpu;
+  };
+  process.stdout.write(`TPC-B, one client, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.transactions} transactions each after 1,000 of warm-up, Node CPU per transaction (median):\n`);
+  for (const mode of ["log", "off"]) {
+    const that: number[] = [];
+    const mine: number[] = [];
+    for (let pair = 0; pair < o.pairs; pair++) {
+      if (pair % 2 === 0) {
+        that.push(run(trees[sha]!, mode));
+        mine.push(run(trees.this!, mode));
+      } else {
+        mine.push(run(trees.this!, mode));
+        that.push(run(trees[sha]!, mode));
+      }
+    }
+    const ratios = mine.map((x, i) => x / that[i]!);
+    process.stdout.write(`  ${mode}: ${sha} ${median(that).toFixed(3)} ms, this tree ${median(mine).toFixed(3)} ms; this tree / ${sha} ${median(ratios).toFixed(3)}× (pairs ${[...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(" ")})\n`);
+  }
+}
+
 async function main(): Promise<void> {
+  const childRoot = flag("child");
+  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as "log" | "off", Number(flag("transactions")));
   const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
   if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
   const workers = Number(flag("workers") ?? 1);
@@ -59,6 +115,7 @@ async function main(): Promise<void> {
   const rounds = Number(flag("rounds") ?? (throughput ? 12 : 20));
   const transactions = Number(flag("transactions") ?? 200);
   const seconds = Number(flag("seconds") ?? 2);
+  const pairs = Number(flag("processes") ?? 0);
   const here = join(__dirname, "..");
   const sha = execFileSync("git", ["rev-parse", "--short", `${revision}^{commit}`], { cwd: here, encoding: "utf8" }).trim();
   const parent = join(here, ".bench-revisions");
@@ -71,6 +128,10 @@ async function main(): Promise<void> {
     await runAdmin(database.url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
+    if (pairs > 0) {
+      compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000) });
+      return;
+    }
     const poolMax = Math.max(4, workers);
     const trees = { [sha]: await pathsOf(tree, database.url, poolMax, closers), this: await pathsOf(here, database.url, poolMax, closers) };
     const runs = Object.entries(trees).flatMap(([name, paths]) => [{ name: `${name} log`, path: paths.log }, { name: `${name} off`, path: paths.off }]);
