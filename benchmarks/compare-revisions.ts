@@ -1,23 +1,24 @@
 /**
- * This tree against an earlier revision, in ONE process: TPC-B (five statements through repositories
- * in one unit of work) on both trees' unitwork, analyzer `log` and `off`, in interleaved rounds over
- * one database. Between two processes this machine's noise (10–20%) hides a 5% change; side by side
- * in one process it does not. Two measures:
+ * This tree against an earlier revision: TPC-B (five statements through repositories in one unit of
+ * work) on both trees' unitwork, analyzer `log` and `off`, over one database. Between two unpaired
+ * processes this machine's noise (10–20%) hides a 5% change, so every measure pairs the two trees
+ * closely:
  *
- * - default: one client, `--transactions` per round on a database without fsync; Node CPU per
- *   transaction of each, and the median over the rounds of this tree / that revision;
- * - `--workers=8`: `npm run bench`'s own measure, throughput of that many clients for `--seconds`
+ * - default: both trees in one process, interleaved rounds of `--transactions`, one client on a
+ *   database without fsync; Node CPU per transaction of each, and the median over the rounds of
+ *   this tree / that revision;
+ * - `--workers=8`: `npm run bench`'s own measure, both trees in one process, throughput of that many clients for `--seconds`
  *   per round on a database with fsync and synchronous_commit on (as the bench's); tx/s of each and
  *   the median over the rounds of that revision / this tree (above 1: this tree is slower), with
  *   Node CPU per transaction beside it.
- * - `--processes=16`: one tree and one analyzer mode per child process (one client, no fsync), the
+ * - `--processes=12`: one tree and one analyzer mode per child process (one client, no fsync), the
  *   two trees' processes in pairs (ABBA order); Node CPU per transaction after a warm-up, and the
  *   median over the pairs of this tree / that revision. In one process the trees share one garbage
  *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
  *
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
  *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
- *   npm run bench:compare -- bf8a90a --processes=16 [--transactions=3000]
+ *   npm run bench:compare -- bf8a90a --processes=12 [--transactions=3000]
  *
  * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
  * loaded through @swc/register with this tree's node_modules; it must have `benchmarks/tpcb.ts`
@@ -36,59 +37,64 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 
-/** The TPC-B paths of the unitwork in `root` (a source tree), analyzer `log` and `off`. */
-async function pathsOf(root: string, url: string, poolMax: number, closers: (() => Promise<unknown>)[]): Promise<{ log: TpcbPath; off: TpcbPath }> {
+type Mode = "log" | "off";
+
+/** The unitwork TPC-B path of the source tree `root`, in one analyzer mode, on its own instance (closed by `closers`). */
+async function pathOf(root: string, url: string, poolMax: number, mode: Mode, closers: (() => Promise<unknown>)[]): Promise<TpcbPath> {
   /* eslint-disable @typescript-eslint/no-require-imports -- a tree chosen at run time, compiled by @swc/register */
   const { createUnitwork, dataSourceOptionsFromEnv } = require(join(root, "src"));
   const { registerTpcbRepositories, tpcbPaths } = require(join(root, "benchmarks/tpcb"));
   const { benchEntities } = require(join(root, "benchmarks/bench-schema"));
   /* eslint-enable @typescript-eslint/no-require-imports */
   const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: String(poolMax) }), entities: benchEntities };
-  const open = async (mode: "log" | "off") => {
-    const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
-    registerTpcbRepositories(uw);
-    closers.push(() => uw.close());
-    return uw;
-  };
-  const log = await open("log");
-  const off = await open("off");
-  const paths = tpcbPaths(undefined as never, undefined as never, log, off) as TpcbPath[];
-  return { log: paths[2]!, off: paths[3]! };
+  const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
+  closers.push(() => uw.close());
+  registerTpcbRepositories(uw);
+  // tpcbPaths lists raw pg, TypeORM, then unitwork with its two instances: the third is the first instance's
+  return (tpcbPaths(undefined as never, undefined as never, uw, uw) as TpcbPath[])[2]!;
+}
+
+/** The TPC-B paths of the unitwork in `root`, analyzer `log` and `off`. */
+async function pathsOf(root: string, url: string, poolMax: number, closers: (() => Promise<unknown>)[]): Promise<Record<Mode, TpcbPath>> {
+  return { log: await pathOf(root, url, poolMax, "log", closers), off: await pathOf(root, url, poolMax, "off", closers) };
+}
+
+/** A deterministic sequence of transfers over the bench tables (the same in every run). */
+function transfers(): () => Transfer {
+  let k = 0;
+  return () => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
+}
+
+/** Node CPU (ms) per transaction of `transactions` transactions run one after another. */
+async function cpuPerTransaction(path: TpcbPath, transactions: number, next: () => Transfer): Promise<number> {
+  const started = process.cpuUsage();
+  for (let i = 0; i < transactions; i++) await path.transaction(next());
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000 / transactions;
 }
 
 /** A `--processes` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
-async function child(root: string, url: string, mode: "log" | "off", transactions: number): Promise<void> {
-  /* eslint-disable @typescript-eslint/no-require-imports -- a tree chosen at run time, compiled by @swc/register */
-  const { createUnitwork, dataSourceOptionsFromEnv } = require(join(root, "src"));
-  const { registerTpcbRepositories, tpcbPaths } = require(join(root, "benchmarks/tpcb"));
-  const { benchEntities } = require(join(root, "benchmarks/bench-schema"));
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: url, DB_POOL_MAX: "4" }), entities: benchEntities };
-  const uw = await createUnitwork({ dataSource: new DataSource(options as never), logger: quiet, analyzer: { mode } });
+async function child(root: string, url: string, mode: Mode, transactions: number): Promise<void> {
+  const closers: (() => Promise<unknown>)[] = [];
   try {
-    registerTpcbRepositories(uw);
-    const path = (tpcbPaths(undefined as never, undefined as never, uw, uw) as TpcbPath[])[2]!;
-    let k = 0;
-    const transfer = (): Transfer => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
-    for (let i = 0; i < 1000; i++) await path.transaction(transfer()); // warm-up
-    const started = process.cpuUsage();
-    for (let i = 0; i < transactions; i++) await path.transaction(transfer());
-    const used = process.cpuUsage(started);
-    process.stdout.write(`${JSON.stringify({ cpu: (used.user + used.system) / 1000 / transactions })}\n`);
+    const path = await pathOf(root, url, 4, mode, closers);
+    const next = transfers();
+    await cpuPerTransaction(path, 1000, next); // warm-up
+    process.stdout.write(`${JSON.stringify({ cpu: await cpuPerTransaction(path, transactions, next) })}\n`);
   } finally {
-    await uw.close();
+    for (const close of closers) await close();
   }
 }
 
 /** `--processes=N`: N pairs of child processes per analyzer mode, the two trees in ABBA order. */
 function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number }): void {
-  const run = (root: string, mode: string): number => {
+  const run = (root: string, mode: Mode): number => {
     const result = spawnSync(process.execPath, [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--transactions=${o.transactions}`], { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`a child process failed (exit ${result.status}): ${result.stderr}`);
     return (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { cpu: number }).cpu;
   };
   process.stdout.write(`TPC-B, one client, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.transactions} transactions each after 1,000 of warm-up, Node CPU per transaction (median):\n`);
-  for (const mode of ["log", "off"]) {
+  for (const mode of ["log", "off"] as const) {
     const that: number[] = [];
     const mine: number[] = [];
     for (let pair = 0; pair < o.pairs; pair++) {
@@ -107,7 +113,7 @@ function compareProcesses(trees: Record<string, string>, sha: string, url: strin
 
 async function main(): Promise<void> {
   const childRoot = flag("child");
-  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as "log" | "off", Number(flag("transactions")));
+  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as Mode, Number(flag("transactions")));
   const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
   if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
   const workers = Number(flag("workers") ?? 1);
@@ -135,18 +141,12 @@ async function main(): Promise<void> {
     const poolMax = Math.max(4, workers);
     const trees = { [sha]: await pathsOf(tree, database.url, poolMax, closers), this: await pathsOf(here, database.url, poolMax, closers) };
     const runs = Object.entries(trees).flatMap(([name, paths]) => [{ name: `${name} log`, path: paths.log }, { name: `${name} off`, path: paths.off }]);
-    let k = 0;
-    const transfer = (): Transfer => ({ aid: 1 + ((++k * 7919) % 100_000), tid: 1 + (k % 10), bid: 1, delta: (k % 200) - 100 });
     if (throughput) {
       await compareThroughput(runs, sha, { workers, rounds, seconds });
       return;
     }
-    const round = async (path: TpcbPath) => {
-      const started = process.cpuUsage();
-      for (let i = 0; i < transactions; i++) await path.transaction(transfer());
-      const used = process.cpuUsage(started);
-      return (used.user + used.system) / 1000 / transactions;
-    };
+    const next = transfers();
+    const round = (path: TpcbPath) => cpuPerTransaction(path, transactions, next);
     for (const run of runs) await round(run.path); // warm-up
     const cpu = new Map<string, number[]>(runs.map((r) => [r.name, []]));
     for (let r = 0; r < rounds; r++) {

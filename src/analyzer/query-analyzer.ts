@@ -408,8 +408,10 @@ export class QueryAnalyzer {
 
   #unitEnded(frame: Frame, error: unknown, result: unknown): Promise<void> | void {
     const held = this.#unitPids.get(frame);
-    this.#unitPids.delete(frame);
-    if (held && this.#unitsByPid.get(held.pid) === held.scope) this.#unitsByPid.delete(held.pid);
+    if (held) {
+      this.#unitPids.delete(frame);
+      if (this.#unitsByPid.get(held.pid) === held.scope) this.#unitsByPid.delete(held.pid);
+    }
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
