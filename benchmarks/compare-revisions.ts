@@ -15,10 +15,17 @@
  *   two trees' processes in pairs (ABBA order); Node CPU per transaction after a warm-up, and the
  *   median over the pairs of this tree / that revision. In one process the trees share one garbage
  *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
+ * - `--instructions`: machine instructions per transaction, counted by valgrind (cachegrind without
+ *   its cache simulation) in one child process per tree, mode and length, with `node --single-threaded`
+ *   (compilation and garbage collection on the main thread, so the count repeats to about 0.1%): the
+ *   count of `--warmup` + `--transactions` transactions minus that of `--warmup` alone, divided by
+ *   `--transactions`. Not a time: cache misses and the other threads' parallelism are not in it, but
+ *   it is the one measure this machine's noise does not reach. Needs `valgrind` on the PATH.
  *
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
  *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
  *   npm run bench:compare -- bf8a90a --processes=12 [--transactions=3000]
+ *   npm run bench:compare -- bf8a90a --instructions [--warmup=3000] [--transactions=3000]
  *
  * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
  * loaded through @swc/register with this tree's node_modules; it must have `benchmarks/tpcb.ts`
@@ -74,13 +81,13 @@ async function cpuPerTransaction(path: TpcbPath, transactions: number, next: () 
 }
 
 /** A `--processes` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
-async function child(root: string, url: string, mode: Mode, transactions: number): Promise<void> {
+async function child(root: string, url: string, mode: Mode, transactions: number, warmup: number): Promise<void> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     const path = await pathOf(root, url, 4, mode, closers);
     const next = transfers();
-    await cpuPerTransaction(path, 1000, next); // warm-up
-    process.stdout.write(`${JSON.stringify({ cpu: await cpuPerTransaction(path, transactions, next) })}\n`);
+    await cpuPerTransaction(path, warmup, next);
+    process.stdout.write(`${JSON.stringify({ cpu: transactions > 0 ? await cpuPerTransaction(path, transactions, next) : 0 })}\n`);
   } finally {
     for (const close of closers) await close();
   }
@@ -111,9 +118,29 @@ function compareProcesses(trees: Record<string, string>, sha: string, url: strin
   }
 }
 
+/** `--instructions`: instructions per transaction of each tree and mode, counted by valgrind in child processes. */
+function compareInstructions(trees: Record<string, string>, sha: string, url: string, o: { warmup: number; transactions: number }): void {
+  // A child that runs `warmup` transactions, then `transactions` more (0: none), under cachegrind; its total count.
+  const count = (root: string, mode: Mode, transactions: number): number => {
+    const node = [process.execPath, "--single-threaded", ...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--warmup=${o.warmup}`, `--transactions=${transactions}`];
+    const result = spawnSync("valgrind", ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", ...node], { encoding: "utf8" });
+    if (result.error) throw new Error(`--instructions needs valgrind on the PATH (${result.error.message})`);
+    const total = /I\s+refs:\s+([\d,]+)/.exec(result.stderr)?.[1];
+    if (result.status !== 0 || !total) throw new Error(`a child process under valgrind failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
+    return Number(total.replace(/,/g, ""));
+  };
+  const perTransaction = (root: string, mode: Mode) => (count(root, mode, o.transactions) - count(root, mode, 0)) / o.transactions;
+  process.stdout.write(`TPC-B, one client, instructions per transaction (valgrind, node --single-threaded), transactions ${o.warmup + 1}-${o.warmup + o.transactions} of one process:\n`);
+  for (const mode of ["log", "off"] as const) {
+    const that = perTransaction(trees[sha]!, mode);
+    const mine = perTransaction(trees.this!, mode);
+    process.stdout.write(`  ${mode}: ${sha} ${Math.round(that).toLocaleString("en")}, this tree ${Math.round(mine).toLocaleString("en")}; this tree / ${sha} ${(mine / that).toFixed(3)}×\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const childRoot = flag("child");
-  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as Mode, Number(flag("transactions")));
+  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as Mode, Number(flag("transactions")), Number(flag("warmup") ?? 1000));
   const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
   if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
   const workers = Number(flag("workers") ?? 1);
@@ -136,6 +163,10 @@ async function main(): Promise<void> {
     });
     if (pairs > 0) {
       compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000) });
+      return;
+    }
+    if (process.argv.includes("--instructions")) {
+      compareInstructions({ [sha]: tree, this: here }, sha, database.url, { warmup: Number(flag("warmup") ?? 3000), transactions: Number(flag("transactions") ?? 3000) });
       return;
     }
     const poolMax = Math.max(4, workers);
