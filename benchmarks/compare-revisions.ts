@@ -17,10 +17,11 @@
  *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
  * - `--instructions`: machine instructions per transaction, counted by valgrind (cachegrind without
  *   its cache simulation) in one child process per tree, mode and length, with `node --single-threaded`
- *   (compilation and garbage collection on the main thread, so the count repeats to about 0.1%): the
+ *   (compilation and garbage collection on the main thread; repeated counts agreed within 0.3%): the
  *   count of `--warmup` + `--transactions` transactions minus that of `--warmup` alone, divided by
  *   `--transactions`. Not a time: cache misses and the other threads' parallelism are not in it, but
- *   it is the one measure this machine's noise does not reach. Needs `valgrind` on the PATH.
+ *   unlike Node CPU it does not move by 10–30% between runs. Needs `valgrind` on the PATH and an
+ *   otherwise idle machine (the count depends on timing: a second valgrind beside it moved one by 8%).
  *
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
  *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
