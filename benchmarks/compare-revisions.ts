@@ -81,7 +81,7 @@ async function cpuPerTransaction(path: TpcbPath, transactions: number, next: () 
   return (used.user + used.system) / 1000 / transactions;
 }
 
-/** A `--processes` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
+/** A `--processes` or `--instructions` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
 async function child(root: string, url: string, mode: Mode, transactions: number, warmup: number): Promise<void> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
@@ -94,10 +94,15 @@ async function child(root: string, url: string, mode: Mode, transactions: number
   }
 }
 
+/** The script and arguments of a child process (Node's own flags first, as this process got them). */
+function childArgs(root: string, url: string, mode: Mode, transactions: number, warmup = 1000): string[] {
+  return [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--warmup=${warmup}`, `--transactions=${transactions}`];
+}
+
 /** `--processes=N`: N pairs of child processes per analyzer mode, the two trees in ABBA order. */
 function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number }): void {
   const run = (root: string, mode: Mode): number => {
-    const result = spawnSync(process.execPath, [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--transactions=${o.transactions}`], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, childArgs(root, url, mode, o.transactions), { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`a child process failed (exit ${result.status}): ${result.stderr}`);
     return (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { cpu: number }).cpu;
   };
@@ -123,7 +128,7 @@ function compareProcesses(trees: Record<string, string>, sha: string, url: strin
 function compareInstructions(trees: Record<string, string>, sha: string, url: string, o: { warmup: number; transactions: number }): void {
   // A child that runs `warmup` transactions, then `transactions` more (0: none), under cachegrind; its total count.
   const count = (root: string, mode: Mode, transactions: number): number => {
-    const node = [process.execPath, "--single-threaded", ...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--warmup=${o.warmup}`, `--transactions=${transactions}`];
+    const node = [process.execPath, "--single-threaded", ...childArgs(root, url, mode, transactions, o.warmup)];
     const result = spawnSync("valgrind", ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", ...node], { encoding: "utf8" });
     if (result.error) throw new Error(`--instructions needs valgrind on the PATH (${result.error.message})`);
     const total = /I\s+refs:\s+([\d,]+)/.exec(result.stderr)?.[1];
