@@ -1,4 +1,4 @@
-import type { ExecutionContext } from "./execution-context";
+import { deriveContext, type ExecutionContext } from "./execution-context";
 import type { Frame } from "./frame";
 import type { IsolationLevel, Propagation } from "./unit-of-work-options";
 
@@ -57,7 +57,7 @@ export class UnitOfWorkListeners {
     let patch: ExecutionContext | undefined;
     for (const listener of this.#listeners) {
       const added = listener.unitStarted?.(frame);
-      if (added) patch = { ...patch, ...added };
+      if (added) patch = patch ? deriveContext(patch, added) : added;
     }
     return patch;
   }

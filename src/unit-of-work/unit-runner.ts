@@ -3,7 +3,7 @@ import { AfterCommitHookError, CommitOutcomeUnknownError, ConnectionLostError, I
 import type { UnitworkLogger } from "../config";
 import { Deadline } from "./deadline";
 import { ShutdownSignal } from "./shutdown-signal";
-import type { ContextStore, ExecutionContext } from "./execution-context";
+import { deriveContext, type ContextStore, type ExecutionContext } from "./execution-context";
 import { Frame, type RepositoryResolver } from "./frame";
 import { HookSegment } from "./hook-segment";
 import type { PropagationStrategies } from "./propagation";
@@ -237,7 +237,7 @@ export class UnitRunner {
     // Started after an `await` in an async function, not from a `.then`: V8's async stack trace then
     // leads from the work's first statements back to the caller of run(), as it does from its later
     // ones (the analyzer's call paths of a loop's first iteration match the others').
-    const running = context.run({ ...context.current, ...added, frame }, async () => {
+    const running = context.run(deriveContext(context.current, added ?? {}, { frame }), async () => {
       await undefined;
       return work(frame);
     });
