@@ -402,8 +402,9 @@ export class QueryAnalyzer {
     if (this.#settings.mode !== "throw") return;
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
-    this.#unitScopes.delete(frame);
-    return this.#finish(scope, true, true, false, { result }).then(() => undefined);
+    // Its records stay until the unit has ended (`#unitEnded` releases them): a unit that waits on
+    // this one's locks during its COMMIT still finds the call site of the statement that took them.
+    return this.#report(scope, true, true, false, { result }).then(() => undefined);
   }
 
   #unitEnded(frame: Frame, error: unknown, result: unknown): Promise<void> | void {
@@ -415,6 +416,8 @@ export class QueryAnalyzer {
     const scope = this.#unitScopes.get(frame);
     if (!scope) return;
     this.#unitScopes.delete(frame);
+    // Reported before COMMIT (`throw` mode): only its records are left to drop.
+    if (scope.ended) return scope.release();
     // Nobody listens and no rule can fire: there is no report to deliver and nothing to log.
     if (this.#listeners.length === 0 && !mayHaveFindings(scope.records, this.#settings) && !this.overFetch.watches(scope)) {
       scope.ended = true;

@@ -65,3 +65,35 @@ test("log mode still analyses after COMMIT: the data is committed and the findin
     uw.analyzer.configure({ mode: "throw" });
   }
 });
+
+test("throw mode reports before COMMIT but keeps the unit's statements until it ends: a unit waiting on its locks during COMMIT names the blocking call site", async () => {
+  // A deferred trigger sleeps at COMMIT, so the holder's locks outlive its report by 700 ms.
+  await uw.dataSource.query(`CREATE TABLE slow_commit (id serial PRIMARY KEY)`);
+  await uw.dataSource.query(`CREATE FUNCTION sleep_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.7); RETURN NULL; END $$`);
+  await uw.dataSource.query(`CREATE CONSTRAINT TRIGGER sleep_at_commit AFTER INSERT ON slow_commit DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sleep_at_commit()`);
+  const reported: string[] = [];
+  const off = uw.analyzer.onReport((r) => reported.push(r.scope));
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  try {
+    const holder = uw.unitOfWork.run(async (ctx) => {
+      await ctx.manager.query(`UPDATE author SET name = name WHERE id = 4`);
+      await ctx.manager.query(`INSERT INTO slow_commit DEFAULT VALUES`);
+      locked();
+    }, { name: "slow committer" });
+    await lockTaken;
+    // The holder's work has returned: it is being reported, then committed (700 ms), while this waits.
+    const waited = await uw.unitOfWork.run((ctx) => ctx.manager.update(Author, 4, { name: "author 4" }), { name: "waits on a COMMIT" }).catch((e: unknown) => e);
+    await holder;
+    expect(reported.indexOf("slow committer")).toBeGreaterThanOrEqual(0);
+    expect(waited).toBeInstanceOf(QueryAnalysisError);
+    const [finding] = (waited as QueryAnalysisError).report.findings;
+    expect(finding!.kind).toBe("contention");
+    expect(finding!.lock!.waitedMs).toBeGreaterThan(200);
+    expect(finding!.blocker).toMatchObject({ unitOfWork: "slow committer" });
+    expect(finding!.blocker!.callSite).toMatch(/^test\/analyzer\/throw-before-commit\.test\.ts:\d+:\d+$/);
+  } finally {
+    off();
+    await uw.dataSource.query(`DROP TABLE slow_commit; DROP FUNCTION sleep_at_commit()`);
+  }
+});
