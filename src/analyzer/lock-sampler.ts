@@ -19,6 +19,8 @@ export interface InFlight {
   tries: number;
   /** The sample query that looks at it, while it runs (its answer may come after the statement ended). */
   sampling?: Promise<void>;
+  /** Its index in the sampler's list of statements in flight. */
+  slot: number;
 }
 
 /** How often waiting statements are looked at, and how many samples one statement may take at most. */
@@ -45,7 +47,11 @@ export class LockSampler {
   readonly #dataSource: DataSource;
   readonly #logger: UnitworkLogger;
   readonly #resolveBlocker: (pid: number, relation: string | undefined, blockerQuery: string | undefined) => SampledBlocker;
-  readonly #inFlight = new Set<InFlight>();
+  /**
+   * The statements in flight, unordered: added and removed once per statement, so an array with
+   * swap-removal (a `Set` rehashed itself on nearly every removal of its last entries).
+   */
+  readonly #inFlight: InFlight[] = [];
   #timer?: NodeJS.Timeout;
   #client?: Promise<PgClientLike>;
   #sampling = false;
@@ -63,8 +69,8 @@ export class LockSampler {
 
   /** A statement started on backend `pid`; it is sampled if still in flight `after` ms later. */
   begin(pid: number, started: number, after: number): InFlight {
-    const entry: InFlight = { pid, started, after, tries: 0 };
-    this.#inFlight.add(entry);
+    const entry: InFlight = { pid, started, after, tries: 0, slot: this.#inFlight.length };
+    this.#inFlight.push(entry);
     if (!this.#timer && !this.#disposed) {
       this.#timer = setInterval(() => this.#tick(), TICK_MS);
       this.#timer.unref();
@@ -74,21 +80,27 @@ export class LockSampler {
 
   /** The statement ended. */
   end(entry: InFlight): void {
-    this.#inFlight.delete(entry);
+    const list = this.#inFlight;
+    if (list[entry.slot] !== entry) return; // ended already, or the sampler was disposed
+    const last = list.pop()!;
+    if (last !== entry) {
+      list[entry.slot] = last;
+      last.slot = entry.slot;
+    }
   }
 
   dispose(): void {
     this.#disposed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#inFlight.clear();
+    this.#inFlight.length = 0;
     const client = this.#client;
     this.#client = undefined;
     client?.then((c) => c.end()).catch(() => undefined);
   }
 
   #tick(): void {
-    if (this.#inFlight.size === 0) {
+    if (this.#inFlight.length === 0) {
       clearInterval(this.#timer);
       this.#timer = undefined;
       return;
