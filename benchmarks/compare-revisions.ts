@@ -17,7 +17,7 @@
  *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
  * - `--instructions`: machine instructions per transaction, counted by valgrind (cachegrind without
  *   its cache simulation) in one child process per tree, mode and length, with `node --single-threaded`
- *   (compilation and garbage collection on the main thread; repeated counts agreed within 0.3%): the
+ *   (compilation and garbage collection on the main thread; repeated counts agreed within 0.9%): the
  *   count of `--warmup` + `--transactions` transactions minus that of `--warmup` alone, divided by
  *   `--transactions`. Not a time: cache misses and the other threads' parallelism are not in it, but
  *   unlike Node CPU it does not move by 10–30% between runs. Needs `valgrind` on the PATH and an
