@@ -14,7 +14,12 @@
  * - `--processes=12`: one tree and one analyzer mode per child process (one client, no fsync), the
  *   two trees' processes in pairs (ABBA order); Node CPU per transaction after a warm-up, and the
  *   median over the pairs of this tree / that revision. In one process the trees share one garbage
- *   collector, so a change in what one of them keeps alive is paid by both; here it is not.
+ *   collector, so a change in what one of them keeps alive is paid by both; here it is not. Nor do
+ *   they share Node's promise hook, which propagates every enabled AsyncLocalStorage onto every
+ *   promise of the process: in one process, each promise of either tree also pays for the other
+ *   tree's storages (bf8a90a has five per instance), so the tree with more promises is charged more.
+ *   With `--workers=8`: the bench's own measure per process instead (8 clients, fsync on, tx/s for
+ *   `--seconds` after 3 s of warm-up), and the median over the pairs of that revision / this tree.
  * - `--instructions`: machine instructions per transaction, counted by valgrind (cachegrind without
  *   its cache simulation) in one child process per tree, mode and length, with `node --single-threaded`
  *   (compilation and garbage collection on the main thread; repeated counts agreed within 0.9%): the
@@ -26,6 +31,7 @@
  *   npm run bench:compare -- bf8a90a [--rounds=20] [--transactions=200]
  *   npm run bench:compare -- bf8a90a --workers=8 [--rounds=12] [--seconds=2]
  *   npm run bench:compare -- bf8a90a --processes=12 [--transactions=3000]
+ *   npm run bench:compare -- bf8a90a --processes=12 --workers=8 [--seconds=8]
  *   npm run bench:compare -- bf8a90a --instructions [--warmup=3000] [--transactions=3000]
  *
  * The revision is checked out with `git worktree` under `.bench-revisions/` (removed after) and
@@ -81,11 +87,23 @@ async function cpuPerTransaction(path: TpcbPath, transactions: number, next: () 
   return (used.user + used.system) / 1000 / transactions;
 }
 
-/** A `--processes` or `--instructions` child: TPC-B of one tree in one analyzer mode; prints its Node CPU per transaction (ms) as JSON. */
-async function child(root: string, url: string, mode: Mode, transactions: number, warmup: number): Promise<void> {
+/**
+ * A `--processes` or `--instructions` child: TPC-B of one tree in one analyzer mode; prints its Node
+ * CPU per transaction (ms) as JSON, or with `workers` its tx/s and CPU over `seconds`.
+ */
+async function child(root: string, url: string, mode: Mode, transactions: number, warmup: number, workers = 1, seconds = 0): Promise<void> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    const path = await pathOf(root, url, 4, mode, closers);
+    const path = await pathOf(root, url, Math.max(4, workers), mode, closers);
+    if (workers > 1) {
+      await runTpcb(path, workers, 3); // warm-up (the optimizing compiler is still busy after 1 s)
+      const stats = { transactions: 0 };
+      const started = process.cpuUsage();
+      const txPerSecond = await runTpcb(path, workers, seconds, stats);
+      const used = process.cpuUsage(started);
+      process.stdout.write(`${JSON.stringify({ txPerSecond, cpu: (used.user + used.system) / 1000 / stats.transactions })}\n`);
+      return;
+    }
     const next = transfers();
     await cpuPerTransaction(path, warmup, next);
     process.stdout.write(`${JSON.stringify({ cpu: transactions > 0 ? await cpuPerTransaction(path, transactions, next) : 0 })}\n`);
@@ -95,21 +113,27 @@ async function child(root: string, url: string, mode: Mode, transactions: number
 }
 
 /** The script and arguments of a child process (Node's own flags first, as this process got them). */
-function childArgs(root: string, url: string, mode: Mode, transactions: number, warmup = 1000): string[] {
-  return [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--warmup=${warmup}`, `--transactions=${transactions}`];
+function childArgs(root: string, url: string, mode: Mode, transactions: number, warmup = 1000, workers = 1, seconds = 0): string[] {
+  return [...process.execArgv, __filename, `--child=${root}`, `--url=${url}`, `--mode=${mode}`, `--warmup=${warmup}`, `--transactions=${transactions}`, `--workers=${workers}`, `--seconds=${seconds}`];
 }
 
 /** `--processes=N`: N pairs of child processes per analyzer mode, the two trees in ABBA order. */
-function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number }): void {
-  const run = (root: string, mode: Mode): number => {
-    const result = spawnSync(process.execPath, childArgs(root, url, mode, o.transactions), { encoding: "utf8" });
+function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number; workers: number; seconds: number }): void {
+  const run = (root: string, mode: Mode): { cpu: number; txPerSecond?: number } => {
+    const result = spawnSync(process.execPath, childArgs(root, url, mode, o.transactions, 1000, o.workers, o.seconds), { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`a child process failed (exit ${result.status}): ${result.stderr}`);
-    return (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { cpu: number }).cpu;
+    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { cpu: number; txPerSecond?: number };
   };
-  process.stdout.write(`TPC-B, one client, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.transactions} transactions each after 1,000 of warm-up, Node CPU per transaction (median):\n`);
+  const throughput = o.workers > 1;
+  process.stdout.write(
+    throughput
+      ? `TPC-B, ${o.workers} clients, fsync on, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.seconds} s each after 3 s of warm-up (median):\n`
+      : `TPC-B, one client, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.transactions} transactions each after 1,000 of warm-up, Node CPU per transaction (median):\n`,
+  );
+  const spread = (ratios: number[]) => [...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(" ");
   for (const mode of ["log", "off"] as const) {
-    const that: number[] = [];
-    const mine: number[] = [];
+    const that: { cpu: number; txPerSecond?: number }[] = [];
+    const mine: { cpu: number; txPerSecond?: number }[] = [];
     for (let pair = 0; pair < o.pairs; pair++) {
       if (pair % 2 === 0) {
         that.push(run(trees[sha]!, mode));
@@ -119,8 +143,13 @@ function compareProcesses(trees: Record<string, string>, sha: string, url: strin
         that.push(run(trees[sha]!, mode));
       }
     }
-    const ratios = mine.map((x, i) => x / that[i]!);
-    process.stdout.write(`  ${mode}: ${sha} ${median(that).toFixed(3)} ms, this tree ${median(mine).toFixed(3)} ms; this tree / ${sha} ${median(ratios).toFixed(3)}× (pairs ${[...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(" ")})\n`);
+    const cpu = mine.map((x, i) => x.cpu / that[i]!.cpu);
+    if (throughput) {
+      const tps = that.map((x, i) => x.txPerSecond! / mine[i]!.txPerSecond!);
+      process.stdout.write(`  ${mode}: ${sha} ${median(that.map((x) => x.txPerSecond!)).toFixed(0)} tx/s, this tree ${median(mine.map((x) => x.txPerSecond!)).toFixed(0)} tx/s; ${sha} / this tree (above 1: this tree is slower) ${median(tps).toFixed(3)}× (pairs ${spread(tps)}); Node CPU per transaction, this tree / ${sha} ${median(cpu).toFixed(3)}×\n`);
+    } else {
+      process.stdout.write(`  ${mode}: ${sha} ${median(that.map((x) => x.cpu)).toFixed(3)} ms, this tree ${median(mine.map((x) => x.cpu)).toFixed(3)} ms; this tree / ${sha} ${median(cpu).toFixed(3)}× (pairs ${spread(cpu)})\n`);
+    }
   }
 }
 
@@ -146,7 +175,7 @@ function compareInstructions(trees: Record<string, string>, sha: string, url: st
 
 async function main(): Promise<void> {
   const childRoot = flag("child");
-  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as Mode, Number(flag("transactions")), Number(flag("warmup") ?? 1000));
+  if (childRoot) return child(childRoot, flag("url")!, flag("mode") as Mode, Number(flag("transactions")), Number(flag("warmup") ?? 1000), Number(flag("workers") ?? 1), Number(flag("seconds") ?? 0));
   const revision = process.argv.slice(2).find((a) => !a.startsWith("--"));
   if (!revision) throw new Error("usage: npm run bench:compare -- <revision> [--rounds=20] [--transactions=200]");
   const workers = Number(flag("workers") ?? 1);
@@ -168,7 +197,7 @@ async function main(): Promise<void> {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
     if (pairs > 0) {
-      compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000) });
+      compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000), workers, seconds: Number(flag("seconds") ?? 8) });
       return;
     }
     if (process.argv.includes("--instructions")) {
