@@ -17,7 +17,7 @@
  *   collector, so a change in what one of them keeps alive is paid by both; here it is not. Nor do
  *   they share Node's promise hook, which propagates every enabled AsyncLocalStorage onto every
  *   promise of the process: in one process, each promise of either tree also pays for the other
- *   tree's storages (bf8a90a has five per instance), so the tree with more promises is charged more.
+ *   tree's storages (bf8a90a has four per instance and one per process), so the tree with more promises is charged more.
  *   With `--workers=8`: the bench's own measure per process instead (8 clients, fsync on, tx/s for
  *   `--seconds` after 3 s of warm-up), and the median over the pairs of that revision / this tree.
  * - `--instructions`: machine instructions per transaction, counted by valgrind (cachegrind without

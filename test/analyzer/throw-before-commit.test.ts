@@ -81,6 +81,7 @@ test("throw mode reports before COMMIT but keeps the unit's statements until it 
       await ctx.manager.query(`INSERT INTO slow_commit DEFAULT VALUES`);
       locked();
     }, { name: "slow committer" });
+    holder.catch(() => locked()); // a failing holder fails the assertions below, not the test's timeout
     await lockTaken;
     // The holder's work has returned: it is being reported, then committed (700 ms), while this waits.
     const waited = await uw.unitOfWork.run((ctx) => ctx.manager.update(Author, 4, { name: "author 4" }), { name: "waits on a COMMIT" }).catch((e: unknown) => e);
