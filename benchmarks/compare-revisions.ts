@@ -8,7 +8,8 @@
  *   database without fsync; Node CPU per transaction of each, and the median over the rounds of
  *   this tree / that revision;
  * - `--workers=8`: `npm run bench`'s own measure, both trees in one process, throughput of that many clients for `--seconds`
- *   per round on a database with fsync and synchronous_commit on (as the bench's); tx/s of each and
+ *   per round on a database with fsync and synchronous_commit on (as the bench's; DATABASE_URL's
+ *   server keeps its own settings, and the output says so); tx/s of each and
  *   the median over the rounds of that revision / this tree (above 1: this tree is slower), with
  *   Node CPU per transaction beside it.
  * - `--processes=12`: one tree and one analyzer mode per child process (one client, no fsync), the
@@ -87,6 +88,15 @@ async function cpuPerTransaction(path: TpcbPath, transactions: number, next: () 
   return (used.user + used.system) / 1000 / transactions;
 }
 
+/** tx/s of `workers` clients over `seconds`, and the Node CPU (ms) per transaction they took. */
+async function measureThroughput(path: TpcbPath, workers: number, seconds: number): Promise<{ txPerSecond: number; cpu: number }> {
+  const stats = { transactions: 0 };
+  const started = process.cpuUsage();
+  const txPerSecond = await runTpcb(path, workers, seconds, stats);
+  const used = process.cpuUsage(started);
+  return { txPerSecond, cpu: (used.user + used.system) / 1000 / stats.transactions };
+}
+
 /**
  * A `--processes` or `--instructions` child: TPC-B of one tree in one analyzer mode; prints its Node
  * CPU per transaction (ms) as JSON, or with `workers` its tx/s and CPU over `seconds`.
@@ -97,11 +107,7 @@ async function child(root: string, url: string, mode: Mode, transactions: number
     const path = await pathOf(root, url, Math.max(4, workers), mode, closers);
     if (workers > 1) {
       await runTpcb(path, workers, 3); // warm-up (the optimizing compiler is still busy after 1 s)
-      const stats = { transactions: 0 };
-      const started = process.cpuUsage();
-      const txPerSecond = await runTpcb(path, workers, seconds, stats);
-      const used = process.cpuUsage(started);
-      process.stdout.write(`${JSON.stringify({ txPerSecond, cpu: (used.user + used.system) / 1000 / stats.transactions })}\n`);
+      process.stdout.write(`${JSON.stringify(await measureThroughput(path, workers, seconds))}\n`);
       return;
     }
     const next = transfers();
@@ -118,7 +124,7 @@ function childArgs(root: string, url: string, mode: Mode, transactions: number, 
 }
 
 /** `--processes=N`: N pairs of child processes per analyzer mode, the two trees in ABBA order. */
-function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number; workers: number; seconds: number }): void {
+function compareProcesses(trees: Record<string, string>, sha: string, url: string, o: { pairs: number; transactions: number; workers: number; seconds: number; durability: string }): void {
   const run = (root: string, mode: Mode): { cpu: number; txPerSecond?: number } => {
     const result = spawnSync(process.execPath, childArgs(root, url, mode, o.transactions, 1000, o.workers, o.seconds), { encoding: "utf8" });
     if (result.status !== 0) throw new Error(`a child process failed (exit ${result.status}): ${result.stderr}`);
@@ -127,7 +133,7 @@ function compareProcesses(trees: Record<string, string>, sha: string, url: strin
   const throughput = o.workers > 1;
   process.stdout.write(
     throughput
-      ? `TPC-B, ${o.workers} clients, fsync on, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.seconds} s each after 3 s of warm-up (median):\n`
+      ? `TPC-B, ${o.workers} clients, ${o.durability}, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.seconds} s each after 3 s of warm-up (median):\n`
       : `TPC-B, one client, one tree and mode per process, ${o.pairs} pairs of processes per mode, ${o.transactions} transactions each after 1,000 of warm-up, Node CPU per transaction (median):\n`,
   );
   const spread = (ratios: number[]) => [...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(" ");
@@ -191,13 +197,15 @@ async function main(): Promise<void> {
   const tree = join(parent, sha);
   if (!existsSync(tree)) execFileSync("git", ["worktree", "add", "--detach", tree, sha], { cwd: here, stdio: "ignore" });
   const database = await openThrowawayDatabase({ label: "unitwork_compare", durable: throughput, announce: "DATABASE_URL is unset: starting embedded PostgreSQL …" });
+  // Said as it is: DATABASE_URL's server keeps its own fsync setting.
+  const durability = database.embedded ? "fsync on" : "fsync as DATABASE_URL's server has it";
   const closers: (() => Promise<unknown>)[] = [];
   try {
     await runAdmin(database.url, async (c) => {
       for (const sql of BENCH_SCHEMA) await c.query(sql);
     });
     if (pairs > 0) {
-      compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000), workers, seconds: Number(flag("seconds") ?? 8) });
+      compareProcesses({ [sha]: tree, this: here }, sha, database.url, { pairs, transactions: Number(flag("transactions") ?? 3000), workers, seconds: Number(flag("seconds") ?? 8), durability });
       return;
     }
     if (process.argv.includes("--instructions")) {
@@ -208,7 +216,7 @@ async function main(): Promise<void> {
     const trees = { [sha]: await pathsOf(tree, database.url, poolMax, closers), this: await pathsOf(here, database.url, poolMax, closers) };
     const runs = Object.entries(trees).flatMap(([name, paths]) => [{ name: `${name} log`, path: paths.log }, { name: `${name} off`, path: paths.off }]);
     if (throughput) {
-      await compareThroughput(runs, sha, { workers, rounds, seconds });
+      await compareThroughput(runs, sha, { workers, rounds, seconds, durability });
       return;
     }
     const next = transfers();
@@ -231,14 +239,8 @@ async function main(): Promise<void> {
 }
 
 /** `--workers=N`: tx/s of N clients per path in interleaved rounds, and Node CPU per transaction beside it. */
-async function compareThroughput(runs: { name: string; path: TpcbPath }[], sha: string, o: { workers: number; rounds: number; seconds: number }): Promise<void> {
-  const round = async (path: TpcbPath) => {
-    const stats = { transactions: 0 };
-    const started = process.cpuUsage();
-    const txPerSecond = await runTpcb(path, o.workers, o.seconds, stats);
-    const used = process.cpuUsage(started);
-    return { txPerSecond, cpu: (used.user + used.system) / 1000 / stats.transactions };
-  };
+async function compareThroughput(runs: { name: string; path: TpcbPath }[], sha: string, o: { workers: number; rounds: number; seconds: number; durability: string }): Promise<void> {
+  const round = (path: TpcbPath) => measureThroughput(path, o.workers, o.seconds);
   for (const run of runs) await runTpcb(run.path, o.workers, 1); // warm-up
   const tps = new Map<string, number[]>(runs.map((r) => [r.name, []]));
   const cpu = new Map<string, number[]>(runs.map((r) => [r.name, []]));
@@ -250,7 +252,7 @@ async function compareThroughput(runs: { name: string; path: TpcbPath }[], sha: 
     }
   }
   const ratio = (of: Map<string, number[]>, a: string, b: string) => median(of.get(a)!.map((x, i) => x / of.get(b)![i]!)).toFixed(3);
-  process.stdout.write(`TPC-B, ${o.workers} clients, fsync on, ${o.rounds} interleaved rounds of ${o.seconds} s (median):\n`);
+  process.stdout.write(`TPC-B, ${o.workers} clients, ${o.durability}, ${o.rounds} interleaved rounds of ${o.seconds} s (median):\n`);
   for (const run of runs) process.stdout.write(`  ${run.name.padEnd(12)} ${median(tps.get(run.name)!).toFixed(0)} tx/s, ${median(cpu.get(run.name)!).toFixed(3)} ms Node CPU per transaction\n`);
   process.stdout.write(`${sha} / this tree, tx/s (above 1: this tree is slower): log ${ratio(tps, `${sha} log`, "this log")}×, off ${ratio(tps, `${sha} off`, "this off")}×\n`);
   process.stdout.write(`this tree / ${sha}, Node CPU per transaction: log ${ratio(cpu, "this log", `${sha} log`)}×, off ${ratio(cpu, "this off", `${sha} off`)}×\n`);

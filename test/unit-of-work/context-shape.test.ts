@@ -6,9 +6,9 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database"
 // `callSite`, `operation`) goes through V8's inline caches, which stay fast only while the contexts
 // of one kind share a hidden class. `{ ...context.current, ...added, frame }` did not: on Node 20 each
 // copy got a map of its own, and every read missed (27 inline-cache misses per TPC-B transaction in
-// `log` mode, by `node --log-ic`). `%HaveSameMap` is V8's own answer, so TPC-B runs in a child process
-// with --allow-natives-syntax, where every context unitwork makes is seen as it enters its
-// AsyncLocalStorage.
+// `log` mode, by `node --log-ic`). `%HaveSameMap` is V8's own answer, so TPC-B and plain repository
+// and EntityManager calls on plain TypeORM entities run in a child process with
+// --allow-natives-syntax, where every context unitwork makes is seen as it enters its AsyncLocalStorage.
 let db: TestDatabase;
 
 beforeAll(async () => {
@@ -30,7 +30,7 @@ AsyncLocalStorage.prototype.run = function (store, ...rest) {
 const { DataSource } = require("typeorm");
 const { createUnitwork, dataSourceOptionsFromEnv } = require("./src");
 const { registerTpcbRepositories, tpcbPaths } = require("./benchmarks/tpcb");
-const { benchEntities } = require("./benchmarks/bench-schema");
+const { benchEntities, Branch, Teller } = require("./benchmarks/bench-schema");
 (async () => {
   const options = { ...dataSourceOptionsFromEnv({ DATABASE_URL: ${JSON.stringify(url)} }), entities: benchEntities };
   const uw = await createUnitwork({ dataSource: new DataSource(options), analyzer: { mode: "log" }, logger: { debug() {}, info() {}, warn() {}, error() {} } });
@@ -40,6 +40,11 @@ const { benchEntities } = require("./benchmarks/bench-schema");
     for (let k = 1; k <= 300; k++) {
       if (k === 101) contexts.length = 0; // the first transactions warm the inline caches up
       await tpcb.transaction({ aid: k, tid: 1 + (k % 10), bid: 1, delta: 1 });
+      // the generic repository and a direct EntityManager call, on plain TypeORM entities
+      await uw.unitOfWork.run(async (ctx) => {
+        await ctx.repository(Branch).getById(1);
+        await ctx.manager.findOneBy(Teller, { tid: 1 + (k % 10) });
+      });
     }
   } finally {
     await uw.close();
@@ -56,14 +61,14 @@ const { benchEntities } = require("./benchmarks/bench-schema");
 })().catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
 `;
 
-test("the contexts of a TPC-B transaction in log mode share hidden classes, so reading them stays on V8's inline caches", () => {
+test("the contexts of units of work and of repository and EntityManager calls share hidden classes in log mode, so reading them stays on V8's inline caches", () => {
   const result = spawnSync(process.execPath, ["--allow-natives-syntax", "-r", "@swc/register", "-e", child(db.url)], { cwd: process.cwd(), encoding: "utf8", timeout: 45_000 });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
   const kinds = JSON.parse(result.stdout) as { keys: string; count: number; ownMap: number }[];
-  // the unit's context, and each repository call's (with its call site), 200 transactions of them
-  expect(kinds.find((k) => k.keys.split(",").includes("frame") && !k.keys.includes("callSite"))?.count).toBe(200);
-  expect(kinds.find((k) => k.keys.includes("frame") && k.keys.includes("callSite"))?.count).toBe(1000);
+  // 200 TPC-B units and 200 units of plain calls; each repository or EntityManager call's context (with its call site): 5 + 2 per pair
+  expect(kinds.find((k) => k.keys.split(",").includes("frame") && !k.keys.includes("callSite"))?.count).toBe(400);
+  expect(kinds.find((k) => k.keys.includes("frame") && k.keys.includes("callSite"))?.count).toBe(1400);
   expect(kinds.filter((k) => k.ownMap > 0)).toEqual([]);
 }, 60_000);
 
